@@ -1,0 +1,4 @@
+#ifndef EXPOSURE_VERSION_H
+#define EXPOSURE_VERSION_H
+#define EXPOSURE_VERSION "0.1.0"
+#endif

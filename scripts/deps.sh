@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs the Debian packages exposure needs, and only those that are missing.
+# Run by `make test`, `make run` and `make bench`; safe to run again at any time.
+# Usage: scripts/deps.sh [extra-package...]
+set -eu
+
+packages="build-essential pkg-config libopenblas-dev libncurses-dev libsqlite3-dev sqlite3
+libcjson-dev libcriterion-dev tmux $*"
+
+missing=""
+for p in $packages; do
+    # dpkg-query prints "install ok installed" only for a fully installed package.
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [ "$status" = "install ok installed" ] || missing="$missing $p"
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "exposure needs these Debian packages:$missing" >&2
+    echo "install them as root with:" >&2
+    echo "    apt-get install -y$missing" >&2
+    exit 1
+fi
+
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y -qq --no-install-recommends $missing >&2

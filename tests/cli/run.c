@@ -1,0 +1,88 @@
+#include "run.h"
+
+#include <criterion/criterion.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *exposure_bin(void) {
+    const char *bin = getenv("EXPOSURE_BIN");
+    return bin && *bin ? bin : "build/exposure";
+}
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} Buf;
+
+static void buf_add(Buf *b, const char *p, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->data = realloc(b->data, b->cap);
+        cr_assert_not_null(b->data);
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+RunResult run_exposure(const char *const *args, const char *stdin_text) {
+    int out[2], err[2], in[2];
+    cr_assert_eq(pipe(out), 0);
+    cr_assert_eq(pipe(err), 0);
+    cr_assert_eq(pipe(in), 0);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        close(in[0]), close(in[1]), close(out[0]), close(out[1]), close(err[0]), close(err[1]);
+        const char *argv[64] = {exposure_bin()};
+        int n = 1;
+        for (; args[n - 1] && n < 63; n++) argv[n] = args[n - 1];
+        argv[n] = NULL;
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(in[0]), close(out[1]), close(err[1]);
+    if (stdin_text) {
+        signal(SIGPIPE, SIG_IGN);
+        ssize_t ignored = write(in[1], stdin_text, strlen(stdin_text));
+        (void)ignored;
+    }
+    close(in[1]);
+    Buf o = {0}, e = {0};
+    buf_add(&o, "", 0);
+    buf_add(&e, "", 0);
+    struct pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    int open_fds = 2;
+    while (open_fds > 0) {
+        cr_assert(poll(fds, 2, -1) >= 0);
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+            char chunk[4096];
+            ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
+            if (n <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                open_fds--;
+            } else {
+                buf_add(i == 0 ? &o : &e, chunk, (size_t)n);
+            }
+        }
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    RunResult r = {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), o.data,
+                   e.data};
+    return r;
+}
+
+void run_free(RunResult *r) {
+    free(r->out);
+    free(r->err);
+}

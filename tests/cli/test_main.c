@@ -1,0 +1,27 @@
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "run.h"
+#include "version.h"
+
+Test(cli, version) {
+    RunResult r = run_exposure((const char *[]){"--version", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    cr_assert_str_eq(r.out, "exposure " EXPOSURE_VERSION "\n");
+    run_free(&r);
+}
+
+Test(cli, help) {
+    RunResult r = run_exposure((const char *[]){"--help", NULL}, NULL);
+    cr_assert_eq(r.status, 0);
+    cr_assert_not_null(strstr(r.out, "usage: exposure"));
+    run_free(&r);
+}
+
+Test(cli, unknown_command_is_usage_error) {
+    RunResult r = run_exposure((const char *[]){"frobnicate", NULL}, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_not_null(strstr(r.err, "frobnicate"));
+    cr_assert_str_eq(r.out, "");
+    run_free(&r);
+}
