@@ -3,24 +3,38 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
+#include "commands.h"
 #include "version.h"
+
+const Command commands[] = {
+    {NULL, NULL, NULL},
+};
 
 static void print_help(FILE *out) {
     fputs("exposure " EXPOSURE_VERSION " - a terminal laboratory for exposure bias\n"
           "\n"
-          "usage: exposure [--version | --help]\n",
+          "usage:\n",
+          out);
+    for (const Command *c = commands; c->name; c++) fprintf(out, "  exposure %s\n", c->usage);
+    fputs("  exposure --version | --help\n"
+          "\n"
+          "Every command takes --help. Exit codes: 0 success, 1 runtime failure,\n"
+          "2 bad usage, config or input.\n",
           out);
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || cli_is_help(argv[1])) {
         print_help(stdout);
-        return 0;
+        return EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("exposure %s\n", EXPOSURE_VERSION);
-        return 0;
+        return EXIT_OK;
     }
+    for (const Command *c = commands; c->name; c++)
+        if (strcmp(argv[1], c->name) == 0) return c->run(argc - 1, argv + 1);
     fprintf(stderr, "exposure: unknown command '%s' (see exposure --help)\n", argv[1]);
-    return 2;
+    return EXIT_USAGE;
 }

@@ -1,0 +1,24 @@
+/* What the subcommands share: exit codes, usage errors, the database location. */
+#ifndef EXPOSURE_CLI_H
+#define EXPOSURE_CLI_H
+
+enum {
+    EXIT_OK = 0,      /* success */
+    EXIT_RUNTIME = 1, /* a runtime failure (I/O, database, a run that failed) */
+    EXIT_USAGE = 2,   /* bad usage, config or input; the message says which */
+};
+
+/* Prints "exposure CMD: message" and a pointer to --help on stderr; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* 1 for "-h" and "--help". */
+int cli_is_help(const char *arg);
+
+/* The run database: the --db value when given, else $EXPOSURE_DB, else ./runs/exposure.db. */
+const char *cli_db_path(const char *flag_value);
+
+/* Parses a whole decimal integer in [min, max]; returns 0, or -1 when s is not one. */
+int cli_parse_long(const char *s, long min, long max, long *out);
+
+#endif

@@ -1,0 +1,15 @@
+/* The subcommands. Each takes the arguments from its own name on (argv[0] is the name)
+ * and returns the process exit code (see cli.h). */
+#ifndef EXPOSURE_COMMANDS_H
+#define EXPOSURE_COMMANDS_H
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *usage; /* one line, shown by exposure --help */
+} Command;
+
+/* The table main() dispatches on, ending with a zeroed entry. */
+extern const Command commands[];
+
+#endif

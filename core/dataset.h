@@ -1,0 +1,71 @@
+/* Datasets: JSONL files, one JSON object a line, read with cJSON, in the layouts the Hugging
+ * Face ecosystem uses. Every record becomes an Example: a prompt rendered through its layout's
+ * template, the response the model is trained on, and every answer that counts as right.
+ *
+ * A training sequence is  <bos> prompt <sep> response <eos>  (see batch.h); the loss is taken
+ * on the response bytes and <eos>. */
+#ifndef EXPOSURE_DATASET_H
+#define EXPOSURE_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    LAYOUT_AUTO = 0,        /* detect from the first record */
+    LAYOUT_PROMPT_RESPONSE, /* {"prompt", "response"} */
+    LAYOUT_QUESTION_ANSWER, /* {"question", "answer"}: GSM8K, final answer after "####" */
+    LAYOUT_INSTRUCTION,     /* {"instruction", "input"?, "output"}: Alpaca */
+    LAYOUT_DOCUMENT_SUMMARY,/* {"document", "summary"} */
+    LAYOUT_CONTEXT_QA,      /* {"context", "question", "answers"}: SQuAD-like */
+    LAYOUT_COUNT
+} Layout;
+
+/* Config and CLI names: "auto", "prompt_response", "question_answer", "instruction",
+ * "document_summary", "context_qa". */
+const char *layout_name(Layout l);
+/* Returns 0 and sets *out, or -1 for an unknown name. */
+int layout_parse(const char *name, Layout *out);
+/* The fields a layout reads, for display: e.g. "question/answer". */
+const char *layout_fields(Layout l);
+
+/* The longest line a dataset may have, in bytes (newline excluded). */
+#define DATASET_MAX_LINE (1 << 20)
+
+typedef struct {
+    char *prompt;    /* rendered through the layout's template; UTF-8 */
+    char *response;  /* the training target; UTF-8 */
+    char **answers;  /* every reference that counts for evaluation; answers[0] is response */
+    int n_answers;   /* >= 1 */
+    int line;        /* 1-based line of the record in its file */
+} Example;
+
+typedef struct {
+    char *path;      /* the file it was read from */
+    Layout layout;   /* never LAYOUT_AUTO once loaded */
+    Example *ex;
+    int n;
+} Dataset;
+
+typedef struct {
+    Layout layout;   /* LAYOUT_AUTO to detect from the first record */
+    int keep_calc;   /* question/answer: keep GSM8K "<<...>>" calculator annotations */
+} LoadOptions;
+
+/* Loads a whole file. On any problem returns -1, loads nothing, and writes
+ * "FILE:LINE: reason" (or "FILE: empty", "FILE: cannot open: ...") into err. */
+int dataset_load(const char *path, const LoadOptions *opt, Dataset *out, char *err,
+                 size_t errcap);
+void dataset_free(Dataset *d);
+
+/* Token length of an example's training sequence, <bos> prompt <sep> response <eos>. */
+int example_tokens(const Example *e);
+
+/* Removes the examples whose training sequence needs more than `context` input positions
+ * (tokens - 1 > context), keeping the order of the rest. Returns how many were removed. */
+int dataset_drop_longer_than(Dataset *d, int context);
+
+/* Moves a fraction of d (chosen by a shuffle with `seed`, at least one example when d has
+ * two or more) into val, keeping file order within both. Returns 0 or -1 (out of memory). */
+int dataset_split(Dataset *d, double fraction, uint64_t seed, Dataset *val);
+
+#endif

@@ -1,0 +1,23 @@
+/* Evaluation metrics on generated text against one or more references (DESIGN section 7).
+ * With several references, each metric is the best over them. */
+#ifndef EXPOSURE_METRICS_H
+#define EXPOSURE_METRICS_H
+
+#include <stddef.h>
+
+/* Exact match after normalization (lowercase, punctuation and the articles a/an/the removed,
+ * whitespace collapsed), 1.0 or 0.0. With gsm8k set, compares only the final numbers after
+ * "####" (commas and a trailing '.' ignored); a prediction without "####" is wrong. */
+double metric_em(const char *pred, const char *const *refs, int n_refs, int gsm8k);
+
+/* SQuAD token F1 on normalized text. Two empty texts score 1, one empty text 0. */
+double metric_f1(const char *pred, const char *const *refs, int n_refs);
+
+/* ROUGE-L F1 (LCS-based, beta 1) on whitespace tokens, without normalization. */
+double metric_rouge_l(const char *pred, const char *const *refs, int n_refs);
+
+/* The final answer after the last "####", trimmed, without commas or a trailing '.'.
+ * Returns 0 and writes it into out, or -1 when text has no "####". */
+int metric_gsm8k_answer(const char *text, char *out, size_t cap);
+
+#endif
