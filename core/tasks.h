@@ -30,7 +30,8 @@ const char *assets_dir(void);
 
 /* Resolves a dataset reference as the config uses it: a built-in task name ("arith") means
  * that task's shipped file for the split ("train", "val" or "test"); anything else is a path
- * and is returned as given. Writes into out; returns 0, or -1 when it does not fit. */
+ * and is returned as given. Writes into out; returns 0, or -1 when it does not fit (or a task
+ * name comes with a split that is none of the three). */
 int dataset_resolve(const char *ref, const char *split, char *out, size_t cap);
 
 #endif
