@@ -8,6 +8,7 @@
 #include "version.h"
 
 const Command commands[] = {
+    {"data", cmd_data, "data gen TASK --n N --seed S -o FILE | check FILE [--layout L]"},
     {NULL, NULL, NULL},
 };
 

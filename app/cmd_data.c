@@ -1,0 +1,296 @@
+/* exposure data: generate the built-in tasks and check dataset files. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "dataset.h"
+#include "tasks.h"
+#include "utf8.h"
+
+enum { DEFAULT_CONTEXT = 256, MAX_PROBLEMS_SHOWN = 5 };
+
+static const char data_usage[] =
+    "usage: exposure data gen TASK --n N --seed S -o FILE\n"
+    "       exposure data check FILE [--layout L] [--context N] [--keep-calc]\n"
+    "\n"
+    "  gen     write N records of a built-in task as JSONL (see exposure data gen --help)\n"
+    "  check   load a dataset and report its layout, size and lengths\n"
+    "\n"
+    "Built-in tasks: arith (math QA), facts (general QA), digest (summarization).\n";
+
+static const char check_usage[] =
+    "usage: exposure data check FILE [--layout L] [--context N] [--keep-calc]\n"
+    "\n"
+    "Loads FILE (JSONL, one object a line) as training would and prints its layout, the\n"
+    "number of records, length statistics in characters (code points) and in tokens (one a\n"
+    "byte; the sequence is <bos> prompt <sep> response <eos>), how many records are longer\n"
+    "than the context, and the first of them. FILE may also be a built-in task name: then its\n"
+    "shipped train split is checked.\n"
+    "\n"
+    "  --layout L    auto (default), prompt_response, question_answer, instruction,\n"
+    "                document_summary or context_qa\n"
+    "  --context N   the model's context in tokens (default 256)\n"
+    "  --keep-calc   question/answer: keep GSM8K <<...>> calculator annotations\n"
+    "\n"
+    "Exit status 0 when the file is usable, 2 when it is not (FILE:LINE: reason on stderr).\n";
+
+static void print_gen_usage(FILE *out) {
+    fputs("usage: exposure data gen TASK --n N --seed S -o FILE\n"
+          "\n"
+          "Writes N records of the built-in task TASK as JSONL to FILE (- for standard\n"
+          "output). The records are drawn from seed S; the same TASK, N and S give the same\n"
+          "bytes on every machine.\n"
+          "\n"
+          "tasks:\n",
+          out);
+    for (const TaskInfo *t = builtin_tasks; t->name; t++)
+        fprintf(out, "  %-7s %-14s %-17s %s\n", t->name, t->kind, t->layout, t->description);
+    fputs("\nThe shipped files assets/datasets/TASK/SPLIT.jsonl were written with:\n", out);
+    static const char *const splits[] = {"train", "val", "test"};
+    for (const TaskInfo *t = builtin_tasks; t->name; t++)
+        for (int s = 0; s < 3; s++)
+            fprintf(out,
+                    "  exposure data gen %s --n %d --seed %llu -o assets/datasets/%s/%s.jsonl\n",
+                    t->name, t->sizes[s], (unsigned long long)t->seeds[s], t->name, splits[s]);
+}
+
+/* ---- gen --------------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *task, *output;
+    long n, seed;
+} GenArgs;
+
+/* The value after a flag, or NULL (and a usage error printed) when there is none. */
+static const char *flag_value(const char *cmd, int argc, char **argv, int *i) {
+    if (*i + 1 >= argc) {
+        cli_usage_error(cmd, "%s needs a value", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int parse_gen_args(int argc, char **argv, GenArgs *g) {
+    const char *cmd = "data gen";
+    g->n = g->seed = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (strcmp(a, "--n") == 0) {
+            if (!(v = flag_value(cmd, argc, argv, &i))) return EXIT_USAGE;
+            if (cli_parse_long(v, 1, 10000000, &g->n) != 0)
+                return cli_usage_error(cmd, "--n must be a whole number from 1 to 10000000");
+        } else if (strcmp(a, "--seed") == 0) {
+            if (!(v = flag_value(cmd, argc, argv, &i))) return EXIT_USAGE;
+            if (cli_parse_long(v, 0, LONG_MAX, &g->seed) != 0)
+                return cli_usage_error(cmd, "--seed must be a whole number from 0");
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            if (!(g->output = flag_value(cmd, argc, argv, &i))) return EXIT_USAGE;
+        } else if (a[0] == '-') {
+            return cli_usage_error(cmd, "unknown option %s", a);
+        } else if (g->task) {
+            return cli_usage_error(cmd, "unexpected argument %s", a);
+        } else {
+            g->task = a;
+        }
+    }
+    if (!g->task) return cli_usage_error(cmd, "which task? (arith, facts or digest)");
+    if (!task_find(g->task))
+        return cli_usage_error(cmd, "unknown task \"%s\" (arith, facts or digest)", g->task);
+    if (g->n < 0) return cli_usage_error(cmd, "--n is required");
+    if (g->seed < 0) return cli_usage_error(cmd, "--seed is required");
+    if (!g->output) return cli_usage_error(cmd, "-o is required (- for standard output)");
+    return EXIT_OK;
+}
+
+static int data_gen(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (cli_is_help(argv[i])) {
+            print_gen_usage(stdout);
+            return EXIT_OK;
+        }
+    GenArgs g = {0};
+    int rc = parse_gen_args(argc, argv, &g);
+    if (rc != EXIT_OK) return rc;
+    int to_stdout = strcmp(g.output, "-") == 0;
+    FILE *out = to_stdout ? stdout : fopen(g.output, "wb");
+    if (!out) {
+        fprintf(stderr, "exposure data gen: %s: cannot open: %s\n", g.output, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    char err[256];
+    rc = task_generate(g.task, (int)g.n, (uint64_t)g.seed, out, err, sizeof err);
+    if (!to_stdout && fclose(out) != 0 && rc == 0) {
+        snprintf(err, sizeof err, "write error: %s", strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "exposure data gen: %s: %s\n", g.output, err);
+        if (!to_stdout) unlink(g.output); /* never leave a partial file that looks complete */
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
+/* ---- check ------------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *file;
+    LoadOptions opt;
+    long context;
+} CheckArgs;
+
+static int parse_check_args(int argc, char **argv, CheckArgs *c) {
+    const char *cmd = "data check";
+    c->context = DEFAULT_CONTEXT;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (strcmp(a, "--layout") == 0) {
+            if (!(v = flag_value(cmd, argc, argv, &i))) return EXIT_USAGE;
+            if (layout_parse(v, &c->opt.layout) != 0)
+                return cli_usage_error(cmd, "unknown layout \"%s\"", v);
+        } else if (strcmp(a, "--context") == 0) {
+            if (!(v = flag_value(cmd, argc, argv, &i))) return EXIT_USAGE;
+            if (cli_parse_long(v, 1, 1 << 20, &c->context) != 0)
+                return cli_usage_error(cmd, "--context must be a whole number from 1 to %d",
+                                       1 << 20);
+        } else if (strcmp(a, "--keep-calc") == 0) {
+            c->opt.keep_calc = 1;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return cli_usage_error(cmd, "unknown option %s", a);
+        } else if (c->file) {
+            return cli_usage_error(cmd, "unexpected argument %s", a);
+        } else {
+            c->file = a;
+        }
+    }
+    if (!c->file) return cli_usage_error(cmd, "which file?");
+    return EXIT_OK;
+}
+
+static int compare_ints(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Prints min, median (the lower middle value) and max of v, which it sorts. */
+static void print_stats(const char *label, int *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, compare_ints);
+    printf("  %-16s %7d %7d %7d\n", label, v[0], v[(n - 1) / 2], v[n - 1]);
+}
+
+enum {
+    COL_PROMPT_CHARS,
+    COL_RESPONSE_CHARS,
+    COL_PROMPT_TOKENS,
+    COL_RESPONSE_TOKENS,
+    COL_SEQUENCE_TOKENS,
+    N_COLS
+};
+
+static int print_lengths(const Dataset *d) {
+    static const char *const labels[N_COLS] = {"prompt chars", "response chars", "prompt tokens",
+                                               "response tokens", "sequence tokens"};
+    int *cols[N_COLS] = {0};
+    for (int c = 0; c < N_COLS; c++)
+        if (!(cols[c] = malloc((size_t)d->n * sizeof(int)))) {
+            for (int k = 0; k < c; k++) free(cols[k]);
+            return -1;
+        }
+    for (int i = 0; i < d->n; i++) {
+        const Example *e = &d->ex[i];
+        size_t p = strlen(e->prompt), r = strlen(e->response);
+        cols[COL_PROMPT_CHARS][i] = (int)utf8_codepoints(e->prompt, p);
+        cols[COL_RESPONSE_CHARS][i] = (int)utf8_codepoints(e->response, r);
+        cols[COL_PROMPT_TOKENS][i] = (int)p;
+        cols[COL_RESPONSE_TOKENS][i] = (int)r;
+        cols[COL_SEQUENCE_TOKENS][i] = example_tokens(e);
+    }
+    printf("lengths                min  median     max\n");
+    for (int c = 0; c < N_COLS; c++) {
+        print_stats(labels[c], cols[c], d->n);
+        free(cols[c]);
+    }
+    printf("  (a token is a byte; sequence = <bos> prompt <sep> response <eos>)\n");
+    return 0;
+}
+
+/* Reports the records that do not fit the context; returns how many there are. */
+static int print_too_long(const Dataset *d, long context) {
+    int count = 0;
+    for (int i = 0; i < d->n; i++)
+        if (example_tokens(&d->ex[i]) - 1 > context) count++;
+    printf("longer than context %ld: %d of %d%s\n", context, count, d->n,
+           count ? " (dropped for training)" : "");
+    if (count == 0) {
+        printf("problems: none\n");
+        return 0;
+    }
+    printf("problems:\n");
+    for (int i = 0, shown = 0; i < d->n && shown < MAX_PROBLEMS_SHOWN; i++) {
+        int tokens = example_tokens(&d->ex[i]);
+        if (tokens - 1 <= context) continue;
+        printf("  %s:%d: sequence of %d tokens needs more than the context of %ld\n", d->path,
+               d->ex[i].line, tokens, context);
+        shown++;
+    }
+    if (count > MAX_PROBLEMS_SHOWN) printf("  ... and %d more\n", count - MAX_PROBLEMS_SHOWN);
+    return count;
+}
+
+static int data_check(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (cli_is_help(argv[i])) {
+            fputs(check_usage, stdout);
+            return EXIT_OK;
+        }
+    CheckArgs c = {0};
+    int rc = parse_check_args(argc, argv, &c);
+    if (rc != EXIT_OK) return rc;
+    char path[4096];
+    const TaskInfo *task = task_find(c.file);
+    if (dataset_resolve(c.file, "train", path, sizeof path) != 0) {
+        fprintf(stderr, "exposure data check: %s: path too long\n", c.file);
+        return EXIT_USAGE;
+    }
+    if (task) printf("%s: built-in task (%s), checking its train split\n", task->name, task->kind);
+    Dataset d;
+    char err[512];
+    if (dataset_load(path, &c.opt, &d, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_USAGE;
+    }
+    printf("file: %s\n", d.path);
+    printf("layout: %s (%s%s)\n", layout_name(d.layout), layout_fields(d.layout),
+           c.opt.layout == LAYOUT_AUTO ? ", detected" : "");
+    printf("records: %d\n", d.n);
+    if (print_lengths(&d) != 0) {
+        dataset_free(&d);
+        fprintf(stderr, "exposure data check: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    int too_long = print_too_long(&d, c.context);
+    rc = EXIT_OK;
+    if (too_long == d.n) {
+        fprintf(stderr, "%s: every record is longer than the context of %ld tokens\n", d.path,
+                c.context);
+        rc = EXIT_USAGE;
+    }
+    dataset_free(&d);
+    return rc;
+}
+
+int cmd_data(int argc, char **argv) {
+    if (argc < 2) return cli_usage_error("data", "gen or check?");
+    if (cli_is_help(argv[1])) {
+        fputs(data_usage, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "gen") == 0) return data_gen(argc - 1, argv + 1);
+    if (strcmp(argv[1], "check") == 0) return data_check(argc - 1, argv + 1);
+    return cli_usage_error("data", "unknown subcommand \"%s\" (gen or check)", argv[1]);
+}
