@@ -49,7 +49,8 @@ static void print_gen_usage(FILE *out) {
           "tasks:\n",
           out);
     for (const TaskInfo *t = builtin_tasks; t->name; t++)
-        fprintf(out, "  %-7s %-14s %-17s %s\n", t->name, t->kind, t->layout, t->description);
+        fprintf(out, "  %-7s %s, %s layout\n          %s\n", t->name, t->kind, t->layout,
+                t->description);
     fputs("\nThe shipped files assets/datasets/TASK/SPLIT.jsonl were written with:\n", out);
     static const char *const splits[] = {"train", "val", "test"};
     for (const TaskInfo *t = builtin_tasks; t->name; t++)
