@@ -14,7 +14,7 @@ Test(cli, version) {
 Test(cli, help) {
     RunResult r = run_exposure((const char *[]){"--help", NULL}, NULL);
     cr_assert_eq(r.status, 0);
-    cr_assert_not_null(strstr(r.out, "usage: exposure"));
+    cr_assert_not_null(strstr(r.out, "usage:\n  exposure "), "%s", r.out);
     run_free(&r);
 }
 
