@@ -12,4 +12,6 @@ typedef struct {
 /* The table main() dispatches on, ending with a zeroed entry. */
 extern const Command commands[];
 
+int cmd_runs(int argc, char **argv);
+
 #endif

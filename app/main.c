@@ -8,6 +8,7 @@
 #include "version.h"
 
 const Command commands[] = {
+    {"runs", cmd_runs, "runs list | show ID | compare ID... | export ID [--format csv|json] | plot ID... --svg F | rm ID [--yes]"},
     {NULL, NULL, NULL},
 };
 
