@@ -104,7 +104,8 @@ $(BUILD)/asan/test-unit: $(ASAN_UNIT_OBJ) $(ASAN_UI_OBJ) $(ASAN_CORE_OBJ)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(SANFLAGS) -o $@ $^ $(TEST_LIBS) $(UI_LIBS) $(CORE_LIBS)
 
-$(BUILD)/test-cli: $(CLI_OBJ)
+# The command-line tests link the core to build their fixtures (a run database) through its API.
+$(BUILD)/test-cli: $(CLI_OBJ) $(CORE_OBJ)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(OPTFLAGS) -o $@ $^ $(TEST_LIBS) $(CORE_LIBS)
 

@@ -12,6 +12,7 @@ typedef struct {
 /* The table main() dispatches on, ending with a zeroed entry. */
 extern const Command commands[];
 
-int cmd_data(int argc, char **argv); /* app/cmd_data.c */
+int cmd_data(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
 
 #endif

@@ -9,6 +9,8 @@
 
 const Command commands[] = {
     {"data", cmd_data, "data gen TASK --n N --seed S -o FILE | check FILE [--layout L]"},
+    {"runs", cmd_runs,
+     "runs list | show ID | compare ID... | export ID [--format csv|json] | plot ID... --svg F | rm ID"},
     {NULL, NULL, NULL},
 };
 

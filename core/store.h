@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_COMMIT_ROWS 512
 #define STORE_COMMIT_SECONDS 2.0
 
@@ -30,6 +30,14 @@ typedef struct Store Store;
  * Returns 0, or -1 with a message naming the file in err. */
 #define STORE_STALE_SECONDS 600
 int store_open(const char *path, Store **out, char *err, size_t errcap);
+/* Opens an existing database, for commands that only read: a missing or empty file is an
+ * error and nothing is created. When the file cannot be written (permissions) the handle is
+ * read-only: queries work, writes fail with a message, stale runs are left as they are, and a
+ * schema too old to read without migrating is refused. */
+int store_open_existing(const char *path, Store **out, char *err, size_t errcap);
+/* How long a write waits for another process's transaction before failing with a message
+ * (default 10 s). */
+void store_set_busy_timeout(Store *s, int ms);
 /* Commits what is buffered, then closes. NULL is harmless. */
 void store_close(Store *s);
 /* The message of the last failed call on this handle. */
@@ -69,16 +77,21 @@ typedef struct {
 /* Creates a run with status "running", this process's pid and host. Committed at once.
  * Returns its id (>= 1), or -1. */
 int64_t store_create_run(Store *s, const NewRun *r);
-/* Sets the status; a final status (anything but running) also sets finished. Commits. */
+/* Sets the status; a final status (anything but running) also sets finished. Setting
+ * "running" (resuming) makes this process the run's owner (pid, host). Commits. */
 int store_set_status(Store *s, int64_t run, const char *status);
-/* Records progress (steps completed) and the heartbeat. Buffered. */
+/* Records progress (steps completed) and the heartbeat. Buffered. A process that keeps a run
+ * open without progress (paused) should still call it now and then: a run without a
+ * heartbeat for STORE_STALE_SECONDS counts as interrupted, and the owner's next heartbeat
+ * sets it back to running. */
 int store_progress(Store *s, int64_t run, int64_t step);
 int store_rename_run(Store *s, int64_t run, const char *name);
 int store_set_tags(Store *s, int64_t run, const char *tags);
 /* Deletes the run and everything it owns (not its files on disk). */
 int store_delete_run(Store *s, int64_t run);
 
-/* Buffered writes. */
+/* Buffered writes. A metric value that is NaN is stored as NULL and read back as NaN; a
+ * metric for an existing (run, key, step) replaces it. */
 int store_metric(Store *s, int64_t run, int64_t step, const char *key, double value);
 /* kind e.g. "schedule", "pause", "resume", "config", "warning"; detail is JSON text. */
 int store_event(Store *s, int64_t run, int64_t step, const char *kind, const char *detail_json);
@@ -103,10 +116,12 @@ int store_checkpoint(Store *s, int64_t run, int64_t step, const char *path);
 int store_commit(Store *s);
 int store_maybe_commit(Store *s);
 
-/* Queries. Arrays are malloc'd; free rows with run_row_free / sample_row_free, then free(). */
+/* Queries. Arrays are malloc'd; free rows with run_row_free / sample_row_free, then free().
+ * They see committed rows only: store_commit first to read this handle's buffered writes. */
 int store_list_runs(Store *s, RunRow **rows, int *n);
 int store_get_run(Store *s, int64_t id, RunRow *row); /* -1 when absent (message says so) */
 int store_metric_keys(Store *s, int64_t run, char ***keys, int *n);
+/* A metric's points in step order; steps, values and wall may each be NULL when not wanted. */
 int store_metric_series(Store *s, int64_t run, const char *key, int64_t **steps,
                         double **values, double **wall, int *n);
 /* Last value, best value (lowest for keys where metric_lower_is_better, else highest) and
@@ -120,6 +135,20 @@ int store_samples(Store *s, int64_t run, int64_t step, const char *split, Sample
                   int *n);
 /* The newest checkpoint of the run; -1 when it has none. */
 int store_last_checkpoint(Store *s, int64_t run, int64_t *step, char *path, size_t cap);
+/* Every checkpoint of the run, oldest first (what `runs rm` deletes, `runs show` lists). */
+typedef struct {
+    int64_t step;
+    double wall;
+    char *path;
+} CheckpointRow;
+int store_checkpoints(Store *s, int64_t run, CheckpointRow **rows, int *n);
+void checkpoint_row_free(CheckpointRow *r);
+
+/* How many rows of each kind a run owns. */
+typedef struct {
+    int64_t metrics, events, samples, checkpoints;
+} RunCounts;
+int store_run_counts(Store *s, int64_t run, RunCounts *counts);
 
 typedef struct {
     int64_t step;
