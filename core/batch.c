@@ -40,6 +40,20 @@ void batch_reset(Batch *b, int B, int T) {
     for (int r = 0; r < B; r++) b->len[r] = 0;
 }
 
+void batch_narrow(Batch *b, int T) {
+    if (T >= b->T) return;
+    /* Row r moves from r*old to r*T <= r*old, so walking rows upwards never overwrites a row
+     * before it has moved. */
+    for (int r = 1; r < b->B; r++) {
+        size_t from = (size_t)r * (size_t)b->T, to = (size_t)r * (size_t)T;
+        memmove(b->input + to, b->input + from, (size_t)T * sizeof *b->input);
+        memmove(b->target + to, b->target + from, (size_t)T * sizeof *b->target);
+        memmove(b->mask + to, b->mask + from, (size_t)T);
+        memmove(b->kind + to, b->kind + from, (size_t)T);
+    }
+    b->T = T;
+}
+
 int batch_loss_positions(const Batch *b) {
     int n = 0;
     for (long i = 0; i < (long)b->B * b->T; i++) n += b->mask[i] != 0;

@@ -33,6 +33,9 @@ int batch_alloc(Batch *b, int cap_B, int cap_T);
 void batch_free(Batch *b);
 /* Sets the shape (B <= cap_B, T <= cap_T) and fills every position with padding. */
 void batch_reset(Batch *b, int B, int T);
+/* Narrows the rows from stride b->T to stride T (T <= b->T), keeping each row's first T
+ * positions: rows built at full width are packed to their longest. */
+void batch_narrow(Batch *b, int T);
 /* Number of positions whose mask is 1. */
 int batch_loss_positions(const Batch *b);
 

@@ -499,6 +499,11 @@ int dataset_drop_longer_than(Dataset *d, int context) {
     return removed;
 }
 
+void dataset_truncate(Dataset *d, int n) {
+    for (int i = n; i < d->n; i++) example_free(&d->ex[i]);
+    if (n < d->n) d->n = n > 0 ? n : 0;
+}
+
 /* How many examples go to validation: the rounded fraction, at least one and never all. */
 static int split_count(int n, double fraction) {
     if (n < 2) return 0;

@@ -64,6 +64,9 @@ int example_tokens(const Example *e);
  * (tokens - 1 > context), keeping the order of the rest. Returns how many were removed. */
 int dataset_drop_longer_than(Dataset *d, int context);
 
+/* Keeps the first n examples (all when d has n or fewer). */
+void dataset_truncate(Dataset *d, int n);
+
 /* Moves a fraction of d (chosen by a shuffle with `seed`, at least one example when d has
  * two or more) into val, keeping file order within both. Returns 0 or -1 (out of memory). */
 int dataset_split(Dataset *d, double fraction, uint64_t seed, Dataset *val);

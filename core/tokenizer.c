@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static const char *const special_names[TOK_COUNT - 256] = {
     "<bos>", "<sep>", "<eos>", "<corr>", "<pad>",
 };
@@ -27,29 +29,14 @@ const char *tok_special_name(token_t id) {
 }
 
 /* Length of the well-formed UTF-8 sequence of two bytes or more starting at ids[i]
- * (all ids bytes), or 0 when there is none. Overlongs, surrogates and code points
- * past U+10FFFF are not well-formed (RFC 3629). */
+ * (all of them bytes), or 0 when there is none. */
 static size_t utf8_multibyte_len(const token_t *ids, size_t i, size_t n) {
-    int b0 = ids[i];
-    size_t len;
-    int lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-    if (b0 >= 0xC2 && b0 <= 0xDF) len = 2;
-    else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        len = 3;
-        if (b0 == 0xE0) lo = 0xA0;
-        if (b0 == 0xED) hi = 0x9F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        len = 4;
-        if (b0 == 0xF0) lo = 0x90;
-        if (b0 == 0xF4) hi = 0x8F;
-    } else return 0;
-    if (i + len > n) return 0;
-    for (size_t k = 1; k < len; k++) {
-        int b = ids[i + k];
-        int klo = k == 1 ? lo : 0x80, khi = k == 1 ? hi : 0xBF;
-        if (b < klo || b > khi) return 0;
-    }
-    return len;
+    unsigned char bytes[4];
+    size_t avail = 0;
+    for (; avail < 4 && i + avail < n && ids[i + avail] >= 0 && ids[i + avail] < 256; avail++)
+        bytes[avail] = (unsigned char)ids[i + avail];
+    size_t len = utf8_sequence_length(bytes, avail);
+    return len >= 2 ? len : 0;
 }
 
 /* Appends s[0..len) to out as far as it fits, always keeping room for the NUL. */
@@ -90,4 +77,35 @@ size_t tok_render(const token_t *ids, size_t n, char *out, size_t cap) {
     }
     if (cap > 0) out[pos < cap ? pos : cap - 1] = '\0';
     return pos;
+}
+
+size_t tok_to_text(const token_t *ids, size_t n, char *out) {
+    size_t len = 0, i = 0;
+    while (i < n) {
+        /* A run of bytes is sanitized as a whole so that multi-byte characters survive. */
+        size_t run = 0;
+        while (i + run < n && ids[i + run] >= 0 && ids[i + run] < 256) run++;
+        if (run) {
+            unsigned char bytes[256];
+            for (size_t done = 0; done < run;) {
+                size_t chunk = run - done < sizeof bytes ? run - done : sizeof bytes;
+                /* Never cut a chunk inside a character: step back over continuation bytes. */
+                if (done + chunk < run)
+                    while (chunk > 4 && (ids[i + done + chunk] & 0xC0) == 0x80) chunk--;
+                for (size_t k = 0; k < chunk; k++) bytes[k] = (unsigned char)ids[i + done + k];
+                len += utf8_sanitize(bytes, chunk, out + len);
+                done += chunk;
+            }
+            i += run;
+            continue;
+        }
+        const char *name = tok_special_name(ids[i]);
+        if (!name) name = "<?>";
+        size_t nl = strlen(name);
+        memcpy(out + len, name, nl);
+        len += nl;
+        i++;
+    }
+    out[len] = '\0';
+    return len;
 }

@@ -40,4 +40,9 @@ const char *tok_special_name(token_t id);
  * Returns the length the full rendering would have (like snprintf). */
 size_t tok_render(const token_t *ids, size_t n, char *out, size_t cap);
 
+/* Text for storing and printing generated output: bytes as themselves, specials as their
+ * names ("<corr>"), ill-formed UTF-8 replaced by U+FFFD. out must hold 6 * n + 1 bytes;
+ * NUL-terminated. Returns the length. */
+size_t tok_to_text(const token_t *ids, size_t n, char *out);
+
 #endif

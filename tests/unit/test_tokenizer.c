@@ -69,3 +69,15 @@ Test(tokenizer, render_truncates_like_snprintf) {
     cr_assert_eq(len, 7);
     cr_assert_str_eq(out, "<bo");
 }
+
+Test(tokenizer, to_text_keeps_bytes_names_specials_and_repairs_utf8) {
+    const char *text = "x\n\xc3\xa9\xff";
+    token_t ids[16];
+    size_t n = tok_encode(text, strlen(text), ids);
+    ids[n++] = TOK_CORR;
+    ids[n++] = 'y';
+    char out[6 * 16 + 1];
+    size_t len = tok_to_text(ids, n, out);
+    cr_assert_str_eq(out, "x\n\xc3\xa9\xef\xbf\xbd<corr>y");
+    cr_assert_eq(len, strlen(out));
+}
