@@ -1,0 +1,117 @@
+/* The run configuration: every key of DESIGN section 10, read from JSON with cJSON and
+ * overridable with `--set key=value`. The keys live in one table (config_keys) that gives
+ * each its type, range and meaning, so loading, overrides, validation, printing and the
+ * TUI's editor all agree. Config is a plain value: copy it freely, across threads too. */
+#ifndef EXPOSURE_CONFIG_H
+#define EXPOSURE_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_STR 512
+#define CONFIG_MAX_POINTS 32
+
+typedef enum { METHOD_BASELINE, METHOD_BASH, METHOD_RAC } MethodName;
+typedef enum {
+    SCHED_CONSTANT, SCHED_LINEAR, SCHED_EXPONENTIAL, SCHED_INVERSE_SIGMOID, SCHED_COSINE,
+    SCHED_PIECEWISE
+} ScheduleKind;
+typedef enum { SELFGEN_TEACHER_FORCED, SELFGEN_FREE_RUN } SelfgenSource;
+typedef enum { RAC_TOKEN, RAC_SEGMENT } RacGranularity;
+
+/* selfgen.refresh: "epoch", "batch", or every N steps. */
+#define REFRESH_EPOCH 0
+#define REFRESH_BATCH -1
+
+typedef struct {
+    int n;
+    int step[CONFIG_MAX_POINTS];
+    float value[CONFIG_MAX_POINTS];
+} SchedulePoints;
+
+typedef struct {
+    ScheduleKind kind;
+    float value;           /* constant */
+    float start, end;      /* linear, exponential, cosine */
+    int from_step, to_step;/* linear, cosine; to_step -1 means train.steps */
+    float rate;            /* exponential: omega = end - (end - start) * rate^(s - from_step) */
+    float k;               /* inverse_sigmoid */
+    SchedulePoints points; /* piecewise */
+} ScheduleConfig;
+
+typedef struct {
+    struct {
+        char train[CONFIG_STR], val[CONFIG_STR], test[CONFIG_STR];
+        int layout; /* index into the layout names, as in dataset.h's Layout */
+        float val_fraction;
+        int keep_calc;
+    } data;
+    struct {
+        int layers, dim, heads, context;
+    } model;
+    struct {
+        int steps, batch, warmup, seed, eval_every, eval_samples, checkpoint_every, threads;
+        float lr, min_lr_frac, weight_decay, grad_clip, beta1, beta2;
+    } train;
+    struct {
+        MethodName name;
+        ScheduleConfig schedule;
+        struct {
+            SelfgenSource source;
+            int refresh; /* REFRESH_EPOCH, REFRESH_BATCH, or N >= 1 */
+            float temperature;
+        } selfgen;
+        struct {
+            RacGranularity granularity;
+            int max_corrections;
+        } rac;
+    } method;
+    struct {
+        int max_new_tokens, top_k;
+        float temperature;
+    } decode;
+} Config;
+
+typedef enum { CT_INT, CT_FLOAT, CT_BOOL, CT_STRING, CT_ENUM, CT_REFRESH, CT_POINTS } ConfigType;
+
+typedef struct {
+    const char *key;              /* dotted, e.g. "model.layers" */
+    ConfigType type;
+    size_t offset;                /* of the field in Config */
+    size_t size;                  /* of the field (string capacity) */
+    double min, max;              /* numeric range, inclusive */
+    const char *const *choices;   /* CT_ENUM: names, NULL-terminated; the field is an int index */
+    int live;                     /* may change while a run trains (applies at the next step) */
+    const char *help;             /* one line */
+} ConfigKey;
+
+/* The table of keys, in display order, and its length. */
+const ConfigKey *config_keys(int *n);
+const ConfigKey *config_find_key(const char *key);
+
+/* The embedded default (assets/configs/default.json, compiled in). Always valid. */
+void config_defaults(Config *c);
+const char *config_default_json(void);
+
+/* Applies the keys of a JSON document (nested objects, e.g. {"model":{"layers":4}}) on top
+ * of c. `source` names the document in messages ("FILE" or "--config"). Unknown keys, wrong
+ * types and out-of-range values are errors "SOURCE: KEY: reason". Returns 0 or -1; on error
+ * c is unchanged. */
+int config_apply_json_text(Config *c, const char *json, const char *source, char *err,
+                           size_t errcap);
+int config_load_file(Config *c, const char *path, char *err, size_t errcap);
+
+/* Applies one "key=value" override (numbers, strings, booleans; a piecewise schedule's points
+ * as JSON, e.g. [[0,0],[500,0.5]]). Errors "KEY: reason". Returns 0 or -1; c unchanged on
+ * error. */
+int config_set(Config *c, const char *assignment, char *err, size_t errcap);
+
+/* Rules that involve several keys (heads divides dim, schedule bounds, ...). */
+int config_validate(const Config *c, char *err, size_t errcap);
+
+/* The value of a key as text (numbers in shortest round-trip form); returns 0 or -1. */
+int config_get(const Config *c, const char *key, char *out, size_t cap);
+
+/* The whole config as JSON (nested objects, every key), malloc'd; NULL when out of memory. */
+char *config_to_json(const Config *c, int pretty);
+
+#endif
