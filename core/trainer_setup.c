@@ -1,0 +1,165 @@
+/* Everything before the first step: config, data, model, store; for a new run or a resumed
+ * one. Errors the user can fix return TRAINER_EINPUT, the rest TRAINER_ERUNTIME. */
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "datasource.h"
+#include "trainer_internal.h"
+#include "version.h"
+
+/* Drops what does not fit the context, telling the user how much. */
+static void fit_context(Trainer *t, Dataset *d, const char *what) {
+    int before = d->n, dropped = dataset_drop_longer_than(d, t->cfg.model.context);
+    if (dropped)
+        trainer_note(t, "%s: dropped %d of %d examples longer than model.context (%d tokens)",
+                     what, dropped, before, t->cfg.model.context);
+}
+
+static int load_data(Trainer *t, char *err, size_t cap) {
+    const Config *c = &t->cfg;
+    if (data_load_split(c, "train", &t->train_ds, err, cap) ||
+        data_load_split(c, "val", &t->val_ds, err, cap))
+        return TRAINER_EINPUT;
+    fit_context(t, &t->train_ds, "training data");
+    fit_context(t, &t->val_ds, "validation data");
+    if (t->train_ds.n == 0) {
+        snprintf(err, cap, "%s: no training example fits model.context (%d)", t->train_ds.path,
+                 c->model.context);
+        return TRAINER_EINPUT;
+    }
+    if (t->val_ds.n == 0) {
+        snprintf(err, cap, "no validation examples: set data.val or data.val_fraction");
+        return TRAINER_EINPUT;
+    }
+    t->gsm8k = t->train_ds.layout == LAYOUT_QUESTION_ANSWER;
+    if (corpus_build(&t->train, &t->train_ds) || corpus_build(&t->val, &t->val_ds) ||
+        selfgen_init(&t->sg, &t->train)) {
+        snprintf(err, cap, "out of memory preparing the data");
+        return TRAINER_ERUNTIME;
+    }
+    return 0;
+}
+
+static int alloc_compute(Trainer *t, char *err, size_t cap) {
+    const Config *c = &t->cfg;
+    ModelConfig mc = {c->model.layers, c->model.dim, c->model.heads, c->model.context, TOK_COUNT};
+    int threads = c->train.threads > 0 ? c->train.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    openblas_set_num_threads(threads > 0 ? threads : 1);
+    if (model_init(&t->model, &mc, c->train.batch) || batch_alloc(&t->batch, c->train.batch, mc.context) ||
+        batch_alloc(&t->scratch, c->train.batch, mc.context) ||
+        !(t->dec = decoder_new(&t->model, DECODE_BATCH)) ||
+        !(t->perm = malloc((size_t)t->train.n * sizeof *t->perm))) {
+        snprintf(err, cap, "out of memory for a model of %d layers, dim %d, context %d, batch %d",
+                 mc.layers, mc.dim, mc.context, c->train.batch);
+        return TRAINER_ERUNTIME;
+    }
+    t->oc = (OptimConfig){.lr = c->train.lr, .min_lr_frac = c->train.min_lr_frac,
+                          .beta1 = c->train.beta1, .beta2 = c->train.beta2, .eps = 1e-8f,
+                          .weight_decay = c->train.weight_decay, .grad_clip = c->train.grad_clip,
+                          .warmup = c->train.warmup, .steps = c->train.steps};
+    return 0;
+}
+
+static const char *method_label(const Config *c) {
+    static const char *const names[] = {"baseline", "bash", "rac"};
+    return names[c->method.name];
+}
+
+static int open_store(Trainer *t, const TrainerOptions *opt, char *err, size_t cap) {
+    if (store_open(opt->db_path, &t->store, err, cap)) return TRAINER_ERUNTIME;
+    return 0;
+}
+
+int trainer_setup_new(Trainer *t, const Config *cfg, const TrainerOptions *opt, char *err,
+                      size_t cap) {
+    t->cfg = *cfg;
+    if (config_validate(&t->cfg, err, cap)) return TRAINER_EINPUT;
+    int rc = load_data(t, err, cap);
+    if (!rc) rc = alloc_compute(t, err, cap);
+    if (rc) return rc;
+    model_init_weights(&t->model, (uint64_t)cfg->train.seed);
+    /* Independent streams, so that evaluation or a method's coin flips never shift the
+     * order of the data. */
+    rng_seed(&t->rng_data, (uint64_t)cfg->train.seed * 3 + 1);
+    rng_seed(&t->rng_mix, (uint64_t)cfg->train.seed * 3 + 2);
+    rng_seed(&t->rng_sample, (uint64_t)cfg->train.seed * 3 + 3);
+    t->perm_pos = t->train.n; /* the first batch starts an epoch */
+    t->epoch = 0;
+    t->selfgen_refreshed = -1;
+    if ((rc = open_store(t, opt, err, cap))) return rc;
+    char *json = config_to_json(&t->cfg, 0), name[128];
+    if (!json) {
+        snprintf(err, cap, "out of memory");
+        return TRAINER_ERUNTIME;
+    }
+    if (opt->name && *opt->name) snprintf(name, sizeof name, "%s", opt->name);
+    else snprintf(name, sizeof name, "%s-%.80s-s%d", method_label(cfg), cfg->data.train, cfg->train.seed);
+    NewRun nr = {.name = name, .method = method_label(cfg), .dataset = cfg->data.train,
+                 .config_json = json, .seed = cfg->train.seed, .steps = cfg->train.steps,
+                 .sweep = opt->sweep};
+    t->run_id = store_create_run(t->store, &nr);
+    free(json);
+    if (t->run_id < 0) {
+        snprintf(err, cap, "%s", store_error(t->store));
+        return TRAINER_ERUNTIME;
+    }
+    return 0;
+}
+
+int trainer_setup_resume(Trainer *t, const TrainerOptions *opt, char *err, size_t cap) {
+    int rc = open_store(t, opt, err, cap);
+    if (rc) return rc;
+    RunRow run;
+    if (store_get_run(t->store, opt->resume, &run)) {
+        snprintf(err, cap, "%s", store_error(t->store));
+        return TRAINER_EINPUT;
+    }
+    rc = 0;
+    if (strcmp(run.status, "stopped") != 0 && strcmp(run.status, "interrupted") != 0) {
+        snprintf(err, cap, "run %lld is %s; only stopped or interrupted runs can be resumed",
+                 (long long)run.id, run.status);
+        rc = TRAINER_EINPUT;
+    }
+    config_defaults(&t->cfg);
+    if (!rc && config_apply_json_text(&t->cfg, run.config_json, "stored config", err, cap))
+        rc = TRAINER_EINPUT;
+    run_row_free(&run);
+    if (rc) return rc;
+    t->run_id = opt->resume;
+
+    char path[4096];
+    int64_t ckpt_step;
+    if (store_last_checkpoint(t->store, t->run_id, &ckpt_step, path, sizeof path)) {
+        snprintf(err, cap, "run %lld has no checkpoint to resume from", (long long)t->run_id);
+        return TRAINER_EINPUT;
+    }
+    if ((rc = load_data(t, err, cap)) || (rc = alloc_compute(t, err, cap))) return rc;
+    if (trainer_load_checkpoint(t, path, err, cap)) return TRAINER_EINPUT;
+    if (store_set_status(t->store, t->run_id, "running")) {
+        snprintf(err, cap, "%s", store_error(t->store));
+        return TRAINER_ERUNTIME;
+    }
+    trainer_note(t, "resuming run %lld from step %d (%s)", (long long)t->run_id, t->step, path);
+    return 0;
+}
+
+void trainer_release(Trainer *t) {
+    store_close(t->store);
+    t->store = NULL;
+    decoder_free(t->dec);
+    t->dec = NULL;
+    selfgen_free(&t->sg);
+    corpus_free(&t->train);
+    corpus_free(&t->val);
+    dataset_free(&t->train_ds);
+    dataset_free(&t->val_ds);
+    batch_free(&t->batch);
+    batch_free(&t->scratch);
+    model_free(&t->model);
+    free(t->perm);
+    t->perm = NULL;
+}

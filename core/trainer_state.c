@@ -1,0 +1,125 @@
+/* The trainer's part of a checkpoint, in the checkpoint's XTRA section: the config as it is
+ * now (live changes included), the epoch and its data order, the random streams other than
+ * the data stream (which the checkpoint keeps itself), the training time so far, and the
+ * self-generated tokens. Loading checks every field against the data it resumes with. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blob.h"
+#include "checkpoint.h"
+#include "trainer_internal.h"
+
+#define STATE_MAGIC 0x31525458 /* "XTR1" */
+
+static void put_rng(BlobWriter *w, const Rng *r) {
+    for (int i = 0; i < 4; i++) blob_put_u64(w, r->s[i]);
+}
+
+static void get_rng(BlobReader *r, Rng *rng) {
+    for (int i = 0; i < 4; i++) rng->s[i] = blob_get_u64(r);
+}
+
+int trainer_save_checkpoint(Trainer *t, char *path, size_t pathcap, char *err, size_t cap) {
+    char dir[4096];
+    if (store_make_run_dir(t->store, t->run_id, dir, sizeof dir)) {
+        snprintf(err, cap, "%s", store_error(t->store));
+        return -1;
+    }
+    snprintf(path, pathcap, "%s/step-%06d.ckpt", dir, t->step);
+    char *json = config_to_json(&t->cfg, 0);
+    BlobWriter w = {0};
+    blob_put_i32(&w, STATE_MAGIC);
+    blob_put_bytes(&w, json, json ? strlen(json) : 0);
+    free(json);
+    blob_put_i32(&w, t->epoch);
+    blob_put_i32(&w, t->perm_pos);
+    blob_put_i32(&w, t->train.n);
+    blob_put(&w, t->perm, (size_t)t->train.n * sizeof *t->perm);
+    put_rng(&w, &t->rng_mix);
+    put_rng(&w, &t->rng_sample);
+    blob_put_f64(&w, t->elapsed);
+    blob_put_i32(&w, t->selfgen_refreshed);
+    blob_put_i32(&w, t->selfgen_free_run);
+    blob_put_u64(&w, t->sg.pool_len);
+    blob_put(&w, t->sg.yhat, t->sg.pool_len * sizeof *t->sg.yhat);
+    blob_put(&w, t->sg.gen_len, (size_t)t->sg.n * sizeof *t->sg.gen_len);
+    blob_put_i32(&w, t->last_eval_step);
+    int rc = -1;
+    if (w.failed || !json) {
+        snprintf(err, cap, "out of memory writing a checkpoint");
+    } else {
+        CheckpointState st = {.step = t->step, .rng = t->rng_data, .extra = w.data,
+                              .extra_len = w.len};
+        rc = checkpoint_save(path, &t->model, &st, err, cap);
+    }
+    free(w.data);
+    return rc;
+}
+
+static int restore(Trainer *t, BlobReader *r, char *err, size_t cap) {
+    if (blob_get_i32(r) != STATE_MAGIC) {
+        snprintf(err, cap, "trainer state missing");
+        return -1;
+    }
+    size_t jlen;
+    const char *json = blob_get_bytes(r, 1 << 20, &jlen);
+    if (!json) {
+        snprintf(err, cap, "trainer state: damaged config");
+        return -1;
+    }
+    char *text = malloc(jlen + 1);
+    if (!text) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    memcpy(text, json, jlen);
+    text[jlen] = '\0';
+    Config cfg = t->cfg;
+    int bad = config_apply_json_text(&cfg, text, "checkpoint config", err, cap);
+    free(text);
+    if (bad) return -1;
+    t->epoch = blob_get_i32_in(r, 0, 1 << 30);
+    int n = t->train.n;
+    t->perm_pos = blob_get_i32_in(r, 0, n);
+    if (blob_get_i32(r) != n) {
+        snprintf(err, cap, "the training data has changed since the checkpoint (%d examples now)",
+                 n);
+        return -1;
+    }
+    blob_get(r, t->perm, (size_t)n * sizeof *t->perm);
+    for (int i = 0; i < n && !r->failed; i++)
+        if (t->perm[i] < 0 || t->perm[i] >= n) r->failed = 1;
+    get_rng(r, &t->rng_mix);
+    get_rng(r, &t->rng_sample);
+    t->elapsed = blob_get_f64(r);
+    t->selfgen_refreshed = blob_get_i32(r);
+    t->selfgen_free_run = blob_get_i32_in(r, 0, 1);
+    if (blob_get_u64(r) != t->sg.pool_len) {
+        snprintf(err, cap, "the training data has changed since the checkpoint");
+        return -1;
+    }
+    blob_get(r, t->sg.yhat, t->sg.pool_len * sizeof *t->sg.yhat);
+    blob_get(r, t->sg.gen_len, (size_t)t->sg.n * sizeof *t->sg.gen_len);
+    t->last_eval_step = blob_get_i32(r);
+    if (r->failed || r->pos != r->len) {
+        snprintf(err, cap, "trainer state is damaged");
+        return -1;
+    }
+    t->cfg = cfg;
+    return 0;
+}
+
+int trainer_load_checkpoint(Trainer *t, const char *path, char *err, size_t cap) {
+    CheckpointState st;
+    if (checkpoint_load(path, &t->model, &st, err, cap)) return -1;
+    BlobReader r = {st.extra, st.extra_len, 0, 0};
+    char why[512];
+    int rc = restore(t, &r, why, sizeof why);
+    if (rc) snprintf(err, cap, "%s: %s", path, why);
+    free(st.extra);
+    if (rc) return -1;
+    t->step = (int)st.step;
+    t->rng_data = st.rng;
+    return 0;
+}
