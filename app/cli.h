@@ -2,6 +2,10 @@
 #ifndef EXPOSURE_CLI_H
 #define EXPOSURE_CLI_H
 
+#include <stddef.h>
+
+#include "config.h"
+
 enum {
     EXIT_OK = 0,      /* success */
     EXIT_RUNTIME = 1, /* a runtime failure (I/O, database, a run that failed) */
@@ -20,5 +24,14 @@ const char *cli_db_path(const char *flag_value);
 
 /* Parses a whole decimal integer in [min, max]; returns 0, or -1 when s is not one. */
 int cli_parse_long(const char *s, long min, long max, long *out);
+
+/* "45s", "3m12s", "2h05m". */
+void cli_format_duration(double seconds, char *out, size_t cap);
+
+/* Builds a run configuration: the embedded default, then the --config file (when not NULL),
+ * then each "key=value" of sets, then the rules between keys. Returns 0, or -1 with the
+ * message (naming the file, line or key) in err. */
+int cli_build_config(Config *c, const char *config_path, char *const *sets, int n_sets,
+                     char *err, size_t cap);
 
 #endif

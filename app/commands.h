@@ -12,7 +12,10 @@ typedef struct {
 /* The table main() dispatches on, ending with a zeroed entry. */
 extern const Command commands[];
 
+int cmd_config(int argc, char **argv);
 int cmd_data(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 #endif

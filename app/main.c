@@ -8,9 +8,13 @@
 #include "version.h"
 
 const Command commands[] = {
+    {"config", cmd_config, "config keys | default | show [--config F] [--set key=value]..."},
     {"data", cmd_data, "data gen TASK --n N --seed S -o FILE | check FILE [--layout L]"},
+    {"eval", cmd_eval, "eval --run ID [--split val|test] [--data F] [--db F] [--jsonl]"},
     {"runs", cmd_runs,
      "runs list | show ID | compare ID... | export ID [--format csv|json] | plot ID... --svg F | rm ID"},
+    {"train", cmd_train,
+     "train [--config F] [--set key=value]... [--db F] [--name N] [--jsonl] [--quiet]"},
     {NULL, NULL, NULL},
 };
 

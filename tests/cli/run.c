@@ -1,6 +1,7 @@
 #include "run.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -85,4 +86,60 @@ RunResult run_exposure(const char *const *args, const char *stdin_text) {
 void run_free(RunResult *r) {
     free(r->out);
     free(r->err);
+}
+
+Child *spawn_exposure(const char *const *args) {
+    int out[2];
+    cr_assert_eq(pipe(out), 0);
+    Child *c = calloc(1, sizeof *c);
+    cr_assert_not_null(c);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        close(out[0]);
+        close(out[1]);
+        /* What a background child says on stderr is not part of any assertion. */
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) dup2(devnull, 2);
+        const char *argv[64] = {exposure_bin()};
+        int n = 1;
+        for (; args[n - 1] && n < 63; n++) argv[n] = args[n - 1];
+        argv[n] = NULL;
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(out[1]);
+    c->pid = pid;
+    c->out_fd = out[0];
+    return c;
+}
+
+int child_read_line(Child *c, char *line, size_t cap, int timeout_ms) {
+    for (;;) {
+        char *nl = memchr(c->buf, '\n', c->len);
+        if (nl) {
+            size_t n = (size_t)(nl - c->buf);
+            size_t copy = n < cap - 1 ? n : cap - 1;
+            memcpy(line, c->buf, copy);
+            line[copy] = '\0';
+            memmove(c->buf, nl + 1, c->len - n - 1);
+            c->len -= n + 1;
+            return 1;
+        }
+        struct pollfd p = {c->out_fd, POLLIN, 0};
+        if (poll(&p, 1, timeout_ms) <= 0) return 0;
+        if (c->len == sizeof c->buf) return 0;
+        ssize_t got = read(c->out_fd, c->buf + c->len, sizeof c->buf - c->len);
+        if (got <= 0) return 0;
+        c->len += (size_t)got;
+    }
+}
+
+int child_wait(Child *c) {
+    int status;
+    cr_assert_eq(waitpid(c->pid, &status, 0), c->pid);
+    close(c->out_fd);
+    free(c);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

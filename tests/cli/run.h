@@ -3,6 +3,8 @@
 #ifndef EXPOSURE_TEST_RUN_H
 #define EXPOSURE_TEST_RUN_H
 
+#include <stddef.h>
+
 typedef struct {
     int status; /* exit code, or 128 + signal number */
     char *out;  /* stdout, NUL-terminated */
@@ -13,5 +15,20 @@ typedef struct {
 RunResult run_exposure(const char *const *args, const char *stdin_text);
 void run_free(RunResult *r);
 const char *exposure_bin(void);
+
+/* A child running in the background with its stdout readable line by line. */
+typedef struct {
+    int pid;
+    int out_fd;
+    char buf[65536];
+    size_t len;
+} Child;
+
+Child *spawn_exposure(const char *const *args);
+/* Reads the next line of stdout into line (NUL-terminated, newline removed), waiting at most
+ * timeout_ms. Returns 1, or 0 on end of output or timeout. */
+int child_read_line(Child *c, char *line, size_t cap, int timeout_ms);
+/* Waits for the child; returns its exit code (or 128 + signal) and frees c. */
+int child_wait(Child *c);
 
 #endif

@@ -1,0 +1,96 @@
+/* exposure config: the configuration keys, the default, and what a config resolves to. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static const char usage[] =
+    "usage: exposure config keys\n"
+    "       exposure config default\n"
+    "       exposure config show [--config F] [--set key=value]...\n"
+    "\n"
+    "  keys     every key: type, allowed values, whether it can change while a run trains\n"
+    "  default  the built-in default config (assets/configs/default.json)\n"
+    "  show     the config that --config and --set produce, as JSON, after validation\n";
+
+static void type_text(const ConfigKey *k, char *out, size_t cap) {
+    switch (k->type) {
+    case CT_INT:
+        if (k->max >= 1e9) snprintf(out, cap, "integer >= %g", k->min);
+        else snprintf(out, cap, "integer %g..%g", k->min, k->max);
+        break;
+    case CT_FLOAT:
+        if (k->max >= 1e9) snprintf(out, cap, "number >= %g", k->min);
+        else snprintf(out, cap, "number %g..%g", k->min, k->max);
+        break;
+    case CT_BOOL: snprintf(out, cap, "true|false"); break;
+    case CT_STRING: snprintf(out, cap, "string"); break;
+    case CT_REFRESH: snprintf(out, cap, "epoch|batch|N"); break;
+    case CT_POINTS: snprintf(out, cap, "[[step,omega],...]"); break;
+    case CT_ENUM: {
+        size_t len = 0;
+        out[0] = '\0';
+        for (int i = 0; k->choices[i] && len < cap; i++)
+            len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "|" : "", k->choices[i]);
+        break;
+    }
+    }
+}
+
+static int list_keys(void) {
+    int n;
+    const ConfigKey *keys = config_keys(&n);
+    Config def;
+    config_defaults(&def);
+    for (int i = 0; i < n; i++) {
+        char type[256], value[256];
+        type_text(&keys[i], type, sizeof type);
+        config_get(&def, keys[i].key, value, sizeof value);
+        printf("%-28s %-4s %s\n    default %s; %s\n", keys[i].key, keys[i].live ? "live" : "",
+               type, value, keys[i].help);
+    }
+    printf("\n\"live\" keys can be changed while a run trains; the change applies at the next step.\n");
+    return EXIT_OK;
+}
+
+static int show(int argc, char **argv) {
+    const char *config = NULL;
+    char *sets[256];
+    int n_sets = 0;
+    for (int i = 2; i < argc; i++) {
+        if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "--set")) && i + 1 < argc) {
+            if (!strcmp(argv[i], "--config")) config = argv[++i];
+            else if (n_sets < 256) sets[n_sets++] = argv[++i];
+            else return cli_usage_error("config", "too many --set");
+        } else {
+            return cli_usage_error("config", "unknown argument '%s'", argv[i]);
+        }
+    }
+    Config c;
+    char err[1024];
+    if (cli_build_config(&c, config, sets, n_sets, err, sizeof err)) {
+        fprintf(stderr, "exposure config: %s\n", err);
+        return EXIT_USAGE;
+    }
+    char *json = config_to_json(&c, 1);
+    if (!json) return EXIT_RUNTIME;
+    printf("%s\n", json);
+    free(json);
+    return EXIT_OK;
+}
+
+int cmd_config(int argc, char **argv) {
+    if (argc < 2 || cli_is_help(argv[1])) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (!strcmp(argv[1], "keys") && argc == 2) return list_keys();
+    if (!strcmp(argv[1], "default") && argc == 2) {
+        fputs(config_default_json(), stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "show")) return show(argc, argv);
+    return cli_usage_error("config", "unknown subcommand '%s'", argv[1]);
+}

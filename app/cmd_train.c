@@ -1,0 +1,180 @@
+/* exposure train: one run, headless. Progress on stderr when it is a terminal, events on
+ * stdout with --jsonl; SIGINT/SIGTERM stop after the current step with a checkpoint. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "jsonl.h"
+#include "progress.h"
+#include "trainer.h"
+
+static const char usage[] =
+    "usage: exposure train [--config F] [--set key=value]... [--db F] [--name N]\n"
+    "                      [--jsonl] [--quiet]\n"
+    "       exposure train --resume ID [--db F] [--jsonl] [--quiet]\n"
+    "\n"
+    "Trains one run and records it in the run store (default runs/exposure.db, or $EXPOSURE_DB).\n"
+    "  --config F      a JSON config; keys not in it keep their defaults\n"
+    "  --set key=value override one config key (repeatable), e.g. --set method.name=bash\n"
+    "  --db F          the run store\n"
+    "  --name N        a name for the run\n"
+    "  --jsonl         one JSON event per line on stdout (start, step, eval, done, ...)\n"
+    "  --quiet         no progress line\n"
+    "  --resume ID     continue a stopped or interrupted run from its last checkpoint\n"
+    "Ctrl-C finishes the current step, writes a checkpoint and marks the run stopped.\n"
+    "Config keys and their defaults: exposure config keys.\n";
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) { stop_signal = sig; }
+
+typedef struct {
+    const char *config, *db, *name;
+    char *sets[256];
+    int n_sets, jsonl, quiet;
+    long resume;
+} TrainArgs;
+
+static int parse_args(int argc, char **argv, TrainArgs *a) {
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (cli_is_help(arg)) {
+            fputs(usage, stdout);
+            exit(EXIT_OK);
+        } else if (!strcmp(arg, "--jsonl")) a->jsonl = 1;
+        else if (!strcmp(arg, "--quiet")) a->quiet = 1;
+        else if (!strcmp(arg, "--config") || !strcmp(arg, "--set") || !strcmp(arg, "--db") ||
+                 !strcmp(arg, "--name") || !strcmp(arg, "--resume")) {
+            if (!value) return cli_usage_error("train", "%s needs a value", arg);
+            i++;
+            if (!strcmp(arg, "--config")) a->config = value;
+            else if (!strcmp(arg, "--db")) a->db = value;
+            else if (!strcmp(arg, "--name")) a->name = value;
+            else if (!strcmp(arg, "--resume")) {
+                if (cli_parse_long(value, 1, INT64_MAX, &a->resume))
+                    return cli_usage_error("train", "--resume: '%s' is not a run id", value);
+            } else if (a->n_sets == 256) return cli_usage_error("train", "too many --set");
+            else a->sets[a->n_sets++] = (char *)value;
+        } else {
+            return cli_usage_error("train", "unknown argument '%s'", arg);
+        }
+    }
+    if (a->resume && (a->config || a->n_sets))
+        return cli_usage_error("train", "--resume continues a run with its own config; "
+                                        "--config and --set cannot be combined with it");
+    return 0;
+}
+
+/* Prints an event for a person on stderr (notes, evaluations, problems). */
+static void print_human(const TrainerEvent *ev, Progress *p) {
+    if (ev->kind == EV_NOTE) {
+        progress_clear(p);
+        fprintf(stderr, "exposure train: %s\n", ev->text);
+    } else if (ev->kind == EV_EVAL) {
+        progress_clear(p);
+        const EvalSummary *e = &ev->ev;
+        fprintf(stderr,
+                "step %d  val loss %.4f  tf_acc %.3f  fr_acc %.3f  gap %.3f  em %.3f  f1 %.3f  "
+                "rougeL %.3f  first_err %.1f",
+                ev->step, e->loss, e->tf_acc, e->fr_acc, e->gap, e->em, e->f1, e->rouge_l,
+                e->first_err);
+        if (e->corrections > 0) fprintf(stderr, "  corrections %.2f", e->corrections);
+        fputc('\n', stderr);
+    }
+}
+
+static int finish(const TrainerEvent *done, const TrainerSnapshot *s, const TrainArgs *a) {
+    char db_flag[600] = "";
+    if (a->db) snprintf(db_flag, sizeof db_flag, " --db %s", a->db);
+    if (!strcmp(done->status, "failed")) {
+        fprintf(stderr, "exposure train: run %lld failed: %s\n", (long long)s->run_id, done->text);
+        return EXIT_RUNTIME;
+    }
+    if (!strcmp(done->status, "stopped")) {
+        fprintf(stderr, "exposure train: run %lld stopped at step %d of %d; resume with:\n"
+                        "    exposure train --resume %lld%s\n",
+                (long long)s->run_id, s->step, s->steps, (long long)s->run_id, db_flag);
+        return EXIT_OK;
+    }
+    if (!a->jsonl) {
+        char took[32];
+        cli_format_duration(s->elapsed, took, sizeof took);
+        printf("run %lld completed: %d steps in %s", (long long)s->run_id, s->step, took);
+        if (s->eval_step >= 0)
+            printf(", val loss %.4f, em %.3f, f1 %.3f, fr_acc %.3f (tf_acc %.3f)", s->eval.loss,
+                   s->eval.em, s->eval.f1, s->eval.fr_acc, s->eval.tf_acc);
+        printf("\n");
+    }
+    return EXIT_OK;
+}
+
+static int watch(Trainer *tr, const TrainArgs *a) {
+    Progress p;
+    progress_init(&p, !a->quiet && isatty(STDERR_FILENO), "");
+    int asked_stop = 0, rac = 0;
+    TrainerSnapshot s;
+    trainer_snapshot(tr, &s);
+    rac = s.config.method.name == METHOD_RAC;
+    for (;;) {
+        TrainerEvent ev;
+        int got = trainer_wait_event(tr, &ev, 100);
+        if (stop_signal && !asked_stop) {
+            asked_stop = 1;
+            trainer_stop(tr);
+            progress_clear(&p);
+            fprintf(stderr, "exposure train: stopping after this step (a checkpoint follows)\n");
+        }
+        trainer_snapshot(tr, &s);
+        if (!got) {
+            progress_draw(&p, &s, 0);
+            continue;
+        }
+        if (a->jsonl && jsonl_print(jsonl_trainer_event(&ev, s.run_id, rac))) {
+            trainer_stop(tr); /* stdout is gone (a closed pipe): no one is listening */
+            asked_stop = 1;
+        }
+        if (!a->quiet || ev.kind == EV_NOTE) print_human(&ev, &p);
+        if (ev.kind == EV_DONE) {
+            progress_clear(&p);
+            return finish(&ev, &s, a);
+        }
+        progress_draw(&p, &s, 0);
+    }
+}
+
+int cmd_train(int argc, char **argv) {
+    TrainArgs a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc) return rc;
+    Config cfg;
+    char err[1024];
+    if (!a.resume && cli_build_config(&cfg, a.config, a.sets, a.n_sets, err, sizeof err)) {
+        fprintf(stderr, "exposure train: %s\n", err);
+        return EXIT_USAGE;
+    }
+    TrainerOptions opt = {.db_path = cli_db_path(a.db), .name = a.name, .resume = a.resume};
+    Trainer *tr;
+    rc = trainer_start(&cfg, &opt, &tr, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "exposure train: %s\n", err);
+        return rc == TRAINER_EINPUT ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    /* Handlers only set a flag; the loop above turns it into trainer_stop. */
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    signal(SIGPIPE, SIG_IGN);
+    rc = watch(tr, &a);
+    trainer_free(tr);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return rc;
+}
