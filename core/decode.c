@@ -1,9 +1,12 @@
 #include "decode.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastmath.h"
+#include "parallel.h"
 #include "tokenizer.h"
 
 /* Rows of one forward pass at most; a long prefill is processed in chunks of this size. */
@@ -17,22 +20,58 @@ typedef struct {
     int pending_corr; /* index of a correction awaiting its replacement, -1 when none */
 } SeqState;
 
+/* One worker's scratch for the rows it runs through the network. */
+typedef struct {
+    float *x, *ln, *mean, *rstd, *qkv, *atty, *fch, *scores, *gathered;
+    int *gathered_row;
+} Work;
+
 struct Decoder {
     int max_batch, context, L, C, NH, Vp;
+    int workers;
     float *kcache, *vcache; /* (L, max_batch, context, C) each */
-    /* One forward pass over up to MAX_ROWS rows. */
-    float *x, *ln, *mean, *rstd, *qkv, *atty, *fch, *scores, *pick;
-    float *gathered; /* logits of the wanted rows of one pass, in row order */
-    float *logits;   /* (max_batch, Vp): the latest logits of each sequence */
+    Work *work;             /* one per worker of the model's pool */
+    float *logits;          /* (max_batch, Vp): the latest logits of each sequence */
+    float *pick;
+    /* The rows of one pass: token, sequence, position, and whether its logits are wanted. */
     int *row_seq, *row_pos, *logit_row;
     token_t *row_tok;
+    int n_rows;
+    const Model *m;
+    /* One sequence, one token, all workers (the batch-1 steps): the row being computed,
+     * shared by the workers, each writing its own slice. */
+    float *tx, *tqkv, *tatty, *tfch;
+    token_t ttok;
+    int tpos;
     /* Results, max_batch sequences of up to context tokens. */
     token_t *raw, *out;
     Correction *corr;
     SeqState *seq;
 };
 
-static float *floats(size_t n) { return malloc(n * sizeof(float)); }
+static float *floats(size_t n) { return malloc((n ? n : 1) * sizeof(float)); }
+
+static int work_alloc(Work *w, size_t rows, size_t C, size_t context, size_t Vp, size_t batch) {
+    w->x = floats(rows * C);
+    w->ln = floats(rows * C);
+    w->mean = floats(rows);
+    w->rstd = floats(rows);
+    w->qkv = floats(rows * 3 * C);
+    w->atty = floats(rows * C);
+    w->fch = floats(rows * 4 * C);
+    w->scores = floats(context);
+    w->gathered = floats(batch * Vp);
+    w->gathered_row = malloc(rows * sizeof(int));
+    return w->x && w->ln && w->mean && w->rstd && w->qkv && w->atty && w->fch && w->scores &&
+                   w->gathered && w->gathered_row
+               ? 0
+               : -1;
+}
+
+static void work_free(Work *w) {
+    free(w->x), free(w->ln), free(w->mean), free(w->rstd), free(w->qkv), free(w->atty);
+    free(w->fch), free(w->scores), free(w->gathered), free(w->gathered_row);
+}
 
 Decoder *decoder_new(const Model *m, int max_batch) {
     Decoder *d = calloc(1, sizeof *d);
@@ -44,21 +83,20 @@ Decoder *decoder_new(const Model *m, int max_batch) {
     d->C = c->dim;
     d->NH = c->heads;
     d->Vp = m->padded_vocab;
+    d->workers = m->threads;
     size_t C = (size_t)c->dim, R = MAX_ROWS, seqs = (size_t)max_batch * (size_t)c->context;
     size_t cache = (size_t)c->layers * seqs * C;
-    d->kcache = floats(cache);
+    /* Zeroed: the last tile of keys is read in full, positions past the sequence included. */
+    d->kcache = calloc((size_t)c->layers * (size_t)max_batch * C *
+                           (((size_t)c->context + 15) / 16 * 16), sizeof(float));
     d->vcache = floats(cache);
-    d->x = floats(R * C);
-    d->ln = floats(R * C);
-    d->mean = floats(R);
-    d->rstd = floats(R);
-    d->qkv = floats(R * 3 * C);
-    d->atty = floats(R * C);
-    d->fch = floats(R * 4 * C);
+    d->work = calloc((size_t)d->workers, sizeof *d->work);
     d->logits = floats((size_t)max_batch * (size_t)d->Vp);
-    d->gathered = floats((size_t)max_batch * (size_t)d->Vp);
-    d->scores = floats((size_t)c->context);
     d->pick = floats((size_t)d->Vp);
+    d->tx = floats(C);
+    d->tqkv = floats(3 * C);
+    d->tatty = floats(C);
+    d->tfch = floats(4 * C);
     d->row_seq = malloc(R * sizeof(int));
     d->row_pos = malloc(R * sizeof(int));
     d->logit_row = malloc(R * sizeof(int));
@@ -67,10 +105,12 @@ Decoder *decoder_new(const Model *m, int max_batch) {
     d->out = malloc(seqs * sizeof(token_t));
     d->corr = malloc(seqs * sizeof(Correction));
     d->seq = malloc((size_t)max_batch * sizeof(SeqState));
-    if (!d->kcache || !d->vcache || !d->x || !d->ln || !d->mean || !d->rstd || !d->qkv ||
-        !d->atty || !d->fch || !d->logits || !d->gathered || !d->scores || !d->pick || !d->row_seq ||
-        !d->row_pos || !d->logit_row || !d->row_tok || !d->raw || !d->out || !d->corr ||
-        !d->seq) {
+    int ok = d->kcache && d->vcache && d->work && d->logits && d->pick && d->tx && d->tqkv &&
+             d->tatty && d->tfch && d->row_seq &&
+             d->row_pos && d->logit_row && d->row_tok && d->raw && d->out && d->corr && d->seq;
+    for (int w = 0; ok && w < d->workers; w++)
+        ok = !work_alloc(&d->work[w], R, C, (size_t)c->context, (size_t)d->Vp, (size_t)max_batch);
+    if (!ok) {
         decoder_free(d);
         return NULL;
     }
@@ -81,93 +121,247 @@ int decoder_max_batch(const Decoder *d) { return d->max_batch; }
 
 void decoder_free(Decoder *d) {
     if (!d) return;
-    free(d->kcache), free(d->vcache), free(d->x), free(d->ln), free(d->mean), free(d->rstd);
-    free(d->qkv), free(d->atty), free(d->fch), free(d->logits), free(d->gathered), free(d->scores), free(d->pick);
+    for (int w = 0; d->work && w < d->workers; w++) work_free(&d->work[w]);
+    free(d->work);
+    free(d->kcache), free(d->vcache), free(d->logits), free(d->pick);
+    free(d->tx), free(d->tqkv), free(d->tatty), free(d->tfch);
     free(d->row_seq), free(d->row_pos), free(d->logit_row), free(d->row_tok);
     free(d->raw), free(d->out), free(d->corr), free(d->seq);
     free(d);
 }
 
-/* Start of the cached keys (or values) of sequence b in layer l. */
-static float *cache_at(const Decoder *d, float *cache, int l, int b) {
-    return cache + (((size_t)l * d->max_batch + (size_t)b) * (size_t)d->context) * (size_t)d->C;
+/* Keys are cached in tiles of 16 positions, (L, max_batch, context/16, C, 16): the scores of a
+ * query against 16 cached keys are 16 lanes accumulated in one vector register, and the
+ * tile a new key is written into stays in cache for the next 15 tokens. Values are cached
+ * as rows, (L, max_batch, context, C), which the weighted sum reads contiguously. */
+#define TILE 16
+
+static size_t tiles(const Decoder *d) { return ((size_t)d->context + TILE - 1) / TILE; }
+
+static float *keys_at(const Decoder *d, int l, int b) {
+    return d->kcache + ((size_t)l * d->max_batch + (size_t)b) * tiles(d) * (size_t)d->C * TILE;
+}
+static float *values_at(const Decoder *d, int l, int b) {
+    return d->vcache + (((size_t)l * d->max_batch + (size_t)b) * (size_t)d->context) * (size_t)d->C;
 }
 
-/* Causal attention of one row at position pos against its sequence's cache. */
-static void attend_row(Decoder *d, const float *q, const float *k, const float *v, int pos,
-                       float *out) {
-    const int C = d->C, hs = C / d->NH;
-    const float scale = 1.0f / sqrtf((float)hs);
-    float *s = d->scores;
-    for (int h = 0; h < d->NH; h++) {
-        const float *qh = q + h * hs;
-        float mx = -INFINITY;
-        for (int j = 0; j <= pos; j++) {
-            const float *kj = k + (size_t)j * C + h * hs;
-            float dot = 0.0f;
-            for (int i = 0; i < hs; i++) dot += qh[i] * kj[i];
-            s[j] = dot * scale;
-            mx = s[j] > mx ? s[j] : mx;
+/* Caches channels [c0, c1) of the key and value rows of sequence b at pos. */
+static void cache_row(const Decoder *d, int l, int b, int pos, const float *k, const float *v,
+                      int c0, int c1) {
+    float *tile = keys_at(d, l, b) + (size_t)(pos / TILE) * (size_t)d->C * TILE + pos % TILE;
+    for (int c = c0; c < c1; c++) tile[(size_t)c * TILE] = k[c];
+    memcpy(values_at(d, l, b) + (size_t)pos * d->C + c0, v + c0, (size_t)(c1 - c0) * sizeof(float));
+}
+
+/* s[0..n) = scale * (q . key_j) for the head whose channels start at c0. */
+static void scores(const Decoder *d, float *s, const float *q, const float *keys, int c0, int hs,
+                   int n, float scale) {
+    for (int t = 0; t * TILE < n; t++) {
+        const float *tile = keys + (size_t)t * (size_t)d->C * TILE + (size_t)c0 * TILE;
+        /* Four accumulators, so that consecutive additions do not wait for each other. */
+        float a0[TILE] = {0}, a1[TILE] = {0}, a2[TILE] = {0}, a3[TILE] = {0};
+        int i = 0;
+        for (; i + 4 <= hs; i += 4) {
+            const float *r = tile + (size_t)i * TILE;
+            for (int k = 0; k < TILE; k++) {
+                a0[k] += q[i] * r[k];
+                a1[k] += q[i + 1] * r[TILE + k];
+                a2[k] += q[i + 2] * r[2 * TILE + k];
+                a3[k] += q[i + 3] * r[3 * TILE + k];
+            }
         }
-        float sum = 0.0f;
-        for (int j = 0; j <= pos; j++) sum += (s[j] = expf(s[j] - mx));
-        float inv = 1.0f / sum, *oh = out + h * hs;
-        for (int i = 0; i < hs; i++) oh[i] = 0.0f;
-        for (int j = 0; j <= pos; j++) {
-            const float *vj = v + (size_t)j * C + h * hs;
-            float p = s[j] * inv;
-            for (int i = 0; i < hs; i++) oh[i] += p * vj[i];
-        }
+        for (; i < hs; i++)
+            for (int k = 0; k < TILE; k++) a0[k] += q[i] * tile[(size_t)i * TILE + k];
+        int m = n - t * TILE < TILE ? n - t * TILE : TILE;
+        for (int k = 0; k < m; k++) s[t * TILE + k] = ((a0[k] + a1[k]) + (a2[k] + a3[k])) * scale;
     }
 }
 
-/* One forward pass over n rows (token row_tok[i] of sequence row_seq[i] at row_pos[i]),
- * writing their keys and values into the cache. Afterwards d->logits holds one row of
- * logits for each row i with logit_row[i] >= 0, at that index. */
-static void forward_rows(Decoder *d, const Model *m, int n) {
-    const int C = d->C, L = d->L;
+/* out[0..n) = sum_j p[j] v[j * stride + 0..n), 16 columns at a time in registers. */
+static void weighted_rows(float *out, const float *p, const float *v, int rows, size_t stride,
+                          int n) {
+    int i0 = 0;
+    for (; i0 + 16 <= n; i0 += 16) {
+        /* Four accumulators, so that consecutive additions do not wait for each other. */
+        float a0[16] = {0}, a1[16] = {0}, a2[16] = {0}, a3[16] = {0};
+        int j = 0;
+        for (; j + 4 <= rows; j += 4) {
+            const float *v0 = v + (size_t)j * stride + i0;
+            for (int k = 0; k < 16; k++) {
+                a0[k] += p[j] * v0[k];
+                a1[k] += p[j + 1] * v0[stride + k];
+                a2[k] += p[j + 2] * v0[2 * stride + k];
+                a3[k] += p[j + 3] * v0[3 * stride + k];
+            }
+        }
+        for (; j < rows; j++)
+            for (int k = 0; k < 16; k++) a0[k] += p[j] * v[(size_t)j * stride + i0 + k];
+        for (int k = 0; k < 16; k++) out[i0 + k] = (a0[k] + a1[k]) + (a2[k] + a3[k]);
+    }
+    for (; i0 < n; i0++) {
+        float acc = 0.0f;
+        for (int j = 0; j < rows; j++) acc += p[j] * v[(size_t)j * stride + i0];
+        out[i0] = acc;
+    }
+}
+
+/* Causal attention of heads [h0, h1) of one row at position pos against its sequence's
+ * cache. */
+static void attend_row(const Decoder *d, float *s, const float *q, int l, int b, int pos,
+                       float *out, int h0, int h1) {
+    const int C = d->C, hs = C / d->NH, n = pos + 1;
+    const float scale = 1.0f / sqrtf((float)hs);
+    const float *keys = keys_at(d, l, b), *v = values_at(d, l, b);
+    for (int h = h0; h < h1; h++) {
+        scores(d, s, q + h * hs, keys, h * hs, hs, n, scale);
+        float mx = s[0];
+        for (int j = 1; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+        for (int j = 0; j < n; j++) s[j] = fast_expf(s[j] - mx);
+        float sum = 0.0f;
+        for (int j = 0; j < n; j++) sum += s[j];
+        float inv = 1.0f / sum;
+        for (int j = 0; j < n; j++) s[j] *= inv;
+        weighted_rows(out + h * hs, s, v + h * hs, n, (size_t)C, hs);
+    }
+}
+
+/* Rows [r0, r1) of the pass through the whole network, in worker w's scratch: writes their
+ * keys and values into the cache, and the logits of the wanted rows into d->logits. Rows of
+ * one sequence are never split between workers, so every key a row attends to is written
+ * by the same worker, earlier. */
+static void forward_rows(Decoder *d, Work *wk, int r0, int r1) {
+    const Model *m = d->m;
+    const int C = d->C, L = d->L, n = r1 - r0;
     const ParamViews *p = &m->p;
+    const int *seq = d->row_seq + r0, *pos = d->row_pos + r0;
     for (int i = 0; i < n; i++) {
-        const float *e = p->wte + (size_t)d->row_tok[i] * C, *pe = p->wpe + (size_t)d->row_pos[i] * C;
-        float *x = d->x + (size_t)i * C;
+        const float *e = p->wte + (size_t)d->row_tok[r0 + i] * C, *pe = p->wpe + (size_t)pos[i] * C;
+        float *x = wk->x + (size_t)i * C;
         for (int c = 0; c < C; c++) x[c] = e[c] + pe[c];
     }
     for (int l = 0; l < L; l++) {
-        layernorm_forward(d->ln, d->mean, d->rstd, d->x, p->ln1w + l * C, p->ln1b + l * C, n, C);
-        matmul_forward(d->qkv, d->ln, p->qkvw + (size_t)l * 3 * C * C, p->qkvb + l * 3 * C, n, C,
+        layernorm_forward(wk->ln, wk->mean, wk->rstd, wk->x, p->ln1w + l * C, p->ln1b + l * C, n, C);
+        matmul_forward(wk->qkv, wk->ln, p->qkvw + (size_t)l * 3 * C * C, p->qkvb + l * 3 * C, n, C,
                        3 * C, 0.0f);
         for (int i = 0; i < n; i++) {
-            const float *row = d->qkv + (size_t)i * 3 * C;
-            size_t at = (size_t)d->row_pos[i] * C;
-            memcpy(cache_at(d, d->kcache, l, d->row_seq[i]) + at, row + C, C * sizeof(float));
-            memcpy(cache_at(d, d->vcache, l, d->row_seq[i]) + at, row + 2 * C, C * sizeof(float));
+            const float *row = wk->qkv + (size_t)i * 3 * C;
+            cache_row(d, l, seq[i], pos[i], row + C, row + 2 * C, 0, C);
         }
         for (int i = 0; i < n; i++)
-            attend_row(d, d->qkv + (size_t)i * 3 * C, cache_at(d, d->kcache, l, d->row_seq[i]),
-                       cache_at(d, d->vcache, l, d->row_seq[i]), d->row_pos[i],
-                       d->atty + (size_t)i * C);
-        matmul_forward(d->x, d->atty, p->attprojw + (size_t)l * C * C, p->attprojb + l * C, n, C,
+            attend_row(d, wk->scores, wk->qkv + (size_t)i * 3 * C, l, seq[i], pos[i],
+                       wk->atty + (size_t)i * C, 0, d->NH);
+        matmul_forward(wk->x, wk->atty, p->attprojw + (size_t)l * C * C, p->attprojb + l * C, n, C,
                        C, 1.0f);
-        layernorm_forward(d->ln, d->mean, d->rstd, d->x, p->ln2w + l * C, p->ln2b + l * C, n, C);
-        matmul_forward(d->fch, d->ln, p->fcw + (size_t)l * 4 * C * C, p->fcb + l * 4 * C, n, C,
+        layernorm_forward(wk->ln, wk->mean, wk->rstd, wk->x, p->ln2w + l * C, p->ln2b + l * C, n, C);
+        matmul_forward(wk->fch, wk->ln, p->fcw + (size_t)l * 4 * C * C, p->fcb + l * 4 * C, n, C,
                        4 * C, 0.0f);
-        gelu_forward(d->fch, d->fch, (long)n * 4 * C);
-        matmul_forward(d->x, d->fch, p->fcprojw + (size_t)l * 4 * C * C, p->fcprojb + l * C, n,
+        gelu_forward(wk->fch, wk->fch, (long)n * 4 * C);
+        matmul_forward(wk->x, wk->fch, p->fcprojw + (size_t)l * 4 * C * C, p->fcprojb + l * C, n,
                        4 * C, C, 1.0f);
     }
     /* Final LayerNorm and LM head only for the rows whose next token is wanted. */
     int k = 0;
     for (int i = 0; i < n; i++)
-        if (d->logit_row[i] >= 0) {
-            memmove(d->x + (size_t)k * C, d->x + (size_t)i * C, C * sizeof(float));
-            d->logit_row[k++] = d->logit_row[i];
+        if (d->logit_row[r0 + i] >= 0) {
+            memmove(wk->x + (size_t)k * C, wk->x + (size_t)i * C, C * sizeof(float));
+            wk->gathered_row[k++] = d->logit_row[r0 + i];
         }
     if (k == 0) return;
-    layernorm_forward(d->ln, d->mean, d->rstd, d->x, p->lnfw, p->lnfb, k, C);
-    matmul_forward(d->gathered, d->ln, p->wte, NULL, k, C, d->Vp, 0.0f);
+    layernorm_forward(wk->ln, wk->mean, wk->rstd, wk->x, p->lnfw, p->lnfb, k, C);
+    matmul_forward(wk->gathered, wk->ln, p->wte, NULL, k, C, d->Vp, 0.0f);
     for (int i = 0; i < k; i++)
-        memcpy(d->logits + (size_t)d->logit_row[i] * d->Vp, d->gathered + (size_t)i * d->Vp,
+        memcpy(d->logits + (size_t)wk->gathered_row[i] * d->Vp, wk->gathered + (size_t)i * d->Vp,
                (size_t)d->Vp * sizeof(float));
+}
+
+/* y[r0, r1) = beta * y[r0, r1) + W[r0, r1) x + bias[r0, r1): rows of a matrix times one
+ * vector. */
+static void rows_times(float *y, const float *W, const float *x, const float *bias, int IC,
+                       int r0, int r1, float beta) {
+    if (r1 <= r0) return;
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, r1 - r0, IC, 1.0f, W + (size_t)r0 * IC, IC, x, 1,
+                beta, y + r0, 1);
+    if (bias)
+        for (int r = r0; r < r1; r++) y[r] += bias[r];
+}
+
+/* Worker w's share [begin, end) of n channels, in whole blocks of 16. */
+static void channels(int n, int w, int workers, int *begin, int *end) {
+    long b0, b1;
+    pool_split((n + 15) / 16, w, workers, &b0, &b1);
+    *begin = (int)(b0 * 16 < n ? b0 * 16 : n);
+    *end = (int)(b1 * 16 < n ? b1 * 16 : n);
+}
+
+/* One token of sequence 0 through the network by every worker together: each takes a share
+ * of the heads and of the output channels of every matrix, so that the weights are read
+ * once, split between the cores. The barriers separate the steps that read a whole row from
+ * those that write slices of it. */
+static void team_step(void *ctx, int w, int workers) {
+    Decoder *d = ctx;
+    const Model *m = d->m;
+    const ParamViews *p = &m->p;
+    Pool *pool = m->pool;
+    const int C = d->C, hs = C / d->NH, pos = d->tpos;
+    Work *wk = &d->work[w];
+    long h0, h1;
+    pool_split(d->NH, w, workers, &h0, &h1);
+    int c0, c1, f0, f1, v0, v1;
+    channels(C, w, workers, &c0, &c1);
+    channels(4 * C, w, workers, &f0, &f1);
+    channels(d->Vp, w, workers, &v0, &v1);
+    const int a0 = (int)h0 * hs, a1 = (int)h1 * hs; /* this worker's attention channels */
+
+    const float *e = p->wte + (size_t)d->ttok * C, *pe = p->wpe + (size_t)pos * C;
+    for (int c = c0; c < c1; c++) d->tx[c] = e[c] + pe[c];
+    pool_barrier(pool);
+    for (int l = 0; l < d->L; l++) {
+        const float *qkvw = p->qkvw + (size_t)l * 3 * C * C, *qkvb = p->qkvb + l * 3 * C;
+        layernorm_forward(wk->ln, wk->mean, wk->rstd, d->tx, p->ln1w + l * C, p->ln1b + l * C, 1, C);
+        for (int part = 0; part < 3; part++) /* q, k, v of this worker's heads */
+            rows_times(d->tqkv, qkvw, wk->ln, qkvb, C, part * C + a0, part * C + a1, 0.0f);
+        cache_row(d, l, 0, pos, d->tqkv + C, d->tqkv + 2 * C, a0, a1);
+        attend_row(d, wk->scores, d->tqkv, l, 0, pos, d->tatty, (int)h0, (int)h1);
+        pool_barrier(pool);
+        rows_times(d->tx, p->attprojw + (size_t)l * C * C, d->tatty, p->attprojb + l * C, C, c0,
+                   c1, 1.0f);
+        pool_barrier(pool);
+        layernorm_forward(wk->ln, wk->mean, wk->rstd, d->tx, p->ln2w + l * C, p->ln2b + l * C, 1, C);
+        rows_times(d->tfch, p->fcw + (size_t)l * 4 * C * C, wk->ln, p->fcb + l * 4 * C, C, f0, f1,
+                   0.0f);
+        gelu_forward(d->tfch + f0, d->tfch + f0, f1 - f0);
+        pool_barrier(pool);
+        rows_times(d->tx, p->fcprojw + (size_t)l * 4 * C * C, d->tfch, p->fcprojb + l * C, 4 * C,
+                   c0, c1, 1.0f);
+        pool_barrier(pool);
+    }
+    layernorm_forward(wk->ln, wk->mean, wk->rstd, d->tx, p->lnfw, p->lnfb, 1, C);
+    rows_times(d->logits, p->wte, wk->ln, NULL, C, v0, v1, 0.0f);
+}
+
+/* Worker w's share of the pass: about n/workers rows, cut only between sequences. */
+static int cut(const Decoder *d, int w, int workers) {
+    int n = d->n_rows;
+    if (w <= 0) return 0;
+    if (w >= workers) return n;
+    int at = (int)((long)n * w / workers);
+    while (at > 0 && at < n && d->row_seq[at] == d->row_seq[at - 1]) at++;
+    return at;
+}
+
+static void pass_task(void *ctx, int w, int workers) {
+    Decoder *d = ctx;
+    int r0 = cut(d, w, workers), r1 = cut(d, w + 1, workers);
+    if (r1 > r0) forward_rows(d, &d->work[w], r0, r1);
+}
+
+/* Runs the d->n_rows rows set up in the row arrays through the network. */
+static void run_pass(Decoder *d, const Model *m) {
+    d->m = m;
+    if (d->workers > 1 && m->pool && pool_size(m->pool) == d->workers && d->n_rows > 1)
+        pool_run(m->pool, pass_task, d);
+    else
+        forward_rows(d, &d->work[0], 0, d->n_rows);
 }
 
 token_t decode_pick(const float *logits, int vocab, float temperature, int top_k,
@@ -246,8 +440,10 @@ static void emit(Decoder *d, int b, token_t t, const DecodeOptions *opt, DecodeR
 static void pick_and_emit(Decoder *d, int b, const DecodeOptions *opt, Rng *rng,
                           DecodeResult *r) {
     int allow_corr = opt->rac && r->n_corr < opt->max_corrections;
-    token_t t = decode_pick(d->logits + (size_t)b * d->Vp, TOK_COUNT, opt->temperature,
-                            opt->top_k, allow_corr, rng, d->pick);
+    float *logits = d->logits + (size_t)b * d->Vp;
+    if (opt->ignore_eos) logits[TOK_EOS] = -INFINITY;
+    token_t t = decode_pick(logits, TOK_COUNT, opt->temperature, opt->top_k, allow_corr, rng,
+                            d->pick);
     emit(d, b, t, opt, r);
 }
 
@@ -275,14 +471,22 @@ int decode_batch(Decoder *d, const Model *m, const token_t *const *prompts,
             d->row_pos[n] = t;
             d->logit_row[n] = t == prompt_len[b] - 1 ? b : -1;
             if (++n == MAX_ROWS) {
-                forward_rows(d, m, n);
+                d->n_rows = n;
+                run_pass(d, m);
                 n = 0;
             }
         }
-    if (n) forward_rows(d, m, n);
+    if (n) {
+        d->n_rows = n;
+        run_pass(d, m);
+    }
     for (int b = 0; b < B; b++) pick_and_emit(d, b, opt, rng, &results[b]);
 
-    /* One step per generated token for every sequence still active. */
+    /* One step per generated token for every sequence still active. A single sequence is
+     * computed by all workers together, which wait for each other spinning between the
+     * steps (the same way every time, so results depend only on the thread count). */
+    int team = B == 1 && d->workers > 1 && m->pool && pool_size(m->pool) == d->workers;
+    if (team) pool_hot(m->pool, 1);
     for (;;) {
         n = 0;
         for (int b = 0; b < B; b++) {
@@ -294,9 +498,19 @@ int decode_batch(Decoder *d, const Model *m, const token_t *const *prompts,
             n++;
         }
         if (n == 0) break;
-        forward_rows(d, m, n);
+        if (team) {
+            d->m = m;
+            d->ttok = d->row_tok[0];
+            d->tpos = d->row_pos[0];
+            pool_run(m->pool, team_step, d);
+        } else {
+            d->n_rows = n;
+            run_pass(d, m);
+        }
+
         for (int b = 0; b < B; b++)
             if (d->seq[b].active) pick_and_emit(d, b, opt, rng, &results[b]);
     }
+    if (team) pool_hot(m->pool, 0);
     return 0;
 }

@@ -23,6 +23,7 @@ typedef struct {
     int rac;            /* honour <corr> */
     int rac_segment;    /* segment granularity (else token) */
     int max_corrections;
+    int ignore_eos;     /* never choose <eos>: generate exactly the budget (benchmarks) */
 } DecodeOptions;
 
 typedef struct {

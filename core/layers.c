@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "fastmath.h"
+
 void encoder_forward(float *out, const token_t *inp, const float *wte, const float *wpe,
                      int B, int T, int C) {
     for (int b = 0; b < B; b++)
@@ -95,35 +97,23 @@ void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, co
     }
 }
 
-#define GELU_SCALE 0.7978845608028654f /* sqrt(2/pi) */
-
 void gelu_forward(float *out, const float *inp, long n) {
-    for (long i = 0; i < n; i++) {
-        float x = inp[i];
-        out[i] = 0.5f * x * (1.0f + tanhf(GELU_SCALE * (x + 0.044715f * x * x * x)));
-    }
+    for (long i = 0; i < n; i++) out[i] = gelu(inp[i]);
 }
 
 void gelu_backward_inplace(float *d, const float *inp, long n) {
-    for (long i = 0; i < n; i++) {
-        float x = inp[i];
-        float th = tanhf(GELU_SCALE * (x + 0.044715f * x * x * x));
-        float sech2 = 1.0f - th * th;
-        float local = 0.5f * (1.0f + th) +
-                      0.5f * x * sech2 * GELU_SCALE * (1.0f + 3.0f * 0.044715f * x * x);
-        d[i] *= local;
-    }
+    for (long i = 0; i < n; i++) d[i] *= gelu_grad(inp[i]);
 }
 
 /* Row t of a causal score matrix: softmax over columns 0..t, zeros after. */
 static void causal_softmax_row(float *row, int t, int T) {
     float mx = row[0];
     for (int j = 1; j <= t; j++) mx = row[j] > mx ? row[j] : mx;
+    /* Exponentials and the sum in separate loops: the first vectorizes, the second keeps
+     * the order of the float additions fixed. */
+    for (int j = 0; j <= t; j++) row[j] = fast_expf(row[j] - mx);
     float sum = 0.0f;
-    for (int j = 0; j <= t; j++) {
-        row[j] = expf(row[j] - mx);
-        sum += row[j];
-    }
+    for (int j = 0; j <= t; j++) sum += row[j];
     float inv = 1.0f / sum;
     for (int j = 0; j <= t; j++) row[j] *= inv;
     for (int j = t + 1; j < T; j++) row[j] = 0.0f;
@@ -186,10 +176,8 @@ XentStats crossentropy_forward(float *logits, const token_t *targets, const uint
             if (z[j] > z[arg]) arg = j;
         float mx = z[arg], sum = 0.0f;
         float shifted_target = z[targets[i]] - mx;
-        for (int j = 0; j < V; j++) {
-            z[j] = expf(z[j] - mx);
-            sum += z[j];
-        }
+        for (int j = 0; j < V; j++) z[j] = fast_expf(z[j] - mx);
+        for (int j = 0; j < V; j++) sum += z[j];
         float inv = 1.0f / sum;
         for (int j = 0; j < V; j++) z[j] *= inv;
         /* -log p(target) from the shifted logit, finite even where p underflows to 0. */

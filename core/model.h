@@ -1,9 +1,12 @@
 /* A GPT-2 language model in float32, trained on the CPU.
  *
  * Parameters, gradients and the two AdamW moments are each one contiguous buffer; the
- * named views (ParamViews) point into them. Activations live in one arena sized at init for
- * max_batch rows of the full context; a forward pass uses only B*T of it, where T is the
- * batch's longest row. */
+ * named views (ParamViews) point into them. A batch is split by rows into shards, one per
+ * thread of the model's pool; each shard runs the whole forward and backward pass on its
+ * rows with single-threaded sgemm, in its own activation arena sized for its share of
+ * max_batch rows of the full context (a pass uses only its rows times T, where T is the
+ * batch's longest row). Shard gradients are summed in a fixed order, so results depend on
+ * the thread count but never on timing. */
 #ifndef EXPOSURE_MODEL_H
 #define EXPOSURE_MODEL_H
 
@@ -54,8 +57,10 @@ typedef struct {
     ParamViews p, g;                         /* views into params and grads */
 
     int max_batch;
-    float *acts;    /* activation arena */
-    float *scratch; /* backward working memory */
+    int threads;                 /* shards, and threads of the pool */
+    struct Pool *pool;
+    struct ModelShard *shards;
+    float *logits;               /* (max_batch * context, padded_vocab), all shards' rows */
 
     /* Shape and loss statistics of the last forward pass. */
     int B, T;
@@ -65,16 +70,22 @@ typedef struct {
 /* Checks a configuration; on failure writes a reason naming the field into err. */
 int model_config_check(const ModelConfig *cfg, char *err, size_t errcap);
 
-/* Bytes of parameters, gradients and AdamW state together, and of the activation arena and
- * backward scratch for max_batch rows of the full context: what model_init allocates. */
+/* Bytes of parameters, gradients and AdamW state together, and of the activations, logits
+ * and backward scratch for max_batch rows of the full context: what model_init allocates
+ * (one thread; each further thread adds a gradient buffer). */
 size_t model_state_bytes(const ModelConfig *cfg);
 size_t model_activation_bytes(const ModelConfig *cfg, int max_batch);
 
-/* Allocates everything for batches of up to max_batch rows; parameters are zero until
- * model_init_weights or a checkpoint fills them. Returns 0, or -1 when out of memory or the
- * config is invalid (the model is then empty and model_free is harmless). */
+/* Allocates everything for batches of up to max_batch rows, with one thread; parameters are
+ * zero until model_init_weights or a checkpoint fills them. Returns 0, or -1 when out of
+ * memory or the config is invalid (the model is then empty and model_free is harmless). */
 int model_init(Model *m, const ModelConfig *cfg, int max_batch);
 void model_free(Model *m);
+
+/* Splits batches over `threads` shards run by a pool of that many threads (>= 1), and sets
+ * OpenBLAS to one thread so that the two never compete for cores. Returns 0, or -1 when out
+ * of memory (the model keeps its previous setting). */
+int model_set_threads(Model *m, int threads);
 
 /* GPT-2 initialisation: N(0, 0.02) weights, residual projections scaled by 1/sqrt(2L),
  * zero biases, LayerNorm gains 1. Clears gradients and AdamW state. */

@@ -1,6 +1,5 @@
 /* Everything before the first step: config, data, model, store; for a new run or a resumed
  * one. Errors the user can fix return TRAINER_EINPUT, the rest TRAINER_ERUNTIME. */
-#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +47,8 @@ static int alloc_compute(Trainer *t, char *err, size_t cap) {
     const Config *c = &t->cfg;
     ModelConfig mc = {c->model.layers, c->model.dim, c->model.heads, c->model.context, TOK_COUNT};
     int threads = c->train.threads > 0 ? c->train.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    openblas_set_num_threads(threads > 0 ? threads : 1);
-    if (model_init(&t->model, &mc, c->train.batch) || batch_alloc(&t->batch, c->train.batch, mc.context) ||
+    if (model_init(&t->model, &mc, c->train.batch) || model_set_threads(&t->model, threads) ||
+        batch_alloc(&t->batch, c->train.batch, mc.context) ||
         batch_alloc(&t->scratch, c->train.batch, mc.context) ||
         !(t->dec = decoder_new(&t->model, DECODE_BATCH)) ||
         !(t->perm = malloc((size_t)t->train.n * sizeof *t->perm))) {

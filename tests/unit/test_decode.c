@@ -66,6 +66,38 @@ Test(decode, cached_equals_full_recompute) {
     model_free(&m);
 }
 
+Test(decode, two_threads_equal_full_recompute) {
+    /* With two threads, a batch splits its sequences between the threads and a single
+     * sequence splits every matrix between them; both must still give the reference tokens. */
+    Model m;
+    Rng r;
+    rng_seed(&r, 12);
+    cr_assert_eq(model_init(&m, &small, 1), 0);
+    cr_assert_eq(model_set_threads(&m, 2), 0);
+    model_init_weights(&m, 5);
+    for (size_t i = 0; i < m.num_params; i++) m.params[i] *= 8.0f;
+    Decoder *d = decoder_new(&m, 3);
+    cr_assert_not_null(d);
+    token_t prompts[3][16];
+    int lens[3] = {4, 16, 9};
+    const token_t *pp[3];
+    for (int b = 0; b < 3; b++) random_prompt(prompts[b], lens[b], &r), pp[b] = prompts[b];
+    DecodeOptions opt = {.max_new_tokens = 30};
+    for (int B = 1; B <= 3; B += 2) {
+        DecodeResult res[3];
+        cr_assert_eq(decode_batch(d, &m, pp, lens, B, &opt, &r, res), 0);
+        for (int b = 0; b < B; b++) {
+            token_t expect[64];
+            int n = uncached_greedy(&m, prompts[b], lens[b], 30, expect);
+            cr_assert_eq(res[b].n_raw, n, "batch %d, prompt %d", B, b);
+            cr_assert_eq(memcmp(res[b].raw, expect, (size_t)n * sizeof(token_t)), 0,
+                         "batch %d, prompt %d: tokens differ", B, b);
+        }
+    }
+    decoder_free(d);
+    model_free(&m);
+}
+
 Test(decode, batch_equals_one_by_one) {
     Model m;
     Rng r;

@@ -92,6 +92,39 @@ Test(training, shorter_batch_equals_padded_batch) {
     model_free(&m);
 }
 
+Test(training, two_threads_give_the_one_thread_gradient) {
+    /* Two shards of a batch of three rows (two and one) against one shard of all three. */
+    Model one, two;
+    Batch b;
+    Rng r;
+    rng_seed(&r, 21);
+    cr_assert_eq(model_init(&one, &tiny, 3), 0);
+    cr_assert_eq(model_init(&two, &tiny, 3), 0);
+    cr_assert_eq(model_set_threads(&two, 2), 0);
+    model_init_weights(&one, 8);
+    model_init_weights(&two, 8);
+    cr_assert_eq(batch_alloc(&b, 3, tiny.context), 0);
+    fill_random_batch(&b, 3, 20, &r);
+    float l1 = model_forward(&one, &b), l2 = model_forward(&two, &b);
+    cr_assert(fabsf(l1 - l2) < 1e-5f, "loss %f with one thread, %f with two", l1, l2);
+    cr_assert_eq(one.last.count, two.last.count);
+    model_zero_grad(&one);
+    model_zero_grad(&two);
+    model_backward(&one, &b);
+    model_backward(&two, &b);
+    double worst = 0;
+    for (size_t i = 0; i < one.num_params; i++) {
+        double diff = fabs(one.grads[i] - two.grads[i]);
+        double scale = fmax(fabs(one.grads[i]), 1e-4);
+        worst = fmax(worst, diff / scale);
+    }
+    cr_assert_lt(worst, 1e-3, "gradients differ by %g (relative)", worst);
+    cr_assert(fabs(optim_grad_norm(&one) - optim_grad_norm(&two)) < 1e-4 * optim_grad_norm(&one));
+    batch_free(&b);
+    model_free(&one);
+    model_free(&two);
+}
+
 Test(optim, warmup_then_cosine) {
     OptimConfig oc = optim_defaults();
     oc.lr = 1.0f;
