@@ -12,6 +12,7 @@ typedef struct {
 /* The table main() dispatches on, ending with a zeroed entry. */
 extern const Command commands[];
 
+int cmd_bench(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

@@ -8,6 +8,7 @@
 #include "version.h"
 
 const Command commands[] = {
+    {"bench", cmd_bench, "bench [--model S|M|all] [--steps N] [--threads N] [--json]"},
     {"config", cmd_config, "config keys | default | show [--config F] [--set key=value]..."},
     {"data", cmd_data, "data gen TASK --n N --seed S -o FILE | check FILE [--layout L]"},
     {"eval", cmd_eval, "eval --run ID [--split val|test] [--data F] [--db F] [--jsonl]"},
