@@ -5,12 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checkpoint.h"
 #include "cli.h"
 #include "commands.h"
-#include "datasource.h"
 #include "jsonl.h"
-#include "store.h"
+#include "runeval.h"
 
 static const char usage[] =
     "usage: exposure eval --run ID [--split val|test] [--data F] [--limit N] [--db F] [--jsonl]\n"
@@ -59,118 +57,25 @@ static int parse_args(int argc, char **argv, EvalArgs *a) {
     return 0;
 }
 
-/* Everything one evaluation needs, released together. */
-typedef struct {
-    Store *store;
-    Config cfg;
-    Dataset ds;
-    Corpus corpus;
-    Model model;
-    Batch scratch;
-    Decoder *dec;
-    int64_t step;
-} EvalJob;
-
-static void job_free(EvalJob *j) {
-    decoder_free(j->dec);
-    batch_free(&j->scratch);
-    model_free(&j->model);
-    corpus_free(&j->corpus);
-    dataset_free(&j->ds);
-    store_close(j->store);
-}
-
-/* Opens the run and its checkpoint; returns an exit code. */
-static int load_model(EvalJob *j, const EvalArgs *a, char *err, size_t cap) {
-    if (store_open(cli_db_path(a->db), &j->store, err, cap)) return EXIT_RUNTIME;
-    RunRow run;
-    if (store_get_run(j->store, a->run, &run)) {
-        snprintf(err, cap, "%s", store_error(j->store));
-        return EXIT_RUNTIME;
-    }
-    config_defaults(&j->cfg);
-    int bad = config_apply_json_text(&j->cfg, run.config_json, "stored config", err, cap);
-    run_row_free(&run);
-    if (bad) return EXIT_RUNTIME;
-    char path[4096];
-    if (store_last_checkpoint(j->store, a->run, &j->step, path, sizeof path)) {
-        snprintf(err, cap, "run %ld has no checkpoint yet", a->run);
-        return EXIT_RUNTIME;
-    }
-    ModelConfig mc;
-    if (checkpoint_read_config(path, &mc, err, cap)) return EXIT_RUNTIME;
-    CheckpointState st;
-    if (model_init(&j->model, &mc, j->cfg.train.batch) ||
-        batch_alloc(&j->scratch, j->cfg.train.batch, mc.context) ||
-        !(j->dec = decoder_new(&j->model, 32))) {
-        snprintf(err, cap, "out of memory for the model of run %ld", a->run);
-        return EXIT_RUNTIME;
-    }
-    if (checkpoint_load(path, &j->model, &st, err, cap)) return EXIT_RUNTIME;
-    free(st.extra);
-    return EXIT_OK;
-}
-
-static int load_data(EvalJob *j, const EvalArgs *a, char *err, size_t cap) {
-    int rc;
-    if (a->data) {
-        LoadOptions lo = {.layout = (Layout)j->cfg.data.layout, .keep_calc = j->cfg.data.keep_calc};
-        rc = dataset_load(a->data, &lo, &j->ds, err, cap);
-    } else {
-        rc = data_load_split(&j->cfg, a->split, &j->ds, err, cap);
-    }
-    if (rc) return EXIT_USAGE;
-    int before = j->ds.n, dropped = dataset_drop_longer_than(&j->ds, j->model.cfg.context);
-    if (dropped)
-        fprintf(stderr, "exposure eval: %s: dropped %d of %d examples longer than model.context (%d)\n",
-                j->ds.path, dropped, before, j->model.cfg.context);
-    if (a->limit) dataset_truncate(&j->ds, (int)a->limit);
-    if (j->ds.n == 0) {
-        snprintf(err, cap, "%s: no examples to evaluate", j->ds.path);
-        return EXIT_USAGE;
-    }
-    if (corpus_build(&j->corpus, &j->ds)) {
-        snprintf(err, cap, "out of memory");
-        return EXIT_RUNTIME;
-    }
-    return EXIT_OK;
-}
-
-typedef struct {
-    EvalJob *job;
-    const char *split;
-    int64_t run;
-    int jsonl;
-} SampleOut;
-
-static void on_sample(void *ctx, const EvalSample *s) {
-    SampleOut *o = ctx;
+/* A sample event line, as DESIGN section 10 names its fields. */
+static void print_sample(void *ctx, const EvalSample *s) {
+    (void)ctx;
     char *corr = eval_corrections_json(s->res);
-    SampleRow row = {.step = o->job->step, .idx = s->idx, .prompt = s->ex->prompt,
-                     .reference = s->ex->response, .output = (char *)s->output,
-                     .raw_output = (char *)s->raw_output, .corrections_json = corr ? corr : "[]",
-                     .em = s->em, .f1 = s->f1, .rouge_l = s->rouge_l, .fr_acc = s->fr_acc,
-                     .first_err = s->first_err, .corrections = s->res->n_corr};
-    snprintf(row.split, sizeof row.split, "%s", o->split);
-    store_sample(o->job->store, o->run, &row);
-    store_maybe_commit(o->job->store);
-    if (o->jsonl) {
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "event", "sample");
-        cJSON_AddNumberToObject(e, "idx", s->idx);
-        cJSON_AddStringToObject(e, "prompt", s->ex->prompt);
-        cJSON_AddStringToObject(e, "reference", s->ex->response);
-        cJSON_AddStringToObject(e, "output", s->output);
-        cJSON_AddStringToObject(e, "raw_output", s->raw_output);
-        cJSON *list = cJSON_Parse(corr ? corr : "[]");
-        cJSON_AddItemToObject(e, "corrections", list ? list : cJSON_CreateArray());
-        jsonl_add_number(e, "em", s->em);
-        jsonl_add_number(e, "f1", s->f1);
-        jsonl_add_number(e, "rougeL", s->rouge_l);
-        jsonl_add_number(e, "fr_acc", s->fr_acc);
-        cJSON_AddNumberToObject(e, "first_err", s->first_err);
-        jsonl_print(e);
-    }
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "event", "sample");
+    cJSON_AddNumberToObject(e, "idx", s->idx);
+    cJSON_AddStringToObject(e, "prompt", s->ex->prompt);
+    cJSON_AddStringToObject(e, "reference", s->ex->response);
+    cJSON_AddStringToObject(e, "output", s->output);
+    cJSON_AddStringToObject(e, "raw_output", s->raw_output);
+    cJSON *list = cJSON_Parse(corr ? corr : "[]");
+    cJSON_AddItemToObject(e, "corrections", list ? list : cJSON_CreateArray());
+    jsonl_add_number(e, "em", s->em);
+    jsonl_add_number(e, "f1", s->f1);
+    jsonl_add_number(e, "rougeL", s->rouge_l);
+    jsonl_add_number(e, "fr_acc", s->fr_acc);
+    cJSON_AddNumberToObject(e, "first_err", s->first_err);
+    jsonl_print(e);
     free(corr);
 }
 
@@ -178,43 +83,36 @@ int cmd_eval(int argc, char **argv) {
     EvalArgs a;
     int rc = parse_args(argc, argv, &a);
     if (rc) return rc;
-    EvalJob j = {0};
     char err[1024];
-    rc = load_model(&j, &a, err, sizeof err);
-    if (!rc) rc = load_data(&j, &a, err, sizeof err);
-    if (rc) {
+    Store *store;
+    if (store_open(cli_db_path(a.db), &store, err, sizeof err)) {
         fprintf(stderr, "exposure eval: %s\n", err);
-        job_free(&j);
-        return rc;
-    }
-    EvalContext e = {&j.model, j.dec, &j.scratch, eval_decode_options(&j.cfg),
-                     j.ds.layout == LAYOUT_QUESTION_ANSWER,
-                     (uint64_t)j.cfg.train.seed * 1000003u + (uint64_t)j.step};
-    SampleOut out = {&j, a.split, a.run, a.jsonl};
-    EvalSummary sum;
-    int rac = j.cfg.method.name == METHOD_RAC;
-    if (evaluate(&e, &j.corpus, j.corpus.n, &sum, on_sample, &out)) {
-        fprintf(stderr, "exposure eval: evaluation failed (out of memory)\n");
-        job_free(&j);
         return EXIT_RUNTIME;
     }
-    eval_store_summary(j.store, a.run, j.step, a.split, &sum, rac);
-    if (store_commit(j.store)) {
-        fprintf(stderr, "exposure eval: %s\n", store_error(j.store));
-        rc = EXIT_RUNTIME;
+    RunEvalOptions o = {.split = a.split, .data = a.data, .limit = a.limit,
+                        .on_sample = a.jsonl ? print_sample : NULL};
+    RunEvalResult r;
+    rc = run_evaluate(store, a.run, &o, &r, err, sizeof err);
+    store_close(store);
+    if (r.dropped)
+        fprintf(stderr, "exposure eval: %s: left out %d examples longer than the model's context\n",
+                r.data, r.dropped);
+    if (rc) {
+        fprintf(stderr, "exposure eval: %s\n", err);
+        return rc == RUNEVAL_EINPUT ? EXIT_USAGE : EXIT_RUNTIME;
     }
+    const EvalSummary *s = &r.summary;
     if (a.jsonl) {
-        jsonl_print(jsonl_eval(j.step, a.split, &sum, rac));
-    } else {
-        printf("run %ld step %lld on %s (%d examples)\n", a.run, (long long)j.step, j.ds.path, sum.n);
-        printf("  loss %.4f  tf_acc %.4f  fr_acc %.4f  gap %.4f\n", sum.loss, sum.tf_acc,
-               sum.fr_acc, sum.gap);
-        printf("  em %.4f  f1 %.4f  rougeL %.4f  first_err %.2f\n", sum.em, sum.f1, sum.rouge_l,
-               sum.first_err);
-        if (rac)
-            printf("  corrections/sample %.3f  corrected %d (%d end right)\n", sum.corrections,
-                   sum.corrected, sum.corrected_right);
+        jsonl_print(jsonl_eval(r.step, a.split, s, r.rac));
+        return EXIT_OK;
     }
-    job_free(&j);
-    return rc;
+    printf("run %ld step %lld on %s (%d examples)\n", a.run, (long long)r.step, r.data, s->n);
+    printf("  loss %.4f  tf_acc %.4f  fr_acc %.4f  gap %.4f\n", s->loss, s->tf_acc, s->fr_acc,
+           s->gap);
+    printf("  em %.4f  f1 %.4f  rougeL %.4f  first_err %.2f\n", s->em, s->f1, s->rouge_l,
+           s->first_err);
+    if (r.rac)
+        printf("  corrections/sample %.3f  corrected %d (%d end right)\n", s->corrections,
+               s->corrected, s->corrected_right);
+    return EXIT_OK;
 }

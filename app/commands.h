@@ -16,7 +16,9 @@ int cmd_bench(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 
 #endif

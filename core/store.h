@@ -162,5 +162,13 @@ void event_row_free(EventRow *r);
 /* Sweeps group runs started together. */
 int64_t store_create_sweep(Store *s, const char *name, const char *config_json);
 int store_sweep_runs(Store *s, int64_t sweep, int64_t **ids, int *n);
+typedef struct {
+    int64_t id;
+    char name[128];
+    double created;    /* unix seconds */
+    char *config_json; /* what the sweep was started with; malloc'd */
+} SweepRow;
+int store_get_sweep(Store *s, int64_t id, SweepRow *row); /* -1 when absent */
+void sweep_row_free(SweepRow *r);
 
 #endif

@@ -496,3 +496,31 @@ int store_sweep_runs(Store *s, int64_t sweep, int64_t **ids, int *n) {
     *n = 0;
     return -1;
 }
+
+int store_get_sweep(Store *s, int64_t id, SweepRow *row) {
+    sqlite3_stmt *st;
+    memset(row, 0, sizeof *row);
+    if (store_prepare(s, "SELECT id, name, created, config FROM sweeps WHERE id = ?1", &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st), result = -1;
+    if (rc == SQLITE_ROW) {
+        row->id = sqlite3_column_int64(st, 0);
+        store_column_copy(st, 1, row->name, sizeof row->name);
+        row->created = sqlite3_column_double(st, 2);
+        row->config_json = store_column_dup(st, 3);
+        result = row->config_json ? 0 : out_of_memory(s);
+    } else if (rc == SQLITE_DONE) {
+        store_fail(s, "%s: no sweep %lld", s->path, (long long)id);
+    } else {
+        store_fail_db(s, "reading a sweep");
+    }
+    sqlite3_finalize(st);
+    return result;
+}
+
+void sweep_row_free(SweepRow *r) {
+    if (!r) return;
+    free(r->config_json);
+    r->config_json = NULL;
+}

@@ -1,0 +1,314 @@
+/* exposure report: a sweep's results as Markdown, with SVG curves, for docs/results.md. */
+#include <cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "store.h"
+#include "svgplot.h"
+#include "sweep_stats.h"
+#include "tasks.h"
+#include "version.h"
+
+static const char usage[] =
+    "usage: exposure report --sweep ID [-o FILE] [--plots DIR] [--db F]\n"
+    "\n"
+    "Writes a sweep's results as Markdown (stdout, or FILE): per task and method the mean ± sd\n"
+    "over seeds of em, f1, rougeL, tf_acc, fr_acc, gap, first_err and the RAC corrections;\n"
+    "every run on its own row; where BASH or RAC differ from the baseline and by how much; and\n"
+    "SVG curves of validation loss and the task's free-running metric over training steps,\n"
+    "written to DIR (default: a directory named after FILE without .md) and linked.\n";
+
+/* The free-running metric each built-in task is judged by; em for anything else. */
+static int primary_metric(const char *task) {
+    if (!strcmp(task, "facts")) return SM_F1;
+    if (!strcmp(task, "digest")) return SM_ROUGE_L;
+    return SM_EM;
+}
+
+static void machine(char *out, size_t cap) {
+    char model[256] = "unknown CPU";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+            snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
+            model[strcspn(model, "\n")] = '\0';
+            break;
+        }
+    if (f) fclose(f);
+    struct utsname u;
+    if (uname(&u) != 0) snprintf(u.release, sizeof u.release, "?");
+    snprintf(out, cap, "%s, %ld cores, Linux %s", model, sysconf(_SC_NPROCESSORS_ONLN), u.release);
+}
+
+static const SweepCell *baseline_of(const SweepTable *t, const char *task) {
+    for (int i = 0; i < t->n; i++)
+        if (!strcmp(t->cells[i].task, task) && !strcmp(t->cells[i].method, "baseline"))
+            return &t->cells[i];
+    return NULL;
+}
+
+/* A difference of means counts when it is larger than twice its standard error and than
+ * 0.01. For a quality metric the words are "helps"/"hurts"; for the gap, which also shrinks
+ * when teacher-forced accuracy falls, they are "smaller"/"larger". */
+static const char *verdict(const SweepCell *c, const SweepCell *b, int m, double *d, double *se) {
+    *d = c->mean[m] - b->mean[m];
+    *se = sqrt(c->sd[m] * c->sd[m] / (c->n ? c->n : 1) + b->sd[m] * b->sd[m] / (b->n ? b->n : 1));
+    if (isnan(*d)) return "cannot be compared";
+    if (fabs(*d) < 0.01 || fabs(*d) <= 2.0 * *se) return "no clear difference";
+    if (m == SM_GAP) return *d < 0 ? "smaller" : "larger";
+    return *d > 0 ? "helps" : "hurts";
+}
+
+static void fmt(int m, double mean, double sd, char *out, size_t cap) { sweep_format(m, mean, sd, out, cap); }
+
+static void write_summary(FILE *o, const SweepTable *t) {
+    fprintf(o, "## What the numbers say\n\n");
+    fprintf(o, "A method *helps* or *hurts* when its mean differs from the baseline's by more than "
+               "twice the standard error of the difference (sd/√n of each, seeds as samples) and "
+               "by at least 0.01; otherwise there is *no clear difference*. With few seeds this is "
+               "a rough screen, not a test.\n\n");
+    for (int i = 0; i < t->n; i++) {
+        const SweepCell *c = &t->cells[i], *b = baseline_of(t, c->task);
+        if (!b || c == b) continue;
+        int m = primary_metric(c->task);
+        double d, se, dg, seg;
+        const char *v = verdict(c, b, m, &d, &se), *vg = verdict(c, b, SM_GAP, &dg, &seg);
+        fprintf(o, "- **%s, %s**: %s on %s (%+.3f ± %.3f against %.3f); exposure gap: %s "
+                   "(%+.3f ± %.3f against %.3f).\n",
+                c->task, c->method, v, sweep_metric_names[m], d, se, b->mean[m], vg, dg, seg,
+                b->mean[SM_GAP]);
+    }
+    fputc('\n', o);
+}
+
+static void write_task_table(FILE *o, const SweepTable *t, const char *task) {
+    static const int cols[] = {SM_EM, SM_F1, SM_ROUGE_L, SM_TF_ACC, SM_FR_ACC, SM_GAP,
+                               SM_FIRST_ERR, SM_CORRECTIONS, SM_CORRECTED, SM_CORRECTED_RIGHT};
+    const int k = (int)(sizeof cols / sizeof *cols);
+    fprintf(o, "| method | runs |");
+    for (int j = 0; j < k; j++) fprintf(o, " %s |", sweep_metric_names[cols[j]]);
+    fprintf(o, "\n|---|---|");
+    for (int j = 0; j < k; j++) fprintf(o, "---|");
+    fputc('\n', o);
+    for (int i = 0; i < t->n; i++) {
+        const SweepCell *c = &t->cells[i];
+        if (strcmp(c->task, task)) continue;
+        fprintf(o, "| %s | %d |", c->method, c->n);
+        for (int j = 0; j < k; j++) {
+            char cell[64];
+            fmt(cols[j], c->mean[cols[j]], c->sd[cols[j]], cell, sizeof cell);
+            fprintf(o, " %s |", cell);
+        }
+        fputc('\n', o);
+    }
+    fprintf(o, "\nEvery run:\n\n| run | method | seed | status | em | f1 | rougeL | tf_acc | fr_acc | gap "
+               "| first_err | corrections | minutes |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    static const int each[] = {SM_EM, SM_F1, SM_ROUGE_L, SM_TF_ACC, SM_FR_ACC, SM_GAP,
+                               SM_FIRST_ERR, SM_CORRECTIONS, SM_MINUTES};
+    for (int i = 0; i < t->n; i++) {
+        const SweepCell *c = &t->cells[i];
+        if (strcmp(c->task, task)) continue;
+        for (int r = 0; r < c->n; r++) {
+            const SweepRun *run = &c->runs[r];
+            fprintf(o, "| %lld | %s | %d | %s |", (long long)run->run, c->method, run->seed, run->status);
+            for (size_t j = 0; j < sizeof each / sizeof *each; j++) {
+                double v = run->v[each[j]];
+                if (isnan(v)) fprintf(o, " - |");
+                else fprintf(o, each[j] == SM_FIRST_ERR || each[j] == SM_MINUTES ? " %.1f |" : " %.3f |", v);
+            }
+            fputc('\n', o);
+        }
+    }
+    fputc('\n', o);
+}
+
+/* One panel of a metric over steps, a series per run of the task. */
+static int plot_panel(Store *s, const SweepTable *t, const char *task, const char *key,
+                      const char *title, PlotPanel *panel, PlotSeries *series, char labels[][64],
+                      double **bufs, int *n_bufs) {
+    int n = 0;
+    for (int i = 0; i < t->n; i++) {
+        const SweepCell *c = &t->cells[i];
+        if (strcmp(c->task, task)) continue;
+        for (int r = 0; r < c->n && n < 64; r++) {
+            int64_t *steps;
+            double *values;
+            int count;
+            if (store_metric_series(s, c->runs[r].run, key, &steps, &values, NULL, &count)) return -1;
+            double *x = malloc((size_t)(count ? count : 1) * sizeof *x);
+            if (!x) {
+                free(steps), free(values);
+                return -1;
+            }
+            for (int k = 0; k < count; k++) x[k] = (double)steps[k];
+            free(steps);
+            bufs[(*n_bufs)++] = x;
+            bufs[(*n_bufs)++] = values;
+            snprintf(labels[n], 64, "%s s%d", c->method, c->runs[r].seed);
+            series[n] = (PlotSeries){labels[n], x, values, count};
+            n++;
+        }
+    }
+    *panel = (PlotPanel){title, "step", key, series, n, 0};
+    return 0;
+}
+
+static int write_plot(Store *s, const SweepTable *t, const char *task, const char *path,
+                      char *err, size_t cap) {
+    char key[64], title[2][160];
+    int m = primary_metric(task);
+    snprintf(key, sizeof key, "val/%s", sweep_metric_names[m]);
+    snprintf(title[0], sizeof title[0], "%.100s: validation loss", task);
+    snprintf(title[1], sizeof title[1], "%.100s: free-running %s on validation samples", task,
+             sweep_metric_names[m]);
+    PlotPanel panels[2];
+    PlotSeries series[2][64];
+    char labels[2][64][64];
+    double *bufs[4 * 64];
+    int n_bufs = 0, rc = -1;
+    if (plot_panel(s, t, task, "val/loss", title[0], &panels[0], series[0], labels[0], bufs, &n_bufs) == 0 &&
+        plot_panel(s, t, task, key, title[1], &panels[1], series[1], labels[1], bufs, &n_bufs) == 0)
+        rc = svg_plot_write(path, panels, 2, 900, err, cap);
+    else
+        snprintf(err, cap, "%s", store_error(s));
+    for (int i = 0; i < n_bufs; i++) free(bufs[i]);
+    return rc;
+}
+
+static void write_header(FILE *o, Store *s, int64_t sweep, const SweepTable *t) {
+    SweepRow row;
+    char command[4096] = "?";
+    if (store_get_sweep(s, sweep, &row) == 0) {
+        cJSON *cfg = cJSON_Parse(row.config_json);
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(cfg, "command");
+        if (cJSON_IsString(c)) snprintf(command, sizeof command, "%s", c->valuestring);
+        cJSON_Delete(cfg);
+        sweep_row_free(&row);
+    }
+    double first = 0, last = 0;
+    for (int i = 0; i < t->n; i++)
+        for (int r = 0; r < t->cells[i].n; r++) {
+            RunRow run;
+            if (store_get_run(s, t->cells[i].runs[r].run, &run)) continue;
+            double end = run.finished > 0 ? run.finished : run.heartbeat;
+            if (!first || run.created < first) first = run.created;
+            if (end > last) last = end;
+            run_row_free(&run);
+        }
+    char host[512], when[64], took[32];
+    machine(host, sizeof host);
+    time_t now = time(NULL);
+    strftime(when, sizeof when, "%Y-%m-%d", gmtime(&now));
+    cli_format_duration(last - first, took, sizeof took);
+    fprintf(o, "# Results: BASH and RAC against teacher forcing\n\n");
+    fprintf(o, "Generated by `exposure report --sweep %lld` (exposure %s) on %s from sweep %lld, "
+               "run as\n\n    %s\n\n",
+            (long long)sweep, EXPOSURE_VERSION, when, (long long)sweep, command);
+    fprintf(o, "- Machine: %s.\n- Sweep time: %s from the first run's start to the last run's end "
+               "(training; the test evaluations follow each run).\n",
+            host, took);
+    fprintf(o, "- Metrics: the %s split, after the last training step, as defined in "
+               "[methods.md](methods.md#evaluation-metrics); mean ± sample sd over seeds. Every "
+               "seed's run is listed; none was selected or dropped.\n\n",
+            t->split);
+}
+
+int cmd_report(int argc, char **argv) {
+    long sweep = 0;
+    const char *out_path = NULL, *plots = NULL, *db = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (cli_is_help(arg)) {
+            fputs(usage, stdout);
+            return EXIT_OK;
+        } else if (!value) return cli_usage_error("report", "unknown argument '%s' (or no value)", arg);
+        else if (!strcmp(arg, "--sweep")) {
+            if (cli_parse_long(argv[++i], 1, INT64_MAX, &sweep))
+                return cli_usage_error("report", "--sweep: '%s' is not a sweep id", value);
+        } else if (!strcmp(arg, "-o")) out_path = argv[++i];
+        else if (!strcmp(arg, "--plots")) plots = argv[++i];
+        else if (!strcmp(arg, "--db")) db = argv[++i];
+        else return cli_usage_error("report", "unknown argument '%s'", arg);
+    }
+    if (!sweep) return cli_usage_error("report", "--sweep ID is required");
+    char err[1024], plot_dir[4096], link_dir[4096];
+    Store *s;
+    if (store_open_existing(cli_db_path(db), &s, err, sizeof err)) {
+        fprintf(stderr, "exposure report: %s\n", err);
+        return EXIT_RUNTIME;
+    }
+    SweepTable t;
+    if (sweep_table_load(s, sweep, &t, err, sizeof err)) {
+        fprintf(stderr, "exposure report: %s\n", err);
+        store_close(s);
+        return EXIT_RUNTIME;
+    }
+    if (t.n == 0) {
+        fprintf(stderr, "exposure report: sweep %ld has no runs\n", sweep);
+        sweep_table_free(&t);
+        store_close(s);
+        return EXIT_RUNTIME;
+    }
+    /* Plots go beside the report, in a directory named after it, linked relatively. */
+    if (plots) snprintf(plot_dir, sizeof plot_dir, "%s", plots);
+    else if (out_path) snprintf(plot_dir, sizeof plot_dir, "%.*s", (int)(strlen(out_path) - (strstr(out_path, ".md") ? 3 : 0)), out_path);
+    else snprintf(plot_dir, sizeof plot_dir, "sweep-%ld", sweep);
+    const char *slash = strrchr(plot_dir, '/');
+    snprintf(link_dir, sizeof link_dir, "%s", slash && !plots ? slash + 1 : plot_dir);
+    if (mkdir(plot_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "exposure report: %s: %s\n", plot_dir, strerror(errno));
+        sweep_table_free(&t);
+        store_close(s);
+        return EXIT_RUNTIME;
+    }
+    FILE *o = out_path ? fopen(out_path, "w") : stdout;
+    if (!o) {
+        fprintf(stderr, "exposure report: %s: %s\n", out_path, strerror(errno));
+        sweep_table_free(&t);
+        store_close(s);
+        return EXIT_RUNTIME;
+    }
+    write_header(o, s, sweep, &t);
+    write_summary(o, &t);
+    int rc = EXIT_OK;
+    const char *done[64];
+    int n_done = 0;
+    for (int i = 0; i < t.n && rc == EXIT_OK; i++) {
+        const char *task = t.cells[i].task;
+        int seen = 0;
+        for (int k = 0; k < n_done; k++) seen |= !strcmp(done[k], task);
+        if (seen || n_done == 64) continue;
+        done[n_done++] = task;
+        const TaskInfo *info = task_find(task);
+        fprintf(o, "## %s%s%s%s\n\n", task, info ? " (" : "", info ? info->kind : "", info ? ")" : "");
+        write_task_table(o, &t, task);
+        char file[4200], path[8400];
+        snprintf(file, sizeof file, "sweep%ld-%.60s.svg", sweep, task);
+        for (char *c = file; *c; c++)
+            if (*c == '/') *c = '_';
+        snprintf(path, sizeof path, "%s/%s", plot_dir, file);
+        if (write_plot(s, &t, task, path, err, sizeof err)) {
+            fprintf(stderr, "exposure report: %s\n", err);
+            rc = EXIT_RUNTIME;
+        }
+        fprintf(o, "![%s: validation loss and free-running %s over steps](%s/%s)\n\n", task,
+                sweep_metric_names[primary_metric(task)], link_dir, file);
+    }
+    if (out_path && fclose(o) != 0) {
+        fprintf(stderr, "exposure report: %s: %s\n", out_path, strerror(errno));
+        rc = EXIT_RUNTIME;
+    }
+    sweep_table_free(&t);
+    store_close(s);
+    return rc;
+}

@@ -1,0 +1,448 @@
+/* exposure sweep: a grid of runs (tasks x methods x seeds), trained one after the other into
+ * the run store under one sweep id, optionally evaluated on the test split, then summarized.
+ * Ctrl-C stops after the current run; a second Ctrl-C stops the current run too. */
+#include <cJSON.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "jsonl.h"
+#include "progress.h"
+#include "runeval.h"
+#include "sweep_stats.h"
+#include "tasks.h"
+#include "trainer.h"
+
+static const char usage[] =
+    "usage: exposure sweep [--config F] [--set key=value]... [--methods baseline,bash,rac]\n"
+    "                      [--seeds 1,2,3] [--tasks arith,facts,digest] [--test] [--name N]\n"
+    "                      [--db F] [--jsonl] [--quiet]\n"
+    "       exposure sweep --preset NAME [--quick] [--set key=value]... [--db F] ...\n"
+    "\n"
+    "Trains every combination of task, method and seed, one run after the other, into the run\n"
+    "store under one sweep id, and prints per task and method the mean ± sd over seeds of em,\n"
+    "f1, rougeL, fr_acc, gap, first_err and wall time. Then: exposure report --sweep ID.\n"
+    "  --methods M,...  methods to compare (default baseline,bash,rac)\n"
+    "  --seeds S,...    train.seed values (default 1,2,3)\n"
+    "  --tasks T,...    built-in tasks or JSONL files for data.train/val/test (default: the\n"
+    "                   config's data)\n"
+    "  --test           evaluate every run on its test split after training\n"
+    "  --preset NAME    a sweep described in assets/configs/NAME.json (e.g. paper); implies --test\n"
+    "  --quick          the preset's reduced version\n"
+    "Ctrl-C finishes the current run and stops; a second Ctrl-C stops the current run now.\n";
+
+static volatile sig_atomic_t interrupts;
+static void on_signal(int sig) {
+    (void)sig;
+    interrupts++;
+}
+
+#define MAX_LIST 32
+
+typedef struct {
+    const char *config, *db, *name, *preset;
+    char *sets[256];
+    int n_sets, jsonl, quiet, test, quick;
+    char *methods[MAX_LIST], *seeds[MAX_LIST], *tasks[MAX_LIST];
+    int n_methods, n_seeds, n_tasks;
+    char *lists[3]; /* the strtok'd copies of the list arguments */
+} SweepArgs;
+
+/* Splits a comma-separated list in place. */
+static int split_list(char *text, char **items, int *n) {
+    *n = 0;
+    for (char *save = NULL, *t = strtok_r(text, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (*n == MAX_LIST) return -1;
+        items[(*n)++] = t;
+    }
+    return *n ? 0 : -1;
+}
+
+static int parse_args(int argc, char **argv, SweepArgs *a) {
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (cli_is_help(arg)) {
+            fputs(usage, stdout);
+            exit(EXIT_OK);
+        } else if (!strcmp(arg, "--jsonl")) a->jsonl = 1;
+        else if (!strcmp(arg, "--quiet")) a->quiet = 1;
+        else if (!strcmp(arg, "--test")) a->test = 1;
+        else if (!strcmp(arg, "--quick")) a->quick = 1;
+        else if (!value) return cli_usage_error("sweep", "unknown argument '%s' (or no value)", arg);
+        else if (!strcmp(arg, "--config")) a->config = argv[++i];
+        else if (!strcmp(arg, "--db")) a->db = argv[++i];
+        else if (!strcmp(arg, "--name")) a->name = argv[++i];
+        else if (!strcmp(arg, "--preset")) a->preset = argv[++i];
+        else if (!strcmp(arg, "--set")) {
+            if (a->n_sets == 256) return cli_usage_error("sweep", "too many --set");
+            a->sets[a->n_sets++] = argv[++i];
+        } else if (!strcmp(arg, "--methods") || !strcmp(arg, "--seeds") || !strcmp(arg, "--tasks")) {
+            int which = arg[2] == 'm' ? 0 : arg[3] == 'e' ? 1 : 2;
+            char **items = which == 0 ? a->methods : which == 1 ? a->seeds : a->tasks;
+            int *n = which == 0 ? &a->n_methods : which == 1 ? &a->n_seeds : &a->n_tasks;
+            free(a->lists[which]);
+            a->lists[which] = strdup(argv[++i]);
+            if (!a->lists[which] || split_list(a->lists[which], items, n))
+                return cli_usage_error("sweep", "%s: a comma-separated list of 1..%d items", arg, MAX_LIST);
+        } else return cli_usage_error("sweep", "unknown argument '%s'", arg);
+    }
+    if (a->quick && !a->preset) return cli_usage_error("sweep", "--quick needs --preset");
+    if (a->preset && a->config) return cli_usage_error("sweep", "--preset and --config exclude each other");
+    return 0;
+}
+
+static void free_args(SweepArgs *a) {
+    for (int i = 0; i < 3; i++) free(a->lists[i]);
+}
+
+/* The plan: the base config as JSON overlays, and the grid. */
+typedef struct {
+    cJSON *preset;            /* the parsed preset file, or NULL */
+    const cJSON *base, *quick, *per_method, *per_task;
+    char methods[MAX_LIST][16];
+    int seeds[MAX_LIST];
+    char tasks[MAX_LIST][CONFIG_STR];
+    int n_methods, n_seeds, n_tasks;
+} Plan;
+
+static int load_preset(const char *name, Plan *p, char *err, size_t cap) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/configs/%s.json", assets_dir(), name);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, cap, "%.900s: no preset '%.60s' (cannot open)", path, name);
+        return -1;
+    }
+    char *text = malloc(1 << 20);
+    size_t n = text ? fread(text, 1, (1 << 20) - 1, f) : 0;
+    fclose(f);
+    if (!text) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    text[n] = '\0';
+    p->preset = cJSON_Parse(text);
+    free(text);
+    if (!cJSON_IsObject(p->preset)) {
+        snprintf(err, cap, "%.900s: not a JSON object", path);
+        return -1;
+    }
+    p->base = cJSON_GetObjectItemCaseSensitive(p->preset, "config");
+    p->quick = cJSON_GetObjectItemCaseSensitive(p->preset, "quick");
+    p->per_method = cJSON_GetObjectItemCaseSensitive(p->preset, "methods_config");
+    p->per_task = cJSON_GetObjectItemCaseSensitive(p->preset, "tasks_config");
+    return 0;
+}
+
+/* Fills a grid list from the arguments, else from the preset (quick version first), else
+ * from the default. */
+static int grid_strings(const SweepArgs *a, const Plan *p, int quick, const char *key,
+                        char *const *given, int n_given, const char *fallback, char *out,
+                        size_t width, int *n, char *err, size_t cap) {
+    *n = 0;
+    for (int i = 0; i < n_given; i++) snprintf(out + (size_t)(*n)++ * width, width, "%s", given[i]);
+    if (*n) return 0;
+    const cJSON *list = NULL;
+    if (p->preset && quick && p->quick) list = cJSON_GetObjectItemCaseSensitive(p->quick, key);
+    if (p->preset && !list) list = cJSON_GetObjectItemCaseSensitive(p->preset, key);
+    for (const cJSON *it = list ? list->child : NULL; it && *n < MAX_LIST; it = it->next) {
+        if (cJSON_IsString(it)) snprintf(out + (size_t)(*n)++ * width, width, "%s", it->valuestring);
+        else if (cJSON_IsNumber(it)) snprintf(out + (size_t)(*n)++ * width, width, "%d", it->valueint);
+        else {
+            snprintf(err, cap, "preset %s: \"%s\" must be a list of strings or numbers", a->preset, key);
+            return -1;
+        }
+    }
+    if (*n == 0 && fallback) {
+        char copy[256];
+        snprintf(copy, sizeof copy, "%s", fallback);
+        for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            snprintf(out + (size_t)(*n)++ * width, width, "%s", t);
+    }
+    return 0;
+}
+
+static int make_plan(const SweepArgs *a, Plan *p, char *err, size_t cap) {
+    memset(p, 0, sizeof *p);
+    if (a->preset && load_preset(a->preset, p, err, cap)) return -1;
+    char seeds[MAX_LIST][16];
+    if (grid_strings(a, p, a->quick, "methods", a->methods, a->n_methods, "baseline,bash,rac",
+                     &p->methods[0][0], sizeof p->methods[0], &p->n_methods, err, cap) ||
+        grid_strings(a, p, a->quick, "seeds", a->seeds, a->n_seeds, "1,2,3", &seeds[0][0],
+                     sizeof seeds[0], &p->n_seeds, err, cap) ||
+        grid_strings(a, p, a->quick, "tasks", a->tasks, a->n_tasks, NULL, &p->tasks[0][0],
+                     sizeof p->tasks[0], &p->n_tasks, err, cap))
+        return -1;
+    for (int i = 0; i < p->n_seeds; i++) {
+        long v;
+        if (cli_parse_long(seeds[i], 0, 2147483647L, &v)) {
+            snprintf(err, cap, "seed '%s': must be an integer ≥ 0", seeds[i]);
+            return -1;
+        }
+        p->seeds[i] = (int)v;
+    }
+    for (int i = 0; i < p->n_methods; i++)
+        if (strcmp(p->methods[i], "baseline") && strcmp(p->methods[i], "bash") && strcmp(p->methods[i], "rac")) {
+            snprintf(err, cap, "method '%s': must be baseline, bash or rac", p->methods[i]);
+            return -1;
+        }
+    return 0;
+}
+
+/* Applies a JSON object of config keys (nested, as in a config file) to c. */
+static int apply_object(Config *c, const cJSON *obj, const char *what, char *err, size_t cap) {
+    if (!obj) return 0;
+    char *text = cJSON_PrintUnformatted(obj);
+    if (!text) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    int rc = config_apply_json_text(c, text, what, err, cap);
+    free(text);
+    return rc;
+}
+
+/* The config of one run of the grid. task is "" when the sweep keeps the config's data. */
+static int run_config(const SweepArgs *a, const Plan *p, const char *task, const char *method,
+                      int seed, Config *c, char *err, size_t cap) {
+    config_defaults(c);
+    if (apply_object(c, p->base, "preset config", err, cap)) return -1;
+    if (a->quick && p->quick &&
+        apply_object(c, cJSON_GetObjectItemCaseSensitive(p->quick, "config"), "preset quick config", err, cap))
+        return -1;
+    if (a->config && config_load_file(c, a->config, err, cap)) return -1;
+    if (*task) {
+        char set[CONFIG_STR + 16];
+        const char *keys[] = {"data.train", "data.val", "data.test"};
+        for (int k = 0; k < 3; k++) {
+            snprintf(set, sizeof set, "%s=%s", keys[k], task);
+            if (config_set(c, set, err, cap)) return -1;
+        }
+        if (p->per_task &&
+            apply_object(c, cJSON_GetObjectItemCaseSensitive(p->per_task, task), "preset task config", err, cap))
+            return -1;
+    }
+    if (p->per_method &&
+        apply_object(c, cJSON_GetObjectItemCaseSensitive(p->per_method, method), "preset method config", err, cap))
+        return -1;
+    for (int i = 0; i < a->n_sets; i++) {
+        char why[512];
+        if (config_set(c, a->sets[i], why, sizeof why)) {
+            snprintf(err, cap, "--set %s", why);
+            return -1;
+        }
+    }
+    char set[64];
+    snprintf(set, sizeof set, "method.name=%s", method);
+    if (config_set(c, set, err, cap)) return -1;
+    snprintf(set, sizeof set, "train.seed=%d", seed);
+    if (config_set(c, set, err, cap)) return -1;
+    return config_validate(c, err, cap);
+}
+
+/* What the sweep row records: the grid, the base config and the command line. */
+static char *sweep_json(const SweepArgs *a, const Plan *p, int argc, char **argv) {
+    cJSON *o = cJSON_CreateObject();
+    if (a->preset) cJSON_AddStringToObject(o, "preset", a->preset);
+    cJSON_AddBoolToObject(o, "quick", a->quick);
+    cJSON_AddBoolToObject(o, "test", a->test || a->preset);
+    cJSON *m = cJSON_AddArrayToObject(o, "methods"), *s = cJSON_AddArrayToObject(o, "seeds");
+    cJSON *t = cJSON_AddArrayToObject(o, "tasks");
+    for (int i = 0; i < p->n_methods; i++) cJSON_AddItemToArray(m, cJSON_CreateString(p->methods[i]));
+    for (int i = 0; i < p->n_seeds; i++) cJSON_AddItemToArray(s, cJSON_CreateNumber(p->seeds[i]));
+    for (int i = 0; i < p->n_tasks; i++) cJSON_AddItemToArray(t, cJSON_CreateString(p->tasks[i]));
+    char line[4096] = "exposure";
+    size_t len = strlen(line);
+    for (int i = 0; i < argc && len < sizeof line; i++)
+        len += (size_t)snprintf(line + len, sizeof line - len, " %s", argv[i]);
+    cJSON_AddStringToObject(o, "command", line);
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+typedef struct {
+    int index, total;
+    const char *task, *method;
+    int seed;
+} Slot;
+
+/* Trains one run; returns its status ("completed", "stopped", "failed") in status. */
+static int64_t train_one(const Config *c, const TrainerOptions *opt, const Slot *slot,
+                         const SweepArgs *a, char *status, size_t cap, char *err, size_t errcap) {
+    Trainer *tr;
+    int rc = trainer_start(c, opt, &tr, err, errcap);
+    if (rc) return rc == TRAINER_EINPUT ? -2 : -1;
+    char prefix[192];
+    snprintf(prefix, sizeof prefix, "[%d/%d %s %s s%d] ", slot->index, slot->total,
+             slot->task, slot->method, slot->seed);
+    Progress p;
+    progress_init(&p, !a->quiet && isatty(STDERR_FILENO), prefix);
+    int stop_sent = 0;
+    TrainerSnapshot s;
+    for (;;) {
+        TrainerEvent ev;
+        int got = trainer_wait_event(tr, &ev, 100);
+        if (interrupts >= 2 && !stop_sent) {
+            stop_sent = 1;
+            trainer_stop(tr);
+        }
+        trainer_snapshot(tr, &s);
+        if (got && ev.kind == EV_NOTE && !a->quiet) {
+            progress_clear(&p);
+            fprintf(stderr, "%s%s\n", prefix, ev.text);
+        }
+        if (got && ev.kind == EV_DONE) {
+            progress_clear(&p);
+            snprintf(status, cap, "%s", ev.status);
+            if (!strcmp(ev.status, "failed")) snprintf(err, errcap, "%s", ev.text);
+            break;
+        }
+        progress_draw(&p, &s, 0);
+    }
+    trainer_free(tr);
+    return s.run_id;
+}
+
+static void announce(const SweepArgs *a, const Slot *slot, int64_t run, const char *status,
+                     const RunEvalResult *test) {
+    if (a->jsonl) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "event", "sweep_run");
+        cJSON_AddNumberToObject(o, "index", slot->index);
+        cJSON_AddNumberToObject(o, "of", slot->total);
+        cJSON_AddNumberToObject(o, "run_id", (double)run);
+        cJSON_AddStringToObject(o, "task", slot->task);
+        cJSON_AddStringToObject(o, "method", slot->method);
+        cJSON_AddNumberToObject(o, "seed", slot->seed);
+        cJSON_AddStringToObject(o, "status", status);
+        if (test) cJSON_AddItemToObject(o, "test", jsonl_eval(test->step, "test", &test->summary, test->rac));
+        jsonl_print(o);
+    }
+    if (!a->quiet) {
+        fprintf(stderr, "[%d/%d %s %s s%d] run %lld %s", slot->index, slot->total, slot->task,
+                slot->method, slot->seed, (long long)run, status);
+        if (test)
+            fprintf(stderr, "; test em %.3f f1 %.3f rougeL %.3f fr_acc %.3f gap %.3f", test->summary.em,
+                    test->summary.f1, test->summary.rouge_l, test->summary.fr_acc, test->summary.gap);
+        fputc('\n', stderr);
+    }
+}
+
+static int run_grid(const SweepArgs *a, const Plan *p, Store *store, int64_t sweep,
+                    const char *db) {
+    int n_tasks = p->n_tasks ? p->n_tasks : 1;
+    int total = n_tasks * p->n_seeds * p->n_methods, index = 0, failures = 0;
+    for (int t = 0; t < n_tasks; t++)
+        for (int s = 0; s < p->n_seeds; s++)
+            for (int m = 0; m < p->n_methods; m++) {
+                if (interrupts) {
+                    fprintf(stderr, "exposure sweep: stopped after %d of %d runs\n", index, total);
+                    return EXIT_OK;
+                }
+                const char *task = p->n_tasks ? p->tasks[t] : "";
+                Slot slot = {++index, total, *task ? task : "data", p->methods[m], p->seeds[s]};
+                Config c;
+                char err[1024], status[16] = "failed", name[160];
+                if (run_config(a, p, task, p->methods[m], p->seeds[s], &c, err, sizeof err)) {
+                    fprintf(stderr, "exposure sweep: %s\n", err);
+                    return EXIT_USAGE;
+                }
+                snprintf(name, sizeof name, "%s%s%.60s-%s-s%d", a->name ? a->name : "",
+                         a->name ? "-" : "", *task ? task : "data", p->methods[m], p->seeds[s]);
+                TrainerOptions opt = {.db_path = db, .name = name, .sweep = sweep};
+                int64_t run = train_one(&c, &opt, &slot, a, status, sizeof status, err, sizeof err);
+                if (run < 0) {
+                    fprintf(stderr, "exposure sweep: %s\n", err);
+                    return run == -2 ? EXIT_USAGE : EXIT_RUNTIME;
+                }
+                RunEvalResult test, *tested = NULL;
+                if (!strcmp(status, "completed") && (a->test || a->preset)) {
+                    RunEvalOptions o = {.split = "test"};
+                    if (run_evaluate(store, run, &o, &test, err, sizeof err) == 0) tested = &test;
+                    else fprintf(stderr, "exposure sweep: run %lld: test evaluation: %s\n", (long long)run, err);
+                }
+                if (strcmp(status, "completed")) failures++;
+                announce(a, &slot, run, status, tested);
+            }
+    return failures ? EXIT_RUNTIME : EXIT_OK;
+}
+
+int cmd_sweep(int argc, char **argv) {
+    SweepArgs a;
+    Plan p;
+    char err[1024];
+    int rc = parse_args(argc, argv, &a);
+    if (rc) return rc;
+    if (make_plan(&a, &p, err, sizeof err)) {
+        fprintf(stderr, "exposure sweep: %s\n", err);
+        cJSON_Delete(p.preset);
+        free_args(&a);
+        return EXIT_USAGE;
+    }
+    /* Every run's config is checked before the first one starts. */
+    for (int t = 0; t < (p.n_tasks ? p.n_tasks : 1); t++)
+        for (int m = 0; m < p.n_methods; m++) {
+            Config c;
+            if (run_config(&a, &p, p.n_tasks ? p.tasks[t] : "", p.methods[m], p.seeds[0], &c, err, sizeof err)) {
+                fprintf(stderr, "exposure sweep: %s\n", err);
+                cJSON_Delete(p.preset);
+                free_args(&a);
+                return EXIT_USAGE;
+            }
+        }
+    const char *db = cli_db_path(a.db);
+    Store *store;
+    if (store_open(db, &store, err, sizeof err)) {
+        fprintf(stderr, "exposure sweep: %s\n", err);
+        cJSON_Delete(p.preset);
+        free_args(&a);
+        return EXIT_RUNTIME;
+    }
+    char *json = sweep_json(&a, &p, argc, argv);
+    int64_t sweep = store_create_sweep(store, a.name ? a.name : a.preset ? a.preset : "sweep", json);
+    free(json);
+    if (sweep < 0) {
+        fprintf(stderr, "exposure sweep: %s\n", store_error(store));
+        store_close(store);
+        cJSON_Delete(p.preset);
+        free_args(&a);
+        return EXIT_RUNTIME;
+    }
+    if (!a.quiet) fprintf(stderr, "exposure sweep: sweep %lld\n", (long long)sweep);
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    rc = run_grid(&a, &p, store, sweep, db);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    SweepTable table;
+    if (sweep_table_load(store, sweep, &table, err, sizeof err) == 0) {
+        if (a.jsonl) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "event", "sweep_done");
+            cJSON_AddNumberToObject(o, "sweep_id", (double)sweep);
+            cJSON_AddStringToObject(o, "split", table.split);
+            jsonl_print(o);
+        } else {
+            printf("sweep %lld", (long long)sweep);
+            sweep_table_print(&table, stdout);
+            printf("\nreport: exposure report --sweep %lld%s%s\n", (long long)sweep, a.db ? " --db " : "",
+                   a.db ? a.db : "");
+        }
+        sweep_table_free(&table);
+    } else {
+        fprintf(stderr, "exposure sweep: %s\n", err);
+    }
+    store_close(store);
+    cJSON_Delete(p.preset);
+    free_args(&a);
+    return rc;
+}

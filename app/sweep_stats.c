@@ -1,0 +1,133 @@
+#include "sweep_stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const sweep_metric_names[SM_COUNT] = {
+    "em", "f1", "rougeL", "tf_acc", "fr_acc", "gap", "first_err", "corrections", "corrected",
+    "corrected_right", "loss", "minutes"};
+
+static SweepCell *cell_for(SweepTable *t, const char *task, const char *method) {
+    for (int i = 0; i < t->n; i++)
+        if (!strcmp(t->cells[i].task, task) && !strcmp(t->cells[i].method, method))
+            return &t->cells[i];
+    SweepCell *grown = realloc(t->cells, (size_t)(t->n + 1) * sizeof *grown);
+    if (!grown) return NULL;
+    t->cells = grown;
+    SweepCell *c = &t->cells[t->n++];
+    memset(c, 0, sizeof *c);
+    snprintf(c->task, sizeof c->task, "%s", task);
+    snprintf(c->method, sizeof c->method, "%s", method);
+    return c;
+}
+
+static void read_run(Store *s, const RunRow *row, const char *split, SweepRun *r) {
+    r->run = row->id;
+    r->seed = (int)row->seed;
+    snprintf(r->status, sizeof r->status, "%s", row->status);
+    for (int m = 0; m < SM_COUNT; m++) {
+        char key[64];
+        int64_t step;
+        double v;
+        snprintf(key, sizeof key, "%s/%s", split, sweep_metric_names[m]);
+        r->v[m] = store_metric_last(s, row->id, key, &step, &v) == 0 ? v : NAN;
+    }
+    double end = row->finished > 0 ? row->finished : row->heartbeat;
+    r->v[SM_MINUTES] = end > row->created ? (end - row->created) / 60.0 : NAN;
+}
+
+static void summarize(SweepCell *c) {
+    for (int m = 0; m < SM_COUNT; m++) {
+        double sum = 0, sq = 0;
+        int k = 0;
+        for (int i = 0; i < c->n; i++)
+            if (!isnan(c->runs[i].v[m])) sum += c->runs[i].v[m], k++;
+        c->mean[m] = k ? sum / k : NAN;
+        for (int i = 0; i < c->n; i++)
+            if (!isnan(c->runs[i].v[m])) sq += (c->runs[i].v[m] - c->mean[m]) * (c->runs[i].v[m] - c->mean[m]);
+        c->sd[m] = k > 1 ? sqrt(sq / (k - 1)) : 0.0;
+    }
+}
+
+int sweep_table_load(Store *s, int64_t sweep, SweepTable *t, char *err, size_t cap) {
+    memset(t, 0, sizeof *t);
+    t->sweep = sweep;
+    int64_t *ids;
+    int n;
+    if (store_sweep_runs(s, sweep, &ids, &n)) {
+        snprintf(err, cap, "%s", store_error(s));
+        return -1;
+    }
+    /* Test metrics when every run has them, so that all rows compare the same split. */
+    snprintf(t->split, sizeof t->split, "test");
+    for (int i = 0; i < n; i++) {
+        int64_t step;
+        double v;
+        if (store_metric_last(s, ids[i], "test/em", &step, &v)) {
+            snprintf(t->split, sizeof t->split, "val");
+            break;
+        }
+    }
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        RunRow row;
+        if (store_get_run(s, ids[i], &row)) {
+            snprintf(err, cap, "%s", store_error(s));
+            rc = -1;
+            break;
+        }
+        SweepCell *c = cell_for(t, row.dataset, row.method);
+        SweepRun *grown = c ? realloc(c->runs, (size_t)(c->n + 1) * sizeof *grown) : NULL;
+        if (!grown) {
+            snprintf(err, cap, "out of memory");
+            rc = -1;
+        } else {
+            c->runs = grown;
+            read_run(s, &row, t->split, &c->runs[c->n++]);
+        }
+        run_row_free(&row);
+    }
+    free(ids);
+    for (int i = 0; i < t->n; i++) summarize(&t->cells[i]);
+    if (rc) sweep_table_free(t);
+    return rc;
+}
+
+void sweep_table_free(SweepTable *t) {
+    for (int i = 0; i < t->n; i++) free(t->cells[i].runs);
+    free(t->cells);
+    memset(t, 0, sizeof *t);
+}
+
+void sweep_format(int m, double mean, double sd, char *out, size_t cap) {
+    if (isnan(mean)) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    int digits = m == SM_FIRST_ERR || m == SM_MINUTES ? 1 : m == SM_CORRECTED || m == SM_CORRECTED_RIGHT ? 1 : 3;
+    snprintf(out, cap, "%.*f ± %.*f", digits, mean, digits, sd);
+}
+
+void sweep_table_print(const SweepTable *t, FILE *out) {
+    static const int shown[] = {SM_EM, SM_F1, SM_ROUGE_L, SM_FR_ACC, SM_GAP, SM_FIRST_ERR, SM_MINUTES};
+    const int k = (int)(sizeof shown / sizeof *shown);
+    const char *task = NULL;
+    for (int i = 0; i < t->n; i++) {
+        const SweepCell *c = &t->cells[i];
+        if (!task || strcmp(task, c->task)) {
+            task = c->task;
+            fprintf(out, "\n%s (%s split, mean ± sd over seeds)\n%-9s %4s", task, t->split, "method", "runs");
+            for (int j = 0; j < k; j++) fprintf(out, "  %-15s", sweep_metric_names[shown[j]]);
+            fputc('\n', out);
+        }
+        fprintf(out, "%-9s %4d", c->method, c->n);
+        for (int j = 0; j < k; j++) {
+            char cell[48];
+            sweep_format(shown[j], c->mean[shown[j]], c->sd[shown[j]], cell, sizeof cell);
+            /* "±" is two bytes but one column: pad by display width. */
+            fprintf(out, "  %-16s", cell);
+        }
+        fputc('\n', out);
+    }
+}

@@ -1,0 +1,52 @@
+/* The results of a sweep, grouped by task and method: every run's final metrics and their
+ * mean and sample standard deviation over seeds. Shared by `exposure sweep` (its closing
+ * table) and `exposure report`. */
+#ifndef EXPOSURE_SWEEP_STATS_H
+#define EXPOSURE_SWEEP_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store.h"
+
+enum {
+    SM_EM, SM_F1, SM_ROUGE_L, SM_TF_ACC, SM_FR_ACC, SM_GAP, SM_FIRST_ERR, SM_CORRECTIONS,
+    SM_CORRECTED, SM_CORRECTED_RIGHT, SM_LOSS, SM_MINUTES, SM_COUNT
+};
+/* Column names ("em", ..., "minutes"); the store's keys are "<split>/<name>" except minutes. */
+extern const char *const sweep_metric_names[SM_COUNT];
+
+typedef struct {
+    int64_t run;
+    int seed;
+    char status[16];
+    double v[SM_COUNT]; /* NaN when the run has no such metric */
+} SweepRun;
+
+typedef struct {
+    char task[512];
+    char method[16];
+    SweepRun *runs;
+    int n;
+    double mean[SM_COUNT], sd[SM_COUNT]; /* over runs with the metric; sd 0 for one run */
+} SweepCell;
+
+typedef struct {
+    int64_t sweep;
+    char split[8];  /* "test" when every run was evaluated on it, else "val" */
+    SweepCell *cells; /* in order of first appearance: task, then method */
+    int n;
+} SweepTable;
+
+/* Returns 0, or -1 with a message in err. */
+int sweep_table_load(Store *s, int64_t sweep, SweepTable *t, char *err, size_t cap);
+void sweep_table_free(SweepTable *t);
+
+/* "0.512 ± 0.031" (or "-" when NaN), with the metric's precision. */
+void sweep_format(int metric, double mean, double sd, char *out, size_t cap);
+
+/* A plain-text table per task: methods by rows; em, f1, rougeL, fr_acc, gap, first_err and
+ * minutes as mean ± sd. */
+void sweep_table_print(const SweepTable *t, FILE *out);
+
+#endif
