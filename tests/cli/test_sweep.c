@@ -1,0 +1,137 @@
+/* exposure sweep and exposure report on a tiny grid. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run.h"
+
+static char dir[] = "/tmp/exposure-sweep-XXXXXX";
+static char db[300], small[300];
+
+/* A small file in the facts task's layout keeps the test evaluations short. */
+static void setup(void) {
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/runs.db", dir);
+    snprintf(small, sizeof small, "%s/small.jsonl", dir);
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "head -n 48 assets/datasets/facts/train.jsonl > '%s'", small);
+    cr_assert_eq(system(cmd), 0);
+}
+static void teardown(void) {
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+TestSuite(sweep, .init = setup, .fini = teardown, .timeout = 240);
+
+#define TINY "--set", "model.layers=1", "--set", "model.dim=32", "--set", "model.heads=2", \
+             "--set", "train.batch=8", "--set", "train.eval_samples=8", "--set",          \
+             "decode.max_new_tokens=24", "--set", "train.threads=1", "--set", "train.warmup=2", \
+             "--set", "train.eval_every=0"
+
+/* The count a query returns; 0 while the database or its tables do not exist yet. */
+static int count_or_zero(const char *sql) {
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    int n = 0;
+    if (access(db, F_OK) != 0 || sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(h);
+    return n;
+}
+
+static int count(const char *sql) {
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(h));
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+Test(sweep, grid_then_report) {
+    RunResult r = run_exposure((const char *[]){"sweep", "--db", db, "--methods", "baseline,bash",
+                                                "--seeds", "3,4", "--tasks", small, "--test",
+                                                "--quiet", TINY, "--set", "train.steps=12", NULL},
+                               NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "small.jsonl (test split"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "baseline     2"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "bash         2"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "±"));
+    run_free(&r);
+    cr_assert_eq(count("SELECT count(*) FROM runs WHERE sweep=1 AND status='completed'"), 4);
+    cr_assert_eq(count("SELECT count(DISTINCT seed) FROM runs WHERE sweep=1"), 2);
+    cr_assert_eq(count("SELECT count(*) FROM runs WHERE sweep=1 AND dataset LIKE '%small.jsonl'"), 4);
+    cr_assert_eq(count("SELECT count(*) FROM metrics WHERE key='test/f1'"), 4);
+
+    char md[400], svg[800];
+    snprintf(md, sizeof md, "%s/results.md", dir);
+    snprintf(svg, sizeof svg, "%s/results/sweep1-%s.svg", dir, small);
+    for (char *p = svg + strlen(dir) + strlen("/results/sweep1-"); *p; p++)
+        if (*p == '/') *p = '_';
+    r = run_exposure((const char *[]){"report", "--sweep", "1", "--db", db, "-o", md, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    FILE *f = fopen(md, "r");
+    cr_assert_not_null(f);
+    char text[65536];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    char heading[400], verdict[400];
+    snprintf(heading, sizeof heading, "## %s\n", small);
+    snprintf(verdict, sizeof verdict, "**%s, bash**", small);
+    cr_assert_not_null(strstr(text, heading), "%s", text);
+    cr_assert_not_null(strstr(text, verdict), "%s", text);
+    cr_assert_not_null(strstr(text, "](results/sweep1-"), "%s", text);
+    /* Every run has its own row. */
+    for (int run = 1; run <= 4; run++) {
+        char row[32];
+        snprintf(row, sizeof row, "\n| %d | ", run);
+        cr_assert_not_null(strstr(text, row), "no row for run %d", run);
+    }
+    cr_assert_eq(access(svg, R_OK), 0, "%s not written", svg);
+}
+
+Test(sweep, ctrl_c_stops_after_the_current_run) {
+    Child *c = spawn_exposure((const char *[]){"sweep", "--db", db, "--methods", "baseline,bash",
+                                               "--seeds", "1", "--tasks", "arith", "--jsonl",
+                                               "--quiet", TINY, "--set", "train.steps=300", NULL});
+    /* Once the run exists, interrupt: it finishes, and no second run starts. */
+    for (int i = 0; i < 600 && count_or_zero("SELECT count(*) FROM runs") == 0; i++) usleep(50000);
+    cr_assert_eq(count("SELECT count(*) FROM runs"), 1);
+    kill(c->pid, SIGINT);
+    char line[4096];
+    int runs = 0;
+    while (child_read_line(c, line, sizeof line, 120000))
+        runs += strstr(line, "\"event\":\"sweep_run\"") != NULL;
+    cr_assert_eq(child_wait(c), 0);
+    cr_assert_eq(runs, 1);
+    cr_assert_eq(count("SELECT count(*) FROM runs"), 1);
+    cr_assert_eq(count("SELECT count(*) FROM runs WHERE status='completed' AND step=300"), 1);
+}
+
+Test(sweep, bad_grid_is_refused_before_training) {
+    RunResult r = run_exposure((const char *[]){"sweep", "--db", db, "--methods", "baseline,beam",
+                                                NULL}, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_not_null(strstr(r.err, "beam"), "%s", r.err);
+    run_free(&r);
+    r = run_exposure((const char *[]){"sweep", "--db", db, "--preset", "nonexistent", NULL}, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_not_null(strstr(r.err, "nonexistent"), "%s", r.err);
+    run_free(&r);
+    cr_assert_neq(access(db, F_OK), 0, "nothing was created");
+}
