@@ -475,7 +475,10 @@ int trainer_start(const Config *cfg, const TrainerOptions *opt, Trainer **out, c
         }
     }
     if (rc) {
-        if (t->store && t->run_id > 0) store_set_status(t->store, t->run_id, "failed");
+        /* A resume that was refused leaves the run as it was, so it can still be resumed
+         * once the cause (its data, its checkpoint) is put right. */
+        if (t->store && t->run_id > 0 && !opt->resume)
+            store_set_status(t->store, t->run_id, "failed");
         trainer_free(t);
         return rc;
     }
