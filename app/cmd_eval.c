@@ -10,7 +10,11 @@
 #include "commands.h"
 #include "datasource.h"
 #include "jsonl.h"
+#include "capacity.h"
 #include "store.h"
+
+/* Sequences decoded together, as the trainer does. */
+enum { EVAL_DECODE_BATCH = 32 };
 
 static const char usage[] =
     "usage: exposure eval --run ID [--split val|test] [--data F] [--limit N] [--db F] [--jsonl]\n"
@@ -99,10 +103,13 @@ static int load_model(EvalJob *j, const EvalArgs *a, char *err, size_t cap) {
     }
     ModelConfig mc;
     if (checkpoint_read_config(path, &mc, err, cap)) return EXIT_RUNTIME;
+    MemoryAvailable avail = capacity_memory_available();
+    if (capacity_check_memory(&mc, j->cfg.train.batch, 1, EVAL_DECODE_BATCH, &avail, err, cap))
+        return EXIT_USAGE;
     CheckpointState st;
     if (model_init(&j->model, &mc, j->cfg.train.batch) ||
         batch_alloc(&j->scratch, j->cfg.train.batch, mc.context) ||
-        !(j->dec = decoder_new(&j->model, 32))) {
+        !(j->dec = decoder_new(&j->model, EVAL_DECODE_BATCH))) {
         snprintf(err, cap, "out of memory for the model of run %ld", a->run);
         return EXIT_RUNTIME;
     }
