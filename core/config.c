@@ -205,7 +205,9 @@ static int set_value(Config *c, const ConfigKey *k, const cJSON *v, char *why, s
         *(int *)f = (int)v->valuedouble;
         return 0;
     case CT_FLOAT:
-        if (!cJSON_IsNumber(v) || !in_range(k, v->valuedouble)) {
+        /* The float it is stored as must keep the rule too: train.lr=1e-50 would become 0. */
+        if (!cJSON_IsNumber(v) || !in_range(k, v->valuedouble) ||
+            !in_range(k, (float)v->valuedouble)) {
             range_rule(k, why, cap);
             return -1;
         }

@@ -35,9 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Models larger than this are not built (the fuzzer's memory limit is per process). */
 #define MAX_MODEL_BYTES (8u << 20)
 
-static void require(int ok) {
-    if (!ok) abort();
+/* A broken promise: says which, then aborts so that libFuzzer keeps the input. */
+static void broken(const char *what, int line) {
+    fprintf(stderr, "%s:%d: broken: %s\n", __FILE__, line, what);
+    abort();
 }
+#define require(ok) ((ok) ? (void)0 : broken(#ok, __LINE__))
 
 /* ---- the file ------------------------------------------------------------------------------ */
 

@@ -7,6 +7,7 @@
  * config prints as JSON that reads back to the same config. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,9 +15,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void require(int ok) {
-    if (!ok) abort();
+/* A broken promise: says which, then aborts so that libFuzzer keeps the input. */
+static void broken(const char *what, int line) {
+    fprintf(stderr, "%s:%d: broken: %s\n", __FILE__, line, what);
+    abort();
 }
+#define require(ok) ((ok) ? (void)0 : broken(#ok, __LINE__))
 
 /* The embedded default, parsed once: every key lookup is traced by the fuzzer, so parsing it
  * for every input would take most of the time. */

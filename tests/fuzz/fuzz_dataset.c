@@ -8,6 +8,7 @@
  * well-formed UTF-8, non-empty responses, and answers[0] equal to the response. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,9 +20,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NAME "fuzz.jsonl"
 
-static void require(int ok) {
-    if (!ok) abort();
+/* A broken promise: says which, then aborts so that libFuzzer keeps the input. */
+static void broken(const char *what, int line) {
+    fprintf(stderr, "%s:%d: broken: %s\n", __FILE__, line, what);
+    abort();
 }
+#define require(ok) ((ok) ? (void)0 : broken(#ok, __LINE__))
 
 static int valid_text(const char *s) { return s && utf8_validate(s, strlen(s), NULL) == 0; }
 

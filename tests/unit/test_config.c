@@ -172,6 +172,9 @@ Test(config, non_finite_numbers_are_refused) {
         expect_set_error(assignment, want);
     }
     expect_set_error("train.lr=1e999", "train.lr: must be a number > 0");
+    /* Found by fuzzing: positive as a double, 0 as the float it is stored in. */
+    expect_set_error("train.lr=3e-46", "train.lr: must be a number > 0");
+    expect_set_error("train.lr=1e-300", "train.lr: must be a number > 0");
     expect_set_error("train.steps=99999999999999999999", "train.steps: must be an integer ≥ 1");
     Config c;
     config_defaults(&c);
