@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static sqlite3_stmt *first_row(const char *db, const char *sql, sqlite3 **h) {
     cr_assert_eq(sqlite3_open_v2(db, h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK, "%s", db);
@@ -43,8 +44,10 @@ void sql_exec(const char *db, const char *sql) {
 }
 
 char *file_bytes(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
+    struct stat st;
     *len = 0;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return NULL;
+    FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     cr_assert_eq(fseek(f, 0, SEEK_END), 0);
     long size = ftell(f);

@@ -11,7 +11,8 @@ const char *sql_text(const char *db, const char *sql, char *out, size_t cap);
 /* Runs statements on a database opened for writing (created when missing). */
 void sql_exec(const char *db, const char *sql);
 
-/* A whole file, malloc'd (NULL when it does not exist); *len its size. */
+/* A whole file, malloc'd (NULL when it does not exist or is not a regular file); *len its
+ * size. */
 char *file_bytes(const char *path, size_t *len);
 void write_file(const char *path, const void *bytes, size_t n);
 /* Asserts that path holds exactly bytes[0..n). */

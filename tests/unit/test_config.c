@@ -73,7 +73,7 @@ Test(config, overrides_are_validated) {
     expect_set_error("model.layers=2.5", "model.layers: must be an integer in 1..256");
     expect_set_error("model.layers=four", "model.layers: must be an integer in 1..256");
     expect_set_error("model.layers=257", "model.layers: must be an integer in 1..256");
-    expect_set_error("train.lr=0", "train.lr: must be a number > 0");
+    expect_set_error("train.lr=0", "train.lr: must be a number > 0 and ≤ 10");
     expect_set_error("train.lr=nan", "train.lr: must be a finite number");
     expect_set_error("data.val_fraction=0.9", "data.val_fraction: must be a number in 0..0.5");
     expect_set_error("model.depth=3", "model.depth: unknown key");
@@ -171,10 +171,10 @@ Test(config, non_finite_numbers_are_refused) {
         snprintf(want, sizeof want, "method.schedule.value: must be a finite number");
         expect_set_error(assignment, want);
     }
-    expect_set_error("train.lr=1e999", "train.lr: must be a number > 0");
+    expect_set_error("train.lr=1e999", "train.lr: must be a number > 0 and ≤ 10");
     /* Found by fuzzing: positive as a double, 0 as the float it is stored in. */
-    expect_set_error("train.lr=3e-46", "train.lr: must be a number > 0");
-    expect_set_error("train.lr=1e-300", "train.lr: must be a number > 0");
+    expect_set_error("train.lr=3e-46", "train.lr: must be a number > 0 and ≤ 10");
+    expect_set_error("train.lr=1e-300", "train.lr: must be a number > 0 and ≤ 10");
     expect_set_error("train.steps=99999999999999999999", "train.steps: must be an integer ≥ 1");
     Config c;
     config_defaults(&c);
