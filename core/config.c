@@ -136,7 +136,8 @@ static int min_exclusive(const ConfigKey *k) { return strcmp(k->key, "train.lr")
 static void range_rule(const ConfigKey *k, char *out, size_t cap) {
     const char *what = k->type == CT_INT ? "an integer" : "a number";
     if (min_exclusive(k) && k->max >= BIG) snprintf(out, cap, "must be %s > %g", what, k->min);
-    else if (min_exclusive(k)) snprintf(out, cap, "must be %s > %g and ≤ %g", what, k->min, k->max);
+    else if (min_exclusive(k))
+        snprintf(out, cap, "must be %s > %g and ≤ %g", what, k->min, k->max);
     else if (k->max >= BIG) snprintf(out, cap, "must be %s ≥ %g", what, k->min);
     else snprintf(out, cap, "must be %s in %g..%g", what, k->min, k->max);
 }

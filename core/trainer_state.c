@@ -65,8 +65,8 @@ static int same_fixed_keys(const Config *a, const Config *b, char *err, size_t c
     for (int i = 0; i < n; i++) {
         char va[1024], vb[1024];
         if (keys[i].live) continue;
-        if (config_get(a, keys[i].key, va, sizeof va) || config_get(b, keys[i].key, vb, sizeof vb) ||
-            strcmp(va, vb) != 0) {
+        if (config_get(a, keys[i].key, va, sizeof va) ||
+            config_get(b, keys[i].key, vb, sizeof vb) || strcmp(va, vb) != 0) {
             snprintf(err, cap, "trainer state: %s is %.100s in the checkpoint, %.100s in the run",
                      keys[i].key, va, vb);
             return -1;

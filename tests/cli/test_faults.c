@@ -46,8 +46,8 @@ static int committed_steps(int run) {
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM metrics WHERE run=%d AND key='loss'", run);
     int n = (int)sql_double(db, sql);
-    snprintf(sql, sizeof sql, "SELECT coalesce(max(step), 0) FROM metrics WHERE run=%d AND key='loss'",
-             run);
+    snprintf(sql, sizeof sql,
+             "SELECT coalesce(max(step), 0) FROM metrics WHERE run=%d AND key='loss'", run);
     cr_assert_eq((int)sql_double(db, sql), n, "committed steps have gaps");
     return n;
 }
@@ -157,9 +157,9 @@ static void wait_done(Child *c) {
 }
 
 Test(faults, two_trainers_share_one_database) {
-    const char *args[] = {"train", "--db", db, "--jsonl", "--quiet", TINY, "--set", "train.steps=60",
-                          "--set", "train.eval_every=30", "--set", "train.checkpoint_every=20",
-                          NULL};
+    const char *args[] = {"train", "--db", db, "--jsonl", "--quiet", TINY, "--set",
+                          "train.steps=60", "--set", "train.eval_every=30", "--set",
+                          "train.checkpoint_every=20", NULL};
     Child *a = spawn_exposure(args), *b = spawn_exposure(args);
     wait_done(a);
     wait_done(b);
@@ -217,7 +217,8 @@ Test(faults, an_older_schema_is_migrated_and_keeps_its_runs) {
     cr_assert_eq(sql_double(db, "PRAGMA user_version"), 2);
     run_free(&r);
     r = run_exposure((const char *[]){"train", "--db", db, "--quiet", TINY, "--set",
-                                      "train.steps=5", "--set", "train.eval_samples=2", NULL}, NULL);
+                                      "train.steps=5", "--set", "train.eval_samples=2", NULL},
+                     NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
     cr_assert_eq(sql_double(db, "SELECT count(*) FROM metrics WHERE run=1"), 2);

@@ -214,7 +214,8 @@ Test(input, config_files_refused_naming_the_line_or_key) {
     expect_bad_config("{\"method\":{\"name\":\"beam\"}}",
                       ": method.name: must be one of: baseline, bash, rac");
     expect_bad_config("{\"model\":{\"dim\":-64}}", ": model.dim: must be an integer in 8..4096");
-    expect_bad_config("{\"train\":{\"batch\":1e12}}", ": train.batch: must be an integer in 1..4096");
+    expect_bad_config("{\"train\":{\"batch\":1e12}}",
+                      ": train.batch: must be an integer in 1..4096");
     expect_bad_config("{\"train\":{\"steps\":1e999}}", ": train.steps: must be a finite number");
     expect_bad_config("{\"train\":{\"lr\":\"fast\"}}",
                       ": train.lr: must be a number > 0 and ≤ 10");

@@ -99,7 +99,8 @@ static void write_sections(const uint8_t *in, size_t n) {
         TAG('X', 'T', 'R', 'A'), TAG('E', 'N', 'D', ' ')};
     uint8_t flags = n ? in[0] : 0;
     size_t at = 1;
-    uint32_t version = CHECKPOINT_VERSION + (flags & 1), bom = flags & 2 ? 0x04030201u : 0x01020304u;
+    uint32_t version = CHECKPOINT_VERSION + (flags & 1);
+    uint32_t bom = flags & 2 ? 0x04030201u : 0x01020304u;
     BlobWriter w = {0};
     blob_put(&w, "EXPOCKPT", 8);
     blob_put(&w, &version, 4);

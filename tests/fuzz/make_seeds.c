@@ -53,7 +53,8 @@ static void seed(const char *dir, const char *name, const void *prefix, size_t n
  * length and the payload. The trainer state (XTRA) is returned through state. */
 static unsigned char *as_sections(const unsigned char *file, size_t len, size_t *out_len,
                                   const unsigned char **state, size_t *state_len) {
-    static const char names[8][5] = {"CONF", "STEP", "RNG ", "PARM", "ADMM", "ADMV", "XTRA", "END "};
+    static const char names[8][5] = {"CONF", "STEP", "RNG ", "PARM",
+                                     "ADMM", "ADMV", "XTRA", "END "};
     unsigned char *out = malloc(len + 1);
     if (!out) die("sections", "out of memory");
     size_t at = 16, n = 0;
@@ -64,7 +65,10 @@ static unsigned char *as_sections(const unsigned char *file, size_t len, size_t 
         int tag = 0;
         while (tag < 8 && memcmp(file + at, names[tag], 4) != 0) tag++;
         if (tag == 8 || plen > 0xFFFF || at + 24 + plen > len) die("sections", "unexpected layout");
-        if (tag == 6) *state = file + at + 16, *state_len = (size_t)plen;
+        if (tag == 6) { /* XTRA */
+            *state = file + at + 16;
+            *state_len = (size_t)plen;
+        }
         out[n++] = (unsigned char)tag;
         out[n++] = (unsigned char)(plen & 0xFF);
         out[n++] = (unsigned char)(plen >> 8);
@@ -78,7 +82,8 @@ static unsigned char *as_sections(const unsigned char *file, size_t len, size_t 
 
 static void tiny_run(char *ckpt, size_t cap) {
     FILE *f = fopen(FUZZ_TINY_DATA_NAME, "w");
-    if (!f || fputs(fuzz_tiny_jsonl, f) < 0 || fclose(f) != 0) die(FUZZ_TINY_DATA_NAME, "cannot write");
+    if (!f || fputs(fuzz_tiny_jsonl, f) < 0 || fclose(f) != 0)
+        die(FUZZ_TINY_DATA_NAME, "cannot write");
     Config cfg;
     config_defaults(&cfg);
     char err[1024];
@@ -111,7 +116,8 @@ static void small_checkpoint(const char *dir) {
     model_free(&m);
     size_t len, n, state_len;
     const unsigned char *state;
-    unsigned char *file = slurp("small.ckpt", &len), *sections = as_sections(file, len, &n, &state, &state_len);
+    unsigned char *file = slurp("small.ckpt", &len);
+    unsigned char *sections = as_sections(file, len, &n, &state, &state_len);
     seed(dir, "small-file", "\x00", 1, file, len);
     seed(dir, "small-sections", "\x01", 1, sections, n);
     free(sections);
@@ -127,7 +133,8 @@ int main(int argc, char **argv) {
     tiny_run(ckpt, sizeof ckpt);
     size_t len, n, state_len = 0;
     const unsigned char *state = NULL;
-    unsigned char *file = slurp(ckpt, &len), *sections = as_sections(file, len, &n, &state, &state_len);
+    unsigned char *file = slurp(ckpt, &len);
+    unsigned char *sections = as_sections(file, len, &n, &state, &state_len);
     if (!state) die(ckpt, "no trainer state");
     seed(out, "tiny-run-file", "\x00", 1, file, len);
     seed(out, "tiny-run-sections", "\x01", 1, sections, n);
