@@ -1,5 +1,5 @@
 /* Reading what the commands stored, straight from the database file, and the files around it:
- * the checks of the fault and bad-input tests. Every helper asserts on failure. */
+ * the checks of the fault and bad-input tests. Each function asserts on failure. */
 #ifndef EXPOSURE_TEST_SQL_H
 #define EXPOSURE_TEST_SQL_H
 
