@@ -59,14 +59,18 @@ ASAN_UNIT_OBJ := $(call obj,$(BUILD)/asan,$(UNIT_SRC))
 export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-.PHONY: all run test deps build-all unit asan-unit cli bench bench-compare clean help
+.PHONY: all run test deps build-all unit asan-unit cli bench bench-compare clean help fuzz \
+        fuzz-smoke fuzz-build fuzz-seeds fuzz-bins valgrind
 .DEFAULT_GOAL := all
 
 help:
 	@echo "make run    install what is missing, build, start exposure"
-	@echo "make test   install what is missing, build, run all tests (plain and ASan/UBSan)"
+	@echo "make test   install what is missing, build, run all tests (plain and ASan/UBSan,"
+	@echo "            a short fuzzing run of every harness, a run under valgrind)"
 	@echo "make bench  training and decoding throughput (see docs/performance.md)"
 	@echo "make bench-compare  the same against the PyTorch reference (bench/torch_ref.py)"
+	@echo "make fuzz   fuzz every harness for FUZZ_SECONDS (default 600) each (docs/reliability.md)"
+	@echo "make valgrind  train, eval and list runs under valgrind's memcheck"
 
 deps:
 	@sh scripts/deps.sh
@@ -78,14 +82,17 @@ run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/exposure
 	$(BUILD)/exposure $(ARGS)
 
-# The sanitizer pass is part of `make test`: the unit suite is built and run a second time
-# with AddressSanitizer and UndefinedBehaviorSanitizer. The command-line tests run last and
-# drive the sanitized binary, so every subcommand is checked under the sanitizers too.
+# `make test`: a short fuzzing run of every harness and a train/eval/runs pass under valgrind
+# first, then the Criterion suites, so that the output ends with their synthesis lines: the
+# unit suite, the same suite built with AddressSanitizer and UndefinedBehaviorSanitizer, and
+# the command-line tests, which drive the sanitized binary, so that every subcommand is
+# checked under the sanitizers too.
 test: deps
 	@$(MAKE) --no-print-directory build-all
+	@$(MAKE) --no-print-directory fuzz-smoke valgrind
 	$(BUILD)/test-unit
 	$(BUILD)/asan/test-unit
-	EXPOSURE_BIN=$(BUILD)/asan/exposure $(BUILD)/test-cli
+	EXPOSURE_BIN=$(BUILD)/asan/exposure EXPOSURE_PLAIN_BIN=$(BUILD)/exposure $(BUILD)/test-cli
 
 build-all: $(BUILD)/exposure $(BUILD)/test-unit $(BUILD)/asan/test-unit $(BUILD)/asan/exposure $(BUILD)/test-cli
 
@@ -142,6 +149,104 @@ $(GEN_SRC): assets/configs/default.json
 	  echo 'const char exposure_default_config_json[] = {'; \
 	  od -An -v -tx1 $< | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
 	  echo '0x00};'; } > $@
+
+# ---- valgrind (docs/reliability.md) ----------------------------------------------------------
+# A short train, eval and `runs list` of the plain binary (no sanitizers) under memcheck: any
+# memory error or definite leak fails the target. Built without -march=native, since valgrind
+# cannot decode AVX-512; OpenBLAS runs one thread with its AVX2 kernels for the same reason.
+# No suppressions are needed: memcheck reports nothing in OpenBLAS, SQLite or libc here.
+VALGRIND_OBJ := $(call obj,$(BUILD)/valgrind,$(APP_SRC) $(UI_SRC) $(CORE_SRC))
+VALGRIND_RUN := OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell valgrind --tool=memcheck \
+                --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 --quiet \
+                $(BUILD)/valgrind/exposure
+VALGRIND_DB  := $(BUILD)/valgrind/runs/exposure.db
+VALGRIND_TINY := --set model.layers=1 --set model.dim=16 --set model.heads=2 --set train.batch=2 \
+                 --set train.steps=3 --set train.warmup=0 --set train.eval_samples=2 \
+                 --set decode.max_new_tokens=8 --set train.threads=1 --set method.name=rac \
+                 --set method.schedule.kind=constant --set method.selfgen.source=free_run \
+                 --set method.selfgen.refresh=batch
+
+valgrind: deps
+	@$(MAKE) --no-print-directory $(BUILD)/valgrind/exposure
+	@rm -rf $(BUILD)/valgrind/runs
+	$(VALGRIND_RUN) train --db $(VALGRIND_DB) --quiet $(VALGRIND_TINY)
+	$(VALGRIND_RUN) eval --run 1 --db $(VALGRIND_DB) --split test --limit 2 --jsonl >/dev/null
+	$(VALGRIND_RUN) runs list --db $(VALGRIND_DB) >/dev/null
+
+$(BUILD)/valgrind/exposure: $(VALGRIND_OBJ)
+	$(call say,LINK,$@)
+	$(Q)$(CC) -O2 -o $@ $^ $(UI_LIBS) $(CORE_LIBS)
+
+$(BUILD)/valgrind/obj/ui/%.o $(BUILD)/valgrind/obj/app/%.o: EXTRA = $(UI_CFLAGS)
+$(BUILD)/valgrind/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC-VG,$<)
+	$(Q)$(CC) $(BASEFLAGS) -O2 $(CORE_CFLAGS) $(EXTRA) -c -o $@ $<
+
+# ---- fuzzing (docs/reliability.md) ------------------------------------------------------------
+# libFuzzer harnesses in tests/fuzz/, built with clang against the core sources under ASan and
+# UBSan. Each run starts from the seeds in tests/fuzz/corpus/<harness>/ and keeps what it finds
+# in $(BUILD)/fuzz/corpus/<harness>/; a crash leaves its input in $(BUILD)/fuzz/crashes/ and
+# fails the target. `make fuzz` runs each harness FUZZ_SECONDS; `make test` runs fuzz-smoke.
+FUZZ_CC        := clang
+FUZZ_HARNESSES := dataset config checkpoint
+FUZZ_SECONDS   ?= 600
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_CFLAGS    := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+                  -fno-omit-frame-pointer
+FUZZ_LDFLAGS   := -fsanitize=fuzzer,address,undefined
+FUZZ_CORE_OBJ  := $(call obj,$(BUILD)/fuzz,$(CORE_SRC))
+FUZZ_BINS      := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_HARNESSES))
+# Kept between builds (make would delete them as intermediates of the pattern rules).
+.SECONDARY: $(FUZZ_CORE_OBJ) $(patsubst %,$(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o,$(FUZZ_HARNESSES))
+# Inputs up to these sizes: a checkpoint of the tiny seed run is about 40 KB.
+FUZZ_MAX_LEN_dataset    := 8192
+FUZZ_MAX_LEN_config     := 4096
+FUZZ_MAX_LEN_checkpoint := 65536
+
+fuzz-build: deps
+	@$(MAKE) --no-print-directory fuzz-bins
+
+fuzz-bins: $(FUZZ_BINS)
+	@:
+
+# One harness $(1) for $(2) seconds; prints libFuzzer's summary (executions, coverage).
+define fuzz_one
+	@mkdir -p $(BUILD)/fuzz/corpus/$(1) $(BUILD)/fuzz/crashes
+	@echo "fuzz $(1): $(2) s"
+	@$(BUILD)/fuzz/fuzz_$(1) -max_total_time=$(2) -max_len=$(FUZZ_MAX_LEN_$(1)) -timeout=10 \
+	  -print_final_stats=1 -dict=tests/fuzz/$(1).dict -artifact_prefix=$(BUILD)/fuzz/crashes/$(1)- \
+	  $(BUILD)/fuzz/corpus/$(1) tests/fuzz/corpus/$(1) > $(BUILD)/fuzz/$(1).log 2>&1 \
+	  || { tail -60 $(BUILD)/fuzz/$(1).log; exit 1; }
+	@grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec)' \
+	  $(BUILD)/fuzz/$(1).log | sed 's/^/  /'
+
+endef
+
+fuzz: fuzz-build
+	$(foreach h,$(FUZZ_HARNESSES),$(call fuzz_one,$(h),$(FUZZ_SECONDS)))
+
+fuzz-smoke: fuzz-build
+	$(foreach h,$(FUZZ_HARNESSES),$(call fuzz_one,$(h),$(FUZZ_SMOKE_SECONDS)))
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_CORE_OBJ)
+	$(call say,LINK,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(CORE_LIBS)
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC-FUZZ,$<)
+	$(Q)$(FUZZ_CC) $(BASEFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) $(CORE_CFLAGS) -c -o $@ $<
+
+# Rewrites the checkpoint harness's seeds from a tiny training run (tests/fuzz/make_seeds.c).
+fuzz-seeds: deps
+	@$(MAKE) --no-print-directory $(BUILD)/fuzz/make-seeds
+	$(BUILD)/fuzz/make-seeds tests/fuzz/corpus/checkpoint
+
+$(BUILD)/fuzz/make-seeds: tests/fuzz/make_seeds.c $(CORE_OBJ)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(BASEFLAGS) -Itests/fuzz $(OPTFLAGS) $(CORE_CFLAGS) -o $@ $^ $(CORE_LIBS)
 
 clean:
 	rm -rf $(BUILD)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char MAGIC[8] = {'E', 'X', 'P', 'O', 'C', 'K', 'P', 'T'};
@@ -113,7 +114,17 @@ typedef struct {
     const char *path;
     char *err;
     size_t cap;
+    long long size; /* of the file, -1 when unknown */
 } Reader;
+
+/* 1 when len more bytes (and a section's 8-byte hash) cannot be in the file: a damaged length
+ * is refused before anything is allocated for it. */
+static int runs_past_end(Reader *r, uint64_t len) {
+    long pos = ftell(r->f);
+    if (r->size < 0 || pos < 0) return 0;
+    uint64_t left = (uint64_t)(r->size - pos);
+    return left < 8 || len > left - 8;
+}
 
 static int read_exact(Reader *r, void *p, size_t n, const char *what) {
     if (fread(p, 1, n, r->f) == n) return 0;
@@ -122,11 +133,13 @@ static int read_exact(Reader *r, void *p, size_t n, const char *what) {
 }
 
 static int open_reader(Reader *r, const char *path, char *err, size_t cap) {
-    *r = (Reader){fopen(path, "rb"), path, err, cap};
+    *r = (Reader){fopen(path, "rb"), path, err, cap, -1};
     if (!r->f) {
         fail(err, cap, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
+    struct stat st;
+    if (fstat(fileno(r->f), &st) == 0 && S_ISREG(st.st_mode)) r->size = (long long)st.st_size;
     char magic[8];
     uint32_t version, bom;
     if (fread(magic, 1, 8, r->f) != 8 || memcmp(magic, MAGIC, 8) != 0) {
@@ -243,6 +256,11 @@ static int load_sections(Reader *r, Model *m, CheckpointState *st) {
         case TAG_XTRA:
             if (st->extra || len == 0 || len > (1ull << 34)) {
                 fail(r->err, r->cap, "%s: malformed trainer-state section", r->path);
+                return -1;
+            }
+            if (runs_past_end(r, len)) {
+                fail(r->err, r->cap, "%s: truncated checkpoint (file ends inside trainer-state)",
+                     r->path);
                 return -1;
             }
             st->extra = malloc((size_t)len);

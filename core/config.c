@@ -37,7 +37,7 @@ static const ConfigKey keys[] = {
      "share of data.train held out for validation when data.val is empty"},
     {"data.keep_calc", CT_BOOL, FIELD(data.keep_calc), 0, 1, NULL, 0,
      "question/answer: keep GSM8K <<calculator>> annotations"},
-    {"model.layers", CT_INT, FIELD(model.layers), 1, BIG, NULL, 0, "transformer blocks"},
+    {"model.layers", CT_INT, FIELD(model.layers), 1, 256, NULL, 0, "transformer blocks"},
     {"model.dim", CT_INT, FIELD(model.dim), 8, 4096, NULL, 0, "channels"},
     {"model.heads", CT_INT, FIELD(model.heads), 1, 64, NULL, 0, "attention heads (divide dim)"},
     {"model.context", CT_INT, FIELD(model.context), 16, 4096, NULL, 0,
@@ -135,7 +135,9 @@ static int min_exclusive(const ConfigKey *k) { return strcmp(k->key, "train.lr")
 /* Writes the rule for a numeric key, e.g. "must be an integer ≥ 1". */
 static void range_rule(const ConfigKey *k, char *out, size_t cap) {
     const char *what = k->type == CT_INT ? "an integer" : "a number";
-    if (min_exclusive(k)) snprintf(out, cap, "must be %s > %g", what, k->min);
+    if (min_exclusive(k) && k->max >= BIG) snprintf(out, cap, "must be %s > %g", what, k->min);
+    else if (min_exclusive(k))
+        snprintf(out, cap, "must be %s > %g and ≤ %g", what, k->min, k->max);
     else if (k->max >= BIG) snprintf(out, cap, "must be %s ≥ %g", what, k->min);
     else snprintf(out, cap, "must be %s in %g..%g", what, k->min, k->max);
 }
@@ -190,6 +192,11 @@ static int parse_points(const cJSON *v, SchedulePoints *pts, char *why, size_t c
 /* Stores JSON value v into key k of c; on failure writes the reason (without the key). */
 static int set_value(Config *c, const ConfigKey *k, const cJSON *v, char *why, size_t cap) {
     void *f = field(c, k);
+    if ((k->type == CT_INT || k->type == CT_FLOAT) && cJSON_IsNumber(v) &&
+        !isfinite(v->valuedouble)) {
+        snprintf(why, cap, "must be a finite number");
+        return -1;
+    }
     switch (k->type) {
     case CT_INT:
         if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
@@ -200,7 +207,9 @@ static int set_value(Config *c, const ConfigKey *k, const cJSON *v, char *why, s
         *(int *)f = (int)v->valuedouble;
         return 0;
     case CT_FLOAT:
-        if (!cJSON_IsNumber(v) || !in_range(k, v->valuedouble)) {
+        /* The float it is stored as must keep the rule too: train.lr=1e-50 would become 0. */
+        if (!cJSON_IsNumber(v) || !in_range(k, v->valuedouble) ||
+            !in_range(k, (float)v->valuedouble)) {
             range_rule(k, why, cap);
             return -1;
         }
@@ -312,18 +321,19 @@ int config_load_file(Config *c, const char *path, char *err, size_t cap) {
         return -1;
     }
     char *text = malloc(CONFIG_MAX_FILE + 1);
+    errno = 0;
     size_t n = text ? fread(text, 1, CONFIG_MAX_FILE + 1, f) : 0;
-    int failed = ferror(f);
+    int failed = ferror(f), saved = errno;
     fclose(f);
+    if (text && n <= CONFIG_MAX_FILE) text[n] = '\0';
     int rc = -1;
     if (!text) say(err, cap, "%s: out of memory", path);
-    else if (failed) say(err, cap, "%s: read error", path);
+    else if (failed) say(err, cap, "%s: read error: %s", path, strerror(saved));
     else if (n > CONFIG_MAX_FILE) say(err, cap, "%s: larger than 1 MiB, not a config", path);
     else if (memchr(text, '\0', n)) say(err, cap, "%s: binary data, not a JSON config", path);
-    else {
-        text[n] = '\0';
-        rc = config_apply_json_text(c, text, path, err, cap);
-    }
+    else if (strspn(text, " \t\r\n") == n)
+        say(err, cap, "%s: empty, not a JSON config", path);
+    else rc = config_apply_json_text(c, text, path, err, cap);
     free(text);
     return rc;
 }
@@ -337,7 +347,10 @@ static cJSON *override_value(const ConfigKey *k, const char *text) {
         errno = 0;
         double v = strtod(text, &end);
         if (*text == '\0' || *end != '\0' || errno == ERANGE) return cJSON_CreateString(text);
-        return cJSON_CreateNumber(v);
+        /* "inf" and "nan" parse, but JSON has no such numbers (and cJSON converts a number to
+         * int on creation, undefined for NaN): an out-of-range number stands in for them, so
+         * that set_value refuses them as not finite. */
+        return cJSON_CreateNumber(isfinite(v) ? v : HUGE_VAL);
     }
     case CT_BOOL:
         if (!strcmp(text, "true") || !strcmp(text, "1") || !strcmp(text, "yes") ||

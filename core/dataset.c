@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "linereader.h"
 #include "rng.h"
@@ -349,6 +350,7 @@ typedef struct {
     Example *ex;
     int n, cap;
     int line;         /* the line being read, 1-based */
+    size_t bytes;     /* read so far, newlines included */
     int problem_line; /* 0 for a problem with the whole file */
     Problem problem;
 } Loader;
@@ -391,6 +393,11 @@ static int parse_record(Loader *ld, const char *line, size_t len) {
     return rc;
 }
 
+static int too_large(Loader *ld) {
+    return fail(&ld->problem, "larger than %zu bytes (the limit on a dataset file)",
+                ld->opt.max_bytes);
+}
+
 static int read_lines(Loader *ld, FILE *f) {
     LineReader r;
     line_reader_init(&r, f, DATASET_MAX_LINE);
@@ -406,7 +413,12 @@ static int read_lines(Loader *ld, FILE *f) {
         }
         ld->line++;
         ld->problem_line = ld->line;
-        if (st == LINE_TOO_LONG) {
+        /* A stream of unknown size (a pipe) is bounded as it is read; a "\r" the line
+         * reader removed is not counted, so this errs on the side of loading. */
+        if (st == LINE_OK) ld->bytes += len + 1;
+        if (st == LINE_OK && ld->bytes > ld->opt.max_bytes + 1) {
+            rc = too_large(ld);
+        } else if (st == LINE_TOO_LONG) {
             rc = fail(&ld->problem, "line longer than %d bytes", DATASET_MAX_LINE);
         } else if (st == LINE_READ_ERROR) {
             ld->problem_line = 0;
@@ -441,17 +453,15 @@ static void free_examples(Example *ex, int n) {
     free(ex);
 }
 
-int dataset_load(const char *path, const LoadOptions *opt, Dataset *out, char *err, size_t errcap) {
-    memset(out, 0, sizeof *out);
+/* Reads every record of f (named `name` in messages) into out. size is the stream's size when
+ * known (a regular file, a buffer), else -1: a file over the limit is refused before reading. */
+static int load_stream(FILE *f, const char *name, off_t size, const LoadOptions *opt,
+                       Dataset *out, char *err, size_t errcap) {
     Loader ld = {0};
     if (opt) ld.opt = *opt;
+    if (ld.opt.max_bytes == 0) ld.opt.max_bytes = DATASET_MAX_BYTES;
     ld.layout = ld.opt.layout;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        report(err, errcap, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    int rc = read_lines(&ld, f);
+    int rc = size >= 0 && (uintmax_t)size > ld.opt.max_bytes ? too_large(&ld) : read_lines(&ld, f);
     if (fclose(f) != 0 && rc == 0) {
         ld.problem_line = 0;
         rc = fail(&ld.problem, "read error: %s", strerror(errno));
@@ -460,15 +470,15 @@ int dataset_load(const char *path, const LoadOptions *opt, Dataset *out, char *e
         ld.problem_line = 0;
         rc = fail(&ld.problem, "empty");
     }
-    if (rc == 0 && !(out->path = strdup(path))) {
+    if (rc == 0 && !(out->path = strdup(name))) {
         ld.problem_line = 0;
         rc = fail(&ld.problem, "out of memory");
     }
     if (rc != 0) {
         if (ld.problem_line > 0)
-            report(err, errcap, "%s:%d: %s", path, ld.problem_line, ld.problem.msg);
+            report(err, errcap, "%s:%d: %s", name, ld.problem_line, ld.problem.msg);
         else
-            report(err, errcap, "%s: %s", path, ld.problem.msg);
+            report(err, errcap, "%s: %s", name, ld.problem.msg);
         free_examples(ld.ex, ld.n);
         return -1;
     }
@@ -476,6 +486,32 @@ int dataset_load(const char *path, const LoadOptions *opt, Dataset *out, char *e
     out->ex = ld.ex;
     out->n = ld.n;
     return 0;
+}
+
+int dataset_load(const char *path, const LoadOptions *opt, Dataset *out, char *err, size_t errcap) {
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        report(err, errcap, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    off_t size = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : -1;
+    return load_stream(f, path, size, opt, out, err, errcap);
+}
+
+int dataset_load_buffer(const char *name, const void *data, size_t len, const LoadOptions *opt,
+                        Dataset *out, char *err, size_t errcap) {
+    memset(out, 0, sizeof *out);
+    static char nothing[1];
+    /* Read-only use of the buffer: fmemopen takes a non-const pointer for its write modes. */
+    FILE *f = fmemopen(len ? (void *)(uintptr_t)data : nothing, len, "rb");
+    if (!f) {
+        report(err, errcap, "%s: cannot open: %s", name, strerror(errno));
+        return -1;
+    }
+    return load_stream(f, name, len > (size_t)INTMAX_MAX ? -1 : (off_t)len, opt, out, err,
+                       errcap);
 }
 
 void dataset_free(Dataset *d) {

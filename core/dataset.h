@@ -30,6 +30,10 @@ const char *layout_fields(Layout l);
 
 /* The longest line a dataset may have, in bytes (newline excluded). */
 #define DATASET_MAX_LINE (1 << 20)
+/* The most bytes a dataset file may have. Loaded, each byte costs about ten: its text, the
+ * rendered prompt, a 4-byte token and a 4-byte self-generated token; 256 MiB is far more than
+ * a byte-level model trains on with a CPU, and stays within a few GiB of memory. */
+#define DATASET_MAX_BYTES ((size_t)1 << 28)
 
 typedef struct {
     char *prompt;    /* rendered through the layout's template; UTF-8 */
@@ -49,12 +53,17 @@ typedef struct {
 typedef struct {
     Layout layout;   /* LAYOUT_AUTO to detect from the first record */
     int keep_calc;   /* question/answer: keep GSM8K "<<...>>" calculator annotations */
+    size_t max_bytes;/* the file's size limit; 0 means DATASET_MAX_BYTES */
 } LoadOptions;
 
 /* Loads a whole file. On any problem returns -1, loads nothing, and writes
  * "FILE:LINE: reason" (or "FILE: empty", "FILE: cannot open: ...") into err. */
 int dataset_load(const char *path, const LoadOptions *opt, Dataset *out, char *err,
                  size_t errcap);
+/* The same for the bytes of a file already in memory (what the fuzzer feeds in); name stands
+ * for the file in messages and in out->path. */
+int dataset_load_buffer(const char *name, const void *data, size_t len, const LoadOptions *opt,
+                        Dataset *out, char *err, size_t errcap);
 void dataset_free(Dataset *d);
 
 /* Token length of an example's training sequence, <bos> prompt <sep> response <eos>. */

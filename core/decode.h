@@ -47,6 +47,12 @@ typedef struct Decoder Decoder;
 /* A decoder for up to max_batch sequences of the model's context. Returns NULL when out of
  * memory. It reads the model's parameters at each call, so it follows training. */
 Decoder *decoder_new(const Model *m, int max_batch);
+/* Bytes of the key/value cache a decoder for max_batch sequences of model c holds: the bulk of
+ * its memory, so that a model can be checked against the memory available before it is built. */
+static inline size_t decoder_cache_bytes(const ModelConfig *c, int max_batch) {
+    return 2 * (size_t)c->layers * (size_t)max_batch * (size_t)c->context * (size_t)c->dim *
+           sizeof(float);
+}
 void decoder_free(Decoder *d);
 int decoder_max_batch(const Decoder *d);
 

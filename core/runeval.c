@@ -5,8 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capacity.h"
 #include "checkpoint.h"
 #include "datasource.h"
+
+/* Sequences decoded together, as the trainer does. */
+enum { EVAL_DECODE_BATCH = 32 };
 
 /* Everything one evaluation needs, released together. */
 typedef struct {
@@ -47,10 +51,13 @@ static int load_model(Job *j, char *err, size_t cap) {
     }
     ModelConfig mc;
     if (checkpoint_read_config(path, &mc, err, cap)) return RUNEVAL_ERUNTIME;
+    MemoryAvailable avail = capacity_memory_available();
+    if (capacity_check_memory(&mc, j->cfg.train.batch, 1, EVAL_DECODE_BATCH, &avail, err, cap))
+        return RUNEVAL_EINPUT;
     int threads = j->opt->threads > 0 ? j->opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (model_init(&j->model, &mc, j->cfg.train.batch) || model_set_threads(&j->model, threads) ||
         batch_alloc(&j->scratch, j->cfg.train.batch, mc.context) ||
-        !(j->dec = decoder_new(&j->model, 32))) {
+        !(j->dec = decoder_new(&j->model, EVAL_DECODE_BATCH))) {
         snprintf(err, cap, "out of memory for the model of run %lld", (long long)j->run);
         return RUNEVAL_ERUNTIME;
     }

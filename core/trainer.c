@@ -1,4 +1,5 @@
 /* The training thread and its control API. */
+#include <cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -296,6 +297,16 @@ static int train_step(Trainer *t, StepStats *st, char *err, size_t cap) {
     return 0;
 }
 
+/* Tells the user when writing the run store starts failing (the rows stay buffered and the
+ * next commit tries again) and when it works again: once each, not at every step. */
+static void note_store(Trainer *t, int commit_rc) {
+    if (commit_rc && !t->store_failing)
+        trainer_note(t, "run store: %s (will retry)", store_error(t->store));
+    else if (!commit_rc && t->store_failing)
+        trainer_note(t, "run store: writing again");
+    t->store_failing = commit_rc != 0;
+}
+
 static void record_step(Trainer *t, const StepStats *st) {
     Store *s = t->store;
     int64_t run = t->run_id, step = t->step;
@@ -311,7 +322,7 @@ static void record_step(Trainer *t, const StepStats *st) {
             store_metric(s, run, step, "rac_insertions", st->rac_insertions);
     }
     store_progress(s, run, step);
-    if (store_maybe_commit(s)) trainer_note(t, "run store: %s (will retry)", store_error(s));
+    note_store(t, store_maybe_commit(s));
 
     TrainerEvent ev = {.kind = EV_STEP, .step = t->step, .st = *st};
     const Batch *b = &t->batch;
@@ -361,7 +372,7 @@ static int run_eval(Trainer *t, char *err, size_t cap) {
         return -1;
     }
     eval_store_summary(t->store, t->run_id, t->step, "val", &sum, t->cfg.method.name == METHOD_RAC);
-    if (store_commit(t->store)) trainer_note(t, "run store: %s (will retry)", store_error(t->store));
+    note_store(t, store_commit(t->store));
     t->last_eval_step = t->step;
     TrainerEvent ev = {.kind = EV_EVAL, .step = t->step, .ev = sum, .split = "val"};
     pthread_mutex_lock(&t->mu);
@@ -384,8 +395,16 @@ static int checkpoint(Trainer *t, char *err, size_t cap) {
 }
 
 static void finish(Trainer *t, const char *status, const char *message) {
-    if (strcmp(status, "failed") == 0)
-        store_event(t->store, t->run_id, t->step, "failure", "{}");
+    if (strcmp(status, "failed") == 0) {
+        /* The reason goes with the run, for exposure runs show. */
+        cJSON *detail = cJSON_CreateObject();
+        char *json = NULL;
+        if (detail && cJSON_AddStringToObject(detail, "reason", message ? message : ""))
+            json = cJSON_PrintUnformatted(detail);
+        store_event(t->store, t->run_id, t->step, "failure", json ? json : "{}");
+        cJSON_free(json);
+        cJSON_Delete(detail);
+    }
     int stored = store_set_status(t->store, t->run_id, status) == 0 && store_commit(t->store) == 0;
     TrainerEvent ev = {.kind = EV_DONE, .step = t->step};
     snprintf(ev.status, sizeof ev.status, "%s", status);
@@ -475,7 +494,10 @@ int trainer_start(const Config *cfg, const TrainerOptions *opt, Trainer **out, c
         }
     }
     if (rc) {
-        if (t->store && t->run_id > 0) store_set_status(t->store, t->run_id, "failed");
+        /* A resume that was refused leaves the run as it was, so it can still be resumed
+         * once the cause (its data, its checkpoint) is put right. */
+        if (t->store && t->run_id > 0 && !opt->resume)
+            store_set_status(t->store, t->run_id, "failed");
         trainer_free(t);
         return rc;
     }

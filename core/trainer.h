@@ -11,10 +11,12 @@
 #ifndef EXPOSURE_TRAINER_H
 #define EXPOSURE_TRAINER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "batch.h"
 #include "config.h"
+#include "corpus.h"
 #include "eval.h"
 
 typedef struct Trainer Trainer;
@@ -108,5 +110,12 @@ void trainer_batch_row(Trainer *t, BatchRowView *v);
 
 /* Waits for the thread to end, then frees everything. NULL is harmless. */
 void trainer_free(Trainer *t);
+
+/* Checks a checkpoint's trainer state (its XTRA section) the way resuming does, without a model:
+ * against the run's config (keys that are not live must agree), the run's training corpus and
+ * the checkpoint's step. Returns 0, or -1 with the reason in err. Resuming runs exactly these
+ * checks; the tests and the fuzzer reach them through here. */
+int trainer_state_check(const void *blob, size_t len, const Config *cfg, const Corpus *train,
+                        int64_t step, char *err, size_t cap);
 
 #endif

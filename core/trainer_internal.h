@@ -38,6 +38,7 @@ struct Trainer {
     int selfgen_refreshed;  /* step of the last full refresh; -1 never */
     int gsm8k;
     Store *store;
+    int store_failing;      /* the last commit failed (the user has been told) */
     int64_t run_id;
     int step;               /* steps completed */
     int epoch;

@@ -7,6 +7,7 @@
 
 #include "checkpoint.h"
 #include "datasource.h"
+#include "capacity.h"
 #include "trainer_internal.h"
 #include "version.h"
 
@@ -43,9 +44,27 @@ static int load_data(Trainer *t, char *err, size_t cap) {
     return 0;
 }
 
+static ModelConfig model_config(const Config *c) {
+    return (ModelConfig){c->model.layers, c->model.dim, c->model.heads, c->model.context,
+                         TOK_COUNT};
+}
+
+/* Refuses a model the machine cannot hold before anything is allocated for it: once before the
+ * data is loaded, so that the answer is immediate, and again after, when the memory the data
+ * took is no longer available. */
+static int check_memory(const Trainer *t, char *err, size_t cap) {
+    ModelConfig mc = model_config(&t->cfg);
+    MemoryAvailable avail = capacity_memory_available();
+    if (capacity_check_memory(&mc, t->cfg.train.batch, 2, DECODE_BATCH, &avail, err, cap))
+        return TRAINER_EINPUT;
+    return 0;
+}
+
 static int alloc_compute(Trainer *t, char *err, size_t cap) {
     const Config *c = &t->cfg;
-    ModelConfig mc = {c->model.layers, c->model.dim, c->model.heads, c->model.context, TOK_COUNT};
+    ModelConfig mc = model_config(c);
+    int rc = check_memory(t, err, cap);
+    if (rc) return rc;
     int threads = c->train.threads > 0 ? c->train.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (model_init(&t->model, &mc, c->train.batch) || model_set_threads(&t->model, threads) ||
         batch_alloc(&t->batch, c->train.batch, mc.context) ||
@@ -77,7 +96,8 @@ int trainer_setup_new(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
                       size_t cap) {
     t->cfg = *cfg;
     if (config_validate(&t->cfg, err, cap)) return TRAINER_EINPUT;
-    int rc = load_data(t, err, cap);
+    int rc = check_memory(t, err, cap);
+    if (!rc) rc = load_data(t, err, cap);
     if (!rc) rc = alloc_compute(t, err, cap);
     if (rc) return rc;
     model_init_weights(&t->model, (uint64_t)cfg->train.seed);
@@ -136,7 +156,9 @@ int trainer_setup_resume(Trainer *t, const TrainerOptions *opt, char *err, size_
         snprintf(err, cap, "run %lld has no checkpoint to resume from", (long long)t->run_id);
         return TRAINER_EINPUT;
     }
-    if ((rc = load_data(t, err, cap)) || (rc = alloc_compute(t, err, cap))) return rc;
+    if ((rc = check_memory(t, err, cap)) || (rc = load_data(t, err, cap)) ||
+        (rc = alloc_compute(t, err, cap)))
+        return rc;
     if (trainer_load_checkpoint(t, path, err, cap)) return TRAINER_EINPUT;
     if (store_set_status(t->store, t->run_id, "running")) {
         snprintf(err, cap, "%s", store_error(t->store));

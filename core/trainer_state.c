@@ -57,11 +57,26 @@ int trainer_save_checkpoint(Trainer *t, char *path, size_t pathcap, char *err, s
     return rc;
 }
 
-static int restore(Trainer *t, BlobReader *r, char *err, size_t cap) {
-    if (blob_get_i32(r) != STATE_MAGIC) {
-        snprintf(err, cap, "trainer state missing");
-        return -1;
+/* The keys that are not live cannot change during a run, so the checkpoint's config must agree
+ * with the run's on every one of them; the model and batches were allocated for those values. */
+static int same_fixed_keys(const Config *a, const Config *b, char *err, size_t cap) {
+    int n;
+    const ConfigKey *keys = config_keys(&n);
+    for (int i = 0; i < n; i++) {
+        char va[1024], vb[1024];
+        if (keys[i].live) continue;
+        if (config_get(a, keys[i].key, va, sizeof va) ||
+            config_get(b, keys[i].key, vb, sizeof vb) || strcmp(va, vb) != 0) {
+            snprintf(err, cap, "trainer state: %s is %.100s in the checkpoint, %.100s in the run",
+                     keys[i].key, va, vb);
+            return -1;
+        }
     }
+    return 0;
+}
+
+/* The config inside the state, applied on top of the run's. */
+static int restore_config(const Trainer *t, BlobReader *r, Config *cfg, char *err, size_t cap) {
     size_t jlen;
     const char *json = blob_get_bytes(r, 1 << 20, &jlen);
     if (!json) {
@@ -75,10 +90,35 @@ static int restore(Trainer *t, BlobReader *r, char *err, size_t cap) {
     }
     memcpy(text, json, jlen);
     text[jlen] = '\0';
-    Config cfg = t->cfg;
-    int bad = config_apply_json_text(&cfg, text, "checkpoint config", err, cap);
+    *cfg = t->cfg;
+    int bad = config_apply_json_text(cfg, text, "checkpoint config", err, cap);
     free(text);
-    if (bad) return -1;
+    if (bad || config_validate(cfg, err, cap) || same_fixed_keys(cfg, &t->cfg, err, cap)) return -1;
+    return 0;
+}
+
+/* Self-generated tokens become model inputs: each must be a token id, and each generated
+ * length must lie within its example's response. */
+static int selfgen_valid(const Trainer *t) {
+    for (size_t i = 0; i < t->sg.pool_len; i++)
+        if (!tok_is_valid(t->sg.yhat[i])) return 0;
+    for (int i = 0; i < t->sg.n; i++)
+        if (t->sg.gen_len[i] < 0 || t->sg.gen_len[i] > t->train.rlen[i]) return 0;
+    return 1;
+}
+
+static int restore(Trainer *t, BlobReader *r, int64_t step, char *err, size_t cap) {
+    if (blob_get_i32(r) != STATE_MAGIC) {
+        snprintf(err, cap, "trainer state missing");
+        return -1;
+    }
+    Config cfg;
+    if (restore_config(t, r, &cfg, err, cap)) return -1;
+    if (step < 0 || step > cfg.train.steps) {
+        snprintf(err, cap, "checkpoint step %lld is outside the run's 0..%d steps",
+                 (long long)step, cfg.train.steps);
+        return -1;
+    }
     t->epoch = blob_get_i32_in(r, 0, 1 << 30);
     int n = t->train.n;
     t->perm_pos = blob_get_i32_in(r, 0, n);
@@ -93,7 +133,8 @@ static int restore(Trainer *t, BlobReader *r, char *err, size_t cap) {
     get_rng(r, &t->rng_mix);
     get_rng(r, &t->rng_sample);
     t->elapsed = blob_get_f64(r);
-    t->selfgen_refreshed = blob_get_i32(r);
+    if (!(t->elapsed >= 0 && t->elapsed < 1e12)) r->failed = 1;
+    t->selfgen_refreshed = blob_get_i32_in(r, -1, (int32_t)step);
     t->selfgen_free_run = blob_get_i32_in(r, 0, 1);
     if (blob_get_u64(r) != t->sg.pool_len) {
         snprintf(err, cap, "the training data has changed since the checkpoint");
@@ -101,8 +142,8 @@ static int restore(Trainer *t, BlobReader *r, char *err, size_t cap) {
     }
     blob_get(r, t->sg.yhat, t->sg.pool_len * sizeof *t->sg.yhat);
     blob_get(r, t->sg.gen_len, (size_t)t->sg.n * sizeof *t->sg.gen_len);
-    t->last_eval_step = blob_get_i32(r);
-    if (r->failed || r->pos != r->len) {
+    t->last_eval_step = blob_get_i32_in(r, -1, (int32_t)step);
+    if (r->failed || r->pos != r->len || !selfgen_valid(t)) {
         snprintf(err, cap, "trainer state is damaged");
         return -1;
     }
@@ -110,12 +151,35 @@ static int restore(Trainer *t, BlobReader *r, char *err, size_t cap) {
     return 0;
 }
 
+int trainer_state_check(const void *blob, size_t len, const Config *cfg, const Corpus *train,
+                        int64_t step, char *err, size_t cap) {
+    Trainer *t = calloc(1, sizeof *t);
+    int rc = -1;
+    if (!t) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    t->cfg = *cfg;
+    t->train = *train; /* borrowed: only read, never freed here */
+    t->perm = malloc(((size_t)train->n + 1) * sizeof *t->perm);
+    if (!t->perm || selfgen_init(&t->sg, train)) {
+        snprintf(err, cap, "out of memory");
+    } else {
+        BlobReader r = {blob, len, 0, 0};
+        rc = restore(t, &r, step, err, cap);
+    }
+    selfgen_free(&t->sg);
+    free(t->perm);
+    free(t);
+    return rc;
+}
+
 int trainer_load_checkpoint(Trainer *t, const char *path, char *err, size_t cap) {
     CheckpointState st;
     if (checkpoint_load(path, &t->model, &st, err, cap)) return -1;
     BlobReader r = {st.extra, st.extra_len, 0, 0};
     char why[512];
-    int rc = restore(t, &r, why, sizeof why);
+    int rc = restore(t, &r, st.step, why, sizeof why);
     if (rc) snprintf(err, cap, "%s: %s", path, why);
     free(st.extra);
     if (rc) return -1;

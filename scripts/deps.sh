@@ -4,8 +4,10 @@
 # Usage: scripts/deps.sh [extra-package...]
 set -eu
 
+# clang and libclang-rt-14-dev build the libFuzzer harnesses, valgrind runs `make valgrind`:
+# both are part of `make test`.
 packages="build-essential pkg-config libopenblas-dev libncurses-dev libsqlite3-dev sqlite3
-libcjson-dev libcriterion-dev tmux $*"
+libcjson-dev libcriterion-dev tmux clang libclang-rt-14-dev valgrind $*"
 
 missing=""
 for p in $packages; do

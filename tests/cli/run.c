@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,7 +31,27 @@ static void buf_add(Buf *b, const char *p, size_t n) {
     b->data[b->len] = '\0';
 }
 
-RunResult run_exposure(const char *const *args, const char *stdin_text) {
+const char *exposure_plain_bin(void) {
+    const char *bin = getenv("EXPOSURE_PLAIN_BIN");
+    return bin && *bin ? bin : "build/exposure";
+}
+
+/* In the child, before exec: resource limits stay across exec, and so does an ignored
+ * signal, so that a write past RLIMIT_FSIZE fails with EFBIG instead of killing the child. */
+static void apply_limits(const RunLimits *lim) {
+    if (!lim) return;
+    if (lim->fsize) {
+        struct rlimit rl = {(rlim_t)lim->fsize, (rlim_t)lim->fsize};
+        signal(SIGXFSZ, SIG_IGN);
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(126);
+    }
+    if (lim->as) {
+        struct rlimit rl = {(rlim_t)lim->as, (rlim_t)lim->as};
+        if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(126);
+    }
+}
+
+static RunResult run_child(const char *const *args, const char *stdin_text, const RunLimits *lim) {
     int out[2], err[2], in[2];
     cr_assert_eq(pipe(out), 0);
     cr_assert_eq(pipe(err), 0);
@@ -42,7 +63,8 @@ RunResult run_exposure(const char *const *args, const char *stdin_text) {
         dup2(out[1], 1);
         dup2(err[1], 2);
         close(in[0]), close(in[1]), close(out[0]), close(out[1]), close(err[0]), close(err[1]);
-        const char *argv[64] = {exposure_bin()};
+        apply_limits(lim);
+        const char *argv[64] = {lim && lim->bin ? lim->bin : exposure_bin()};
         int n = 1;
         for (; args[n - 1] && n < 63; n++) argv[n] = args[n - 1];
         argv[n] = NULL;
@@ -81,6 +103,14 @@ RunResult run_exposure(const char *const *args, const char *stdin_text) {
     RunResult r = {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), o.data,
                    e.data};
     return r;
+}
+
+RunResult run_exposure(const char *const *args, const char *stdin_text) {
+    return run_child(args, stdin_text, NULL);
+}
+
+RunResult run_exposure_limited(const char *const *args, const RunLimits *lim) {
+    return run_child(args, NULL, lim);
 }
 
 void run_free(RunResult *r) {

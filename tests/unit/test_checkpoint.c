@@ -176,3 +176,26 @@ Test(checkpoint, unwritable_destination) {
     cr_assert_not_null(strstr(err, "/nonexistent-dir/x.ckpt"), "%s", err);
     model_free(&m);
 }
+
+/* A trainer-state section whose length runs past the end of the file is refused before any
+ * memory is set aside for it. */
+Test(checkpoint, section_length_past_the_end) {
+    long len;
+    unsigned char *buf = saved_bytes(&len);
+    /* The file ends with the END section: tag, zero, u64 length 0, u64 hash. */
+    const long end = len - 24;
+    const uint64_t lengths[] = {1ull << 33, 1ull << 20, 25};
+    for (size_t i = 0; i < sizeof lengths / sizeof *lengths; i++) {
+        unsigned char *grown = malloc((size_t)len + 16);
+        cr_assert_not_null(grown);
+        memcpy(grown, buf, (size_t)end);
+        const uint32_t head[2] = {'X' | 'T' << 8 | 'R' << 16 | (uint32_t)'A' << 24, 0};
+        memcpy(grown + end, head, 8);
+        memcpy(grown + end + 8, &lengths[i], 8);
+        memcpy(grown + end + 16, buf + end, 24);
+        write_bytes(grown, len + 16);
+        expect_load_error("truncated checkpoint (file ends inside trainer-state)");
+        free(grown);
+    }
+    free(buf);
+}

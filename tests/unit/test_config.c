@@ -69,11 +69,12 @@ static void expect_set_error(const char *assignment, const char *message) {
 }
 
 Test(config, overrides_are_validated) {
-    expect_set_error("model.layers=0", "model.layers: must be an integer ≥ 1");
-    expect_set_error("model.layers=2.5", "model.layers: must be an integer ≥ 1");
-    expect_set_error("model.layers=four", "model.layers: must be an integer ≥ 1");
-    expect_set_error("train.lr=0", "train.lr: must be a number > 0");
-    expect_set_error("train.lr=nan", "train.lr: must be a number > 0");
+    expect_set_error("model.layers=0", "model.layers: must be an integer in 1..256");
+    expect_set_error("model.layers=2.5", "model.layers: must be an integer in 1..256");
+    expect_set_error("model.layers=four", "model.layers: must be an integer in 1..256");
+    expect_set_error("model.layers=257", "model.layers: must be an integer in 1..256");
+    expect_set_error("train.lr=0", "train.lr: must be a number > 0 and ≤ 10");
+    expect_set_error("train.lr=nan", "train.lr: must be a finite number");
     expect_set_error("data.val_fraction=0.9", "data.val_fraction: must be a number in 0..0.5");
     expect_set_error("model.depth=3", "model.depth: unknown key");
     expect_set_error("method.name=beam", "method.name: must be one of: baseline, bash, rac");
@@ -155,4 +156,51 @@ Test(config, json_round_trip) {
     cr_assert_eq(b.method.selfgen.refresh, 7);
     free(json);
     free(again);
+}
+
+/* strtod reads "inf" and "nan"; JSON cannot say them, --set can. Neither reaches a config. */
+Test(config, non_finite_numbers_are_refused) {
+    const char *const texts[] = {"inf", "-inf", "INF", "infinity", "nan", "NAN", "-nan"};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        char assignment[64], want[64];
+        snprintf(assignment, sizeof assignment, "train.lr=%s", texts[i]);
+        expect_set_error(assignment, "train.lr: must be a finite number");
+        snprintf(assignment, sizeof assignment, "train.steps=%s", texts[i]);
+        expect_set_error(assignment, "train.steps: must be a finite number");
+        snprintf(assignment, sizeof assignment, "method.schedule.value=%s", texts[i]);
+        snprintf(want, sizeof want, "method.schedule.value: must be a finite number");
+        expect_set_error(assignment, want);
+    }
+    expect_set_error("train.lr=1e999", "train.lr: must be a number > 0 and ≤ 10");
+    /* Found by fuzzing: positive as a double, 0 as the float it is stored in. */
+    expect_set_error("train.lr=3e-46", "train.lr: must be a number > 0 and ≤ 10");
+    expect_set_error("train.lr=1e-300", "train.lr: must be a number > 0 and ≤ 10");
+    expect_set_error("train.steps=99999999999999999999", "train.steps: must be an integer ≥ 1");
+    Config c;
+    config_defaults(&c);
+    char err[256];
+    cr_assert_eq(config_apply_json_text(&c, "{\"train\":{\"lr\":1e999}}", "cfg.json", err,
+                                        sizeof err), -1);
+    cr_assert_str_eq(err, "cfg.json: train.lr: must be a finite number");
+    cr_assert_eq(config_apply_json_text(&c, "{\"model\":{\"dim\":-1e400}}", "cfg.json", err,
+                                        sizeof err), -1);
+    cr_assert_str_eq(err, "cfg.json: model.dim: must be a finite number");
+}
+
+Test(config, files_that_are_not_configs) {
+    Config c;
+    config_defaults(&c);
+    char err[256];
+    cr_assert_eq(config_load_file(&c, "/tmp", err, sizeof err), -1);
+    cr_assert_str_eq(err, "/tmp: read error: Is a directory");
+    cr_assert_eq(config_load_file(&c, "/dev/null", err, sizeof err), -1);
+    cr_assert_str_eq(err, "/dev/null: empty, not a JSON config");
+    char path[] = "/tmp/exposure-config-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, "\x7F" "ELF\x02\x01\x01\0\0", 9), 9);
+    close(fd);
+    cr_assert_eq(config_load_file(&c, path, err, sizeof err), -1);
+    cr_assert_not_null(strstr(err, "binary data, not a JSON config"), "%s", err);
+    unlink(path);
 }

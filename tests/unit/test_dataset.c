@@ -378,6 +378,76 @@ Test(dataset, huge_line_without_newline_is_rejected) {
     free(text);
 }
 
+Test(dataset, a_file_over_the_size_limit_is_refused_before_reading) {
+    const char *text = "{\"prompt\":\"a\",\"response\":\"b\"}\n"
+                       "{\"prompt\":\"c\",\"response\":\"d\"}\n";
+    write_bytes(text, strlen(text));
+    Dataset d;
+    LoadOptions opt = {.max_bytes = strlen(text)};
+    cr_assert_eq(dataset_load(path, &opt, &d, err, sizeof err), 0, "%s", err);
+    dataset_free(&d);
+    opt.max_bytes = strlen(text) - 1;
+    cr_assert_eq(dataset_load(path, &opt, &d, err, sizeof err), -1);
+    char want[600];
+    snprintf(want, sizeof want, "%s: larger than %zu bytes (the limit on a dataset file)", path,
+             opt.max_bytes);
+    cr_assert_str_eq(err, want);
+    cr_assert_null(d.ex);
+}
+
+Test(dataset, a_stream_over_the_size_limit_stops_at_the_line) {
+    /* A pipe has no size: the limit applies as lines are read. */
+    const char *line = "{\"prompt\":\"a\",\"response\":\"b\"}\n";
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(write(fds[1], line, strlen(line)), (ssize_t)strlen(line));
+    close(fds[1]);
+    char dev[64];
+    snprintf(dev, sizeof dev, "/dev/fd/%d", fds[0]);
+    Dataset d;
+    LoadOptions opt = {.max_bytes = 2 * strlen(line) + 5};
+    cr_assert_eq(dataset_load(dev, &opt, &d, err, sizeof err), -1);
+    char want[600];
+    snprintf(want, sizeof want, "%s:3: larger than %zu bytes (the limit on a dataset file)", dev,
+             opt.max_bytes);
+    cr_assert_str_eq(err, want);
+    close(fds[0]);
+}
+
+Test(dataset, the_default_size_limit) {
+    cr_assert_eq(DATASET_MAX_BYTES, (size_t)256 << 20);
+}
+
+Test(dataset, a_buffer_loads_like_a_file) {
+    const char text[] = "\xEF\xBB\xBF{\"question\":\"q\",\"answer\":\"1 <<1=1>>1\"}\r\n\n"
+                        "{\"question\":\"r\",\"answer\":\"2\"}";
+    Dataset d;
+    LoadOptions opt = {0};
+    cr_assert_eq(dataset_load_buffer("mem.jsonl", text, sizeof text - 1, &opt, &d, err, sizeof err),
+                 0, "%s", err);
+    cr_assert_eq(d.n, 2);
+    cr_assert_eq(d.layout, LAYOUT_QUESTION_ANSWER);
+    cr_assert_str_eq(d.path, "mem.jsonl");
+    cr_assert_str_eq(d.ex[0].response, "1 1");
+    cr_assert_eq(d.ex[1].line, 3);
+    dataset_free(&d);
+    cr_assert_eq(dataset_load_buffer("mem.jsonl", "", 0, &opt, &d, err, sizeof err), -1);
+    cr_assert_str_eq(err, "mem.jsonl: empty");
+    /* Bytes after a NUL are still read: the buffer's length counts, not a terminator. */
+    const char nul[] = "{\"prompt\":\"a\",\"response\":\"b\"}\n\0garbage";
+    cr_assert_eq(dataset_load_buffer("mem.jsonl", nul, sizeof nul - 1, &opt, &d, err, sizeof err),
+                 -1);
+    cr_assert_str_eq(err, "mem.jsonl:2: binary data: control byte 0x00 at byte 1");
+}
+
+Test(dataset, a_directory_is_a_read_error) {
+    Dataset d;
+    LoadOptions opt = {0};
+    cr_assert_eq(dataset_load("/tmp", &opt, &d, err, sizeof err), -1);
+    cr_assert_str_eq(err, "/tmp: read error: Is a directory");
+}
+
 /* ---- drop and split ---------------------------------------------------------------------- */
 
 /* Ten records whose training sequences are 5, 6, ..., 14 tokens long (prompt of i bytes). */
