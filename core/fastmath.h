@@ -5,11 +5,15 @@
 #ifndef EXPOSURE_FASTMATH_H
 #define EXPOSURE_FASTMATH_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 static inline float fast_expf(float x) {
-    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    /* NaN passes through (a diverging run must stay visible); the clamp keeps the rest in
+     * the range where 2^n is a normal float. */
+    const int nan = x != x;
+    x = nan ? 0.0f : x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
     /* x = n ln2 + r with |r| <= ln2/2; e^x = 2^n e^r. The shift by 1.5 * 2^23 rounds n. */
     const float shifter = 12582912.0f;
     float t = x * 1.44269504088896341f + shifter;
@@ -26,7 +30,7 @@ static inline float fast_expf(float x) {
     int32_t bits = ((int32_t)n + 127) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    return nan ? NAN : p * scale;
 }
 
 #define GELU_SCALE 0.7978845608028654f /* sqrt(2/pi) */
