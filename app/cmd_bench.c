@@ -276,7 +276,7 @@ static double time_method(Model *m, SynthCorpus *s, MethodName name, int refresh
     rng_seed(&r, 11);
     OptimConfig oc = optim_defaults();
     oc.steps = steps + 2;
-    MethodParams p = {name, RAC_TOKEN, 0.5f};
+    MethodParams p = {name, RAC_TOKEN, 0.5f, 11, 0, 0};
     double *t = malloc((size_t)steps * sizeof *t);
     int idx[256];
     for (int k = 0; k < steps + 2; k++) {
@@ -284,7 +284,8 @@ static double time_method(Model *m, SynthCorpus *s, MethodName name, int refresh
         double t0 = now();
         if (refresh) selfgen_compute(&s->sg, &s->c, idx, B, 0, 0.0f, m, &scratch, NULL, &r);
         MethodStats st;
-        method_build_batch(&b, &s->c, &s->sg, idx, B, m->cfg.context, &p, &r, &st);
+        p.step = k;
+        method_build_batch(&b, &s->c, &s->sg, idx, B, m->cfg.context, &p, &st);
         model_forward(m, &b);
         model_zero_grad(m);
         model_backward(m, &b);

@@ -99,23 +99,34 @@ static int rac_segment_row(RowWriter *w, const Corpus *c, const SelfgenCache *sg
     return w->len;
 }
 
+/* The random stream of one row of one step. */
+static void row_rng(Rng *rng, const MethodParams *p, int r) {
+    rng_seed(rng, p->seed ^ ((uint64_t)(p->step + 1) * 0x9E3779B97F4A7C15ull) ^
+                      ((uint64_t)(p->row0 + r + 1) * 0xBF58476D1CE4E5B9ull));
+}
+
 void method_build_batch(Batch *b, const Corpus *c, const SelfgenCache *sg, const int *idx, int B,
-                        int context, const MethodParams *p, Rng *rng, MethodStats *st) {
+                        int context, const MethodParams *p, MethodStats *st) {
     memset(st, 0, sizeof *st);
     st->rows = B;
+    Rng rng;
     if (p->name != METHOD_RAC) {
         corpus_batch(c, idx, B, b);
         if (p->name == METHOD_BASH)
-            for (int r = 0; r < B; r++) bash_row(b, r, c, sg, idx[r], p->omega, rng, st);
+            for (int r = 0; r < B; r++) {
+                row_rng(&rng, p, r);
+                bash_row(b, r, c, sg, idx[r], p->omega, &rng, st);
+            }
     } else {
         /* Rows can grow by insertions: build at full width, then narrow to the longest. */
         batch_reset(b, B, context);
         int longest = 1;
         for (int r = 0; r < B; r++) {
             RowWriter w = {b, (size_t)r * (size_t)context, 0};
+            row_rng(&rng, p, r);
             int len = p->granularity == RAC_SEGMENT
-                          ? rac_segment_row(&w, c, sg, idx[r], context, p->omega, rng, st)
-                          : rac_token_row(&w, c, sg, idx[r], context, p->omega, rng, st);
+                          ? rac_segment_row(&w, c, sg, idx[r], context, p->omega, &rng, st)
+                          : rac_token_row(&w, c, sg, idx[r], context, p->omega, &rng, st);
             b->len[r] = len;
             if (len > longest) longest = len;
         }

@@ -18,6 +18,8 @@
 
 #include "config.h"
 #include "corpus.h"
+#include <stdint.h>
+
 #include "rng.h"
 #include "selfgen.h"
 
@@ -25,6 +27,11 @@ typedef struct {
     MethodName name;
     RacGranularity granularity;
     float omega;
+    /* The coin flips of row r come from a stream of its own, seeded by (seed, step, row0 + r):
+     * a row gets the same decisions however the batch is split between processes. */
+    uint64_t seed;
+    int step;
+    int row0; /* index of the first row within the whole batch */
 } MethodParams;
 
 /* What one batch's construction did. For BASH and RAC token granularity the unit is a
@@ -41,6 +48,6 @@ typedef struct {
 /* Builds the batch for examples idx[0..B) into b (room for B rows of `context`).
  * sg may be NULL for the baseline. */
 void method_build_batch(Batch *b, const Corpus *c, const SelfgenCache *sg, const int *idx, int B,
-                        int context, const MethodParams *p, Rng *rng, MethodStats *st);
+                        int context, const MethodParams *p, MethodStats *st);
 
 #endif

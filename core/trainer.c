@@ -267,9 +267,10 @@ static int train_step(Trainer *t, StepStats *st, char *err, size_t cap) {
         snprintf(err, cap, "step %d: self-generation does not fit the model's context", t->step + 1);
         return -1;
     }
-    MethodParams p = {c->method.name, c->method.rac.granularity, omega};
+    MethodParams p = {c->method.name, c->method.rac.granularity, omega,
+                      (uint64_t)c->train.seed * 3 + 2, t->step, 0};
     MethodStats ms;
-    method_build_batch(&t->batch, &t->train, &t->sg, idx, B, c->model.context, &p, &t->rng_mix, &ms);
+    method_build_batch(&t->batch, &t->train, &t->sg, idx, B, c->model.context, &p, &ms);
     float loss = model_forward(&t->model, &t->batch);
     if (!isfinite(loss)) {
         snprintf(err, cap, "non-finite loss at step %d (lr %g): the run diverged", t->step + 1,

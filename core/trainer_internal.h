@@ -43,7 +43,7 @@ struct Trainer {
     int step;               /* steps completed */
     int epoch;
     int *perm, perm_pos;    /* this epoch's order of training examples */
-    Rng rng_data, rng_mix, rng_sample;
+    Rng rng_data, rng_sample;
     double elapsed;         /* training seconds, across the sessions of a resumed run */
     double step_seconds;    /* moving average, for the ETA */
     int last_eval_step;

@@ -104,7 +104,6 @@ int trainer_setup_new(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
     /* Independent streams, so that evaluation or a method's coin flips never shift the
      * order of the data. */
     rng_seed(&t->rng_data, (uint64_t)cfg->train.seed * 3 + 1);
-    rng_seed(&t->rng_mix, (uint64_t)cfg->train.seed * 3 + 2);
     rng_seed(&t->rng_sample, (uint64_t)cfg->train.seed * 3 + 3);
     t->perm_pos = t->train.n; /* the first batch starts an epoch */
     t->epoch = 0;

@@ -10,7 +10,7 @@
 #include "checkpoint.h"
 #include "trainer_internal.h"
 
-#define STATE_MAGIC 0x31525458 /* "XTR1" */
+#define STATE_MAGIC 0x32525458 /* "XTR2": coin flips are seeded per row, no stream saved */
 
 static void put_rng(BlobWriter *w, const Rng *r) {
     for (int i = 0; i < 4; i++) blob_put_u64(w, r->s[i]);
@@ -36,7 +36,6 @@ int trainer_save_checkpoint(Trainer *t, char *path, size_t pathcap, char *err, s
     blob_put_i32(&w, t->perm_pos);
     blob_put_i32(&w, t->train.n);
     blob_put(&w, t->perm, (size_t)t->train.n * sizeof *t->perm);
-    put_rng(&w, &t->rng_mix);
     put_rng(&w, &t->rng_sample);
     blob_put_f64(&w, t->elapsed);
     blob_put_i32(&w, t->selfgen_refreshed);
@@ -130,7 +129,6 @@ static int restore(Trainer *t, BlobReader *r, int64_t step, char *err, size_t ca
     blob_get(r, t->perm, (size_t)n * sizeof *t->perm);
     for (int i = 0; i < n && !r->failed; i++)
         if (t->perm[i] < 0 || t->perm[i] >= n) r->failed = 1;
-    get_rng(r, &t->rng_mix);
     get_rng(r, &t->rng_sample);
     t->elapsed = blob_get_f64(r);
     if (!(t->elapsed >= 0 && t->elapsed < 1e12)) r->failed = 1;

@@ -13,7 +13,7 @@ typedef struct {
     Corpus c;
     SelfgenCache sg;
     Batch b;
-    Rng rng;
+    int step; /* each build is a new step, with new coin flips */
 } Fixture;
 
 static void fixture(Fixture *f, int n, const char *prompt, const char *response, int context) {
@@ -26,7 +26,6 @@ static void fixture(Fixture *f, int n, const char *prompt, const char *response,
     cr_assert_eq(corpus_build(&f->c, &f->ds), 0);
     cr_assert_eq(selfgen_init(&f->sg, &f->c), 0);
     cr_assert_eq(batch_alloc(&f->b, n, context), 0);
-    rng_seed(&f->rng, 99);
 }
 
 static void fixture_free(Fixture *f) {
@@ -46,9 +45,9 @@ static MethodStats build(Fixture *f, MethodName name, RacGranularity g, float om
                          int context) {
     int idx[64];
     for (int i = 0; i < B; i++) idx[i] = i;
-    MethodParams p = {name, g, omega};
+    MethodParams p = {name, g, omega, 99, f->step++, 0};
     MethodStats st;
-    method_build_batch(&f->b, &f->c, &f->sg, idx, B, context, &p, &f->rng, &st);
+    method_build_batch(&f->b, &f->c, &f->sg, idx, B, context, &p, &st);
     return st;
 }
 
@@ -190,6 +189,26 @@ Test(method, rac_segment_layout) {
         expect_row(&f.b, 0, in[k], tg[k], mk[k], kd[k]);
     }
     cr_assert(seen[1] && seen[2] && seen[3], "k is drawn from 1..n");
+    fixture_free(&f);
+}
+
+Test(method, coin_flips_do_not_depend_on_how_the_batch_is_split) {
+    /* Rows 2..3 built on their own (as a second process would) get the decisions they get
+     * inside the whole batch. */
+    Fixture f;
+    fixture(&f, 4, "prompt", "a longer response here", 64);
+    for (int i = 0; i < 4; i++) set_yhat(&f, i, "A LONGER RESPONSE HERE$", 22);
+    int idx[4] = {0, 1, 2, 3};
+    MethodParams whole = {METHOD_BASH, RAC_TOKEN, 0.5f, 7, 3, 0}, part = whole;
+    MethodStats st;
+    method_build_batch(&f.b, &f.c, &f.sg, idx, 4, 64, &whole, &st);
+    int T = f.b.T;
+    token_t saved[2][64];
+    memcpy(saved, f.b.input + 2 * T, sizeof(token_t) * 2 * (size_t)T);
+    part.row0 = 2;
+    method_build_batch(&f.b, &f.c, &f.sg, idx + 2, 2, 64, &part, &st);
+    cr_assert_eq(f.b.T, T);
+    cr_assert_eq(memcmp(saved, f.b.input, sizeof(token_t) * 2 * (size_t)T), 0);
     fixture_free(&f);
 }
 
