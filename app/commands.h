@@ -17,5 +17,6 @@ int cmd_data(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_ui(int argc, char **argv);
 
 #endif

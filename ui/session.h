@@ -1,0 +1,58 @@
+/* The run this process trains, as the interface sees it: the trainer, its latest snapshot,
+ * the histories the charts draw, and the notes it sent. The UI thread drains the trainer's
+ * events without waiting (trainer_poll_event) and copies the snapshot, so a training step
+ * is never waited for. Nothing here draws. */
+#ifndef EXPOSURE_UI_SESSION_H
+#define EXPOSURE_UI_SESSION_H
+
+#include <stdint.h>
+
+#include "history.h"
+#include "trainer.h"
+
+#define SESSION_NOTES 64
+
+/* What session_poll saw, as bits. */
+enum { SES_STEP = 1, SES_EVAL = 2, SES_NOTE = 4, SES_DONE = 8 };
+
+typedef enum {
+    H_LOSS, H_VAL_LOSS, H_TF_ACC, H_FR_ACC, H_GAP, H_EM, H_F1, H_ROUGE, H_FIRST_ERR,
+    H_CORRECTIONS, H_OMEGA, H_MIXED, H_DIFF, H_LR, H_TOK_S, H_GRAD_NORM, H_COUNT
+} HistoryId;
+
+typedef struct {
+    Trainer *tr;
+    int64_t run_id;
+    TrainerSnapshot snap;
+    History h[H_COUNT];
+    double train_seconds;  /* sum of the steps' durations: the time axis */
+    int evals;             /* evaluations seen (the Corrections screen reloads on a change) */
+    int finished;
+    char status[16];       /* of the done event: completed | stopped | failed */
+    char done_text[512];   /* why it failed */
+    char start_text[512];  /* the start event's one-line description */
+    int n_notes;           /* notes received; the last SESSION_NOTES are kept */
+    char notes[SESSION_NOTES][512];
+} Session;
+
+/* Starts a run (a new one from cfg, or `resume` > 0 to continue that stopped run). Returns
+ * 0, or TRAINER_EINPUT / TRAINER_ERUNTIME with the reason in err. */
+int session_start(const Config *cfg, const char *db_path, int64_t resume, Session **out,
+                  char *err, size_t cap);
+/* Drains every queued event into the histories and refreshes the snapshot. Returns the
+ * SES_* bits of what arrived. */
+unsigned session_poll(Session *s);
+/* The i-th newest note (0: the latest), or NULL. */
+const char *session_note(const Session *s, int i);
+/* 1 while the trainer thread has not finished. */
+int session_active(const Session *s);
+
+void session_pause(Session *s);
+void session_resume(Session *s);
+void session_stop(Session *s);
+/* A live change ("method.schedule.end=0.6"); applied before the next step. */
+int session_set(Session *s, const char *assignment, char *err, size_t cap);
+/* Stops the run if it still trains, waits for the thread, frees everything. */
+void session_free(Session *s);
+
+#endif
