@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "screens.h"
 #include "text.h"
@@ -63,13 +64,19 @@ Store *app_store(App *a) {
     char err[1024];
     if (store_open_existing(a->db_path, &a->store, err, sizeof err)) {
         a->store = NULL;
-        snprintf(a->store_err, sizeof a->store_err, "%s", err);
+        a->store_missing = access(a->db_path, F_OK) != 0;
+        if (a->store_missing)
+            snprintf(a->store_err, sizeof a->store_err,
+                     "%.900s does not exist yet; runs trained here are stored there", a->db_path);
+        else
+            snprintf(a->store_err, sizeof a->store_err, "%s", err);
         a->store_retry_at = now + 3.0;
         return NULL;
     }
     /* The trainer's transactions are short; the interface never waits long for one. */
     store_set_busy_timeout(a->store, 500);
     a->store_err[0] = '\0';
+    a->store_missing = 0;
     return a->store;
 }
 
@@ -104,6 +111,8 @@ int app_start_run(App *a, int64_t resume) {
     a->run = s;
     a->focus_run = 0;
     if (!a->store) app_store_reset(a); /* the run may just have created the database */
+    Store *st = resume ? app_store(a) : NULL;
+    if (st) session_preload(s, st);
     app_status(a, 0, "run %lld started%s", (long long)s->run_id, resume ? " (resumed)" : "");
     return 0;
 }

@@ -47,6 +47,7 @@ struct App {
     unsigned run_changes;        /* SES_* bits seen since the visible screen last drew */
     Store *store;                /* this thread's read handle; NULL when it cannot be opened */
     char store_err[1024];
+    int store_missing;           /* no database file yet (nothing has been trained here) */
     double store_retry_at;
     int screen;
     void *state[SCR_COUNT];

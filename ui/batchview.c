@@ -23,7 +23,14 @@ static const char *kind_name(int kind) {
     return kind >= 0 && kind <= KIND_CORR ? names[kind] : "?";
 }
 
-static void token_text(token_t t, char *out, size_t cap) { tok_render(&t, 1, out, cap); }
+/* A token as the table shows it: a space gets a visible stand-in. */
+static void token_text(token_t t, char *out, size_t cap) {
+    if (t == ' ') {
+        snprintf(out, cap, "%s", text_utf8() ? "\u2423" : "' '");
+        return;
+    }
+    tok_render(&t, 1, out, cap);
+}
 
 static void draw_legend(int y, int x, int w) {
     int col = 0;
@@ -43,7 +50,7 @@ static int draw_sequence(const BatchRowView *r, int top, int left, int width, in
     flow_init(&f, top, left, width, bottom, 0);
     for (int i = 0; i < r->len; i++) {
         char text[64];
-        token_text(r->input[i], text, sizeof text);
+        tok_render(&r->input[i], 1, text, sizeof text);
         attr_t a = theme_attr(kind_role(r->kind[i])) | (r->mask[i] ? theme_attr(R_LOSS) : 0);
         flow_text0(&f, text, a);
     }
@@ -94,9 +101,9 @@ void batchview_draw(BatchView *b, App *a, int top, int rows, int cols) {
     static const char *const methods[] = {"baseline", "bash", "rac"};
     const Config *c = &a->run->snap.config;
     text_printf(top, 18, cols - 20, theme_attr(R_NORMAL),
-                "run %lld, step %d, first row of the batch as %s built it; %d positions%s",
+                "run %lld step %d: row 1 as %s built it, %d positions  %s",
                 (long long)a->run->run_id, r->step, methods[c->method.name], r->len,
-                b->frozen ? "  [frozen: Space follows]" : "  [live: Space freezes]");
+                b->frozen ? "[frozen: Space follows]" : "[live: Space freezes]");
     draw_legend(top + 1, 1, cols - 2);
     int seq_rows = (rows - 3) / 2;
     int used = draw_sequence(r, top + 3, 1, cols - 2, top + 3 + seq_rows);

@@ -149,6 +149,12 @@ static void load(CorrScreen *c, App *a) {
     c->loaded_at = app_now();
     if (a->run) c->session_evals = a->run->evals;
     Store *s = app_store(a);
+    if (!s && a->store_missing) {
+        snprintf(c->msg, sizeof c->msg, "No evaluation samples yet. Train a run (screen 3): every "
+                 "evaluation stores its samples here.");
+        c->run = 0;
+        return;
+    }
     if (!s) {
         snprintf(c->msg, sizeof c->msg, "no run store to read: %.900s", a->store_err);
         c->run = 0;

@@ -276,11 +276,19 @@ static void stat_row(int y, int x, int w, const char *name, LenStats s) {
 
 static int draw_info(const Entry *e, const DsInfo *info, const App *a, int y, int x, int w) {
     int r = y;
+    int col;
     if (e->task)
-        text_printf(r++, x, w, theme_attr(R_TITLE), "%s - %s (built-in): %s", e->task->name,
-                    e->task->kind, e->task->description);
+        col = text_printf(r, x, w, theme_attr(R_TITLE), "%s - %s (built-in)  ", e->task->name,
+                          e->task->kind);
     else
-        text_put0(r++, x, w, "file", theme_attr(R_TITLE));
+        col = text_put0(r, x, w, "file  ", theme_attr(R_TITLE));
+    if (in_use(e, a))
+        text_printf(r, x + col, w - col, theme_attr(R_GOOD), "%s the next run trains on it",
+                    glyphs()->mark);
+    else
+        text_put0(r, x + col, w - col, "Enter: train the next run on it", theme_attr(R_DIM));
+    r++;
+    if (e->task) text_put0(r++, x, w, e->task->description, theme_attr(R_NORMAL));
     text_printf(r++, x, w, theme_attr(R_NORMAL), "path    %s", e->path);
     if (!info->ok) {
         text_put0(r++, x, w, "cannot be used:", theme_attr(R_ERROR));
@@ -304,8 +312,8 @@ static int draw_info(const Entry *e, const DsInfo *info, const App *a, int y, in
     stat_row(r++, x, w, " response tokens", info->response_tokens);
     stat_row(r++, x, w, " sequence tokens", info->seq_tokens);
     text_printf(r++, x, w, theme_attr(info->too_long ? R_WARN : R_DIM),
-                "longer than model.context %d: %d (dropped for training)%s", info->context,
-                info->too_long, in_use(e, a) ? "   * in use for the next run" : "");
+                "longer than model.context %d: %d (dropped for training)", info->context,
+                info->too_long);
     return r - y;
 }
 

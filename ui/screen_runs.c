@@ -162,7 +162,8 @@ static void reload(RunsScreen *r, App *a) {
     r->listed_at = app_now();
     Store *s = app_store(a);
     if (!s) {
-        snprintf(r->msg, sizeof r->msg, "No runs to show: %.900s", a->store_err);
+        snprintf(r->msg, sizeof r->msg, "%s: %.900s", a->store_missing ? "No runs yet" : "No runs to show",
+                 a->store_err);
         return;
     }
     if (store_list_runs(s, &r->runs, &r->n)) {

@@ -25,6 +25,35 @@ int session_start(const Config *cfg, const char *db_path, int64_t resume, Sessio
     return 0;
 }
 
+void session_preload(Session *s, Store *st) {
+    static const struct {
+        const char *key;
+        HistoryId id;
+    } map[] = {
+        {"loss", H_LOSS}, {"val/loss", H_VAL_LOSS}, {"val/tf_acc", H_TF_ACC},
+        {"val/fr_acc", H_FR_ACC}, {"val/gap", H_GAP}, {"val/em", H_EM}, {"val/f1", H_F1},
+        {"val/rougeL", H_ROUGE}, {"val/first_err", H_FIRST_ERR},
+        {"val/corrections", H_CORRECTIONS}, {"omega", H_OMEGA}, {"mixed_frac", H_MIXED},
+        {"diff_frac", H_DIFF}, {"lr", H_LR}, {"tok_s", H_TOK_S}, {"grad_norm", H_GRAD_NORM},
+    };
+    double wall0 = 0;
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
+        int64_t *steps;
+        double *values, *wall;
+        int n;
+        if (store_metric_series(st, s->run_id, map[i].key, &steps, &values, &wall, &n)) continue;
+        if (i == 0 && n > 0) wall0 = wall[0];
+        History *h = &s->h[map[i].id];
+        history_init(h);
+        for (int k = 0; k < n; k++) history_add(h, (double)steps[k], wall[k] - wall0, values[k]);
+        /* Wall time stands in for training time before the resume: pauses were not recorded. */
+        if (i == 0 && n > 0) s->train_seconds = wall[n - 1] - wall0;
+        free(steps);
+        free(values);
+        free(wall);
+    }
+}
+
 static void add_note(Session *s, const char *text) {
     snprintf(s->notes[s->n_notes % SESSION_NOTES], sizeof s->notes[0], "%.500s", text);
     s->n_notes++;

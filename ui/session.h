@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "history.h"
+#include "store.h"
 #include "trainer.h"
 
 #define SESSION_NOTES 64
@@ -39,6 +40,9 @@ typedef struct {
  * 0, or TRAINER_EINPUT / TRAINER_ERUNTIME with the reason in err. */
 int session_start(const Config *cfg, const char *db_path, int64_t resume, Session **out,
                   char *err, size_t cap);
+/* Fills the histories with what the store holds of the run: a resumed run's charts then
+ * start at its first step, not where it resumed. */
+void session_preload(Session *s, Store *st);
 /* Drains every queued event into the histories and refreshes the snapshot. Returns the
  * SES_* bits of what arrived. */
 unsigned session_poll(Session *s);

@@ -1,0 +1,100 @@
+#include "tui.h"
+
+#include <criterion/criterion.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "run.h"
+
+static int counter;
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...) {
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int rc = system(cmd);
+    cr_assert_eq(rc, 0, "failed: %s", cmd);
+}
+
+void tui_init(Tui *t) {
+    memset(t, 0, sizeof *t);
+    snprintf(t->dir, sizeof t->dir, "/tmp/exposure-tui-XXXXXX");
+    cr_assert_not_null(mkdtemp(t->dir));
+    snprintf(t->sock, sizeof t->sock, "exposure-test-%ld-%d", (long)getpid(), counter++);
+    snprintf(t->db, sizeof t->db, "%s/runs.db", t->dir);
+}
+
+void tui_start(Tui *t, int cols, int rows, const char *env, const char *args) {
+    char bin[PATH_MAX], cwd[PATH_MAX];
+    cr_assert_not_null(realpath(exposure_bin(), bin), "no binary at %s", exposure_bin());
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    const char *asan = getenv("ASAN_OPTIONS"), *ubsan = getenv("UBSAN_OPTIONS");
+    sh("tmux -L %s -f /dev/null new-session -d -s tui -x %d -y %d -c '%s' "
+       "\"env ASAN_OPTIONS='%s' UBSAN_OPTIONS='%s' XDG_CONFIG_HOME='%s/config' "
+       "TERM=screen-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 %s '%s' ui --db '%s' %s "
+       "2>'%s/stderr.txt'; echo EXITED \\$?; sleep 600\"",
+       t->sock, cols, rows, cwd, asan ? asan : "", ubsan ? ubsan : "", t->dir, env ? env : "",
+       bin, t->db, args ? args : "", t->dir);
+}
+
+void tui_keys(Tui *t, const char *keys) { sh("tmux -L %s send-keys -t tui %s", t->sock, keys); }
+
+const char *tui_capture(Tui *t) {
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "tmux -u -L %s capture-pane -p -t tui", t->sock);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(t->screen, 1, sizeof t->screen - 1, p);
+    t->screen[n] = '\0';
+    pclose(p);
+    return t->screen;
+}
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int tui_wait(Tui *t, const char *text, int timeout_ms) {
+    for (int waited = 0;; waited += 100) {
+        if (strstr(tui_capture(t), text)) return 1;
+        if (waited >= timeout_ms) return 0;
+        sleep_ms(100);
+    }
+}
+
+int tui_wait_gone(Tui *t, const char *text, int timeout_ms) {
+    for (int waited = 0;; waited += 100) {
+        if (!strstr(tui_capture(t), text)) return 1;
+        if (waited >= timeout_ms) return 0;
+        sleep_ms(100);
+    }
+}
+
+int tui_wait_exit(Tui *t, int timeout_ms) {
+    if (!tui_wait(t, "EXITED ", timeout_ms)) return -1;
+    const char *at = strstr(t->screen, "EXITED ");
+    return atoi(at + 7);
+}
+
+void tui_resize(Tui *t, int cols, int rows) {
+    sh("tmux -L %s resize-window -t tui -x %d -y %d", t->sock, cols, rows);
+}
+
+void tui_stop(Tui *t) {
+    if (!t->sock[0]) return;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "tmux -L %s kill-server 2>/dev/null", t->sock);
+    if (system(cmd)) { /* no server left to kill: nothing to do */ }
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
+    if (system(cmd)) fprintf(stderr, "could not remove %s\n", t->dir);
+    t->sock[0] = '\0';
+}
