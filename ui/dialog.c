@@ -131,12 +131,7 @@ static int wrapped_rows(const char *s, int width) {
 }
 
 static int draw_wrapped(const char *s, int y, int x, int width, int max_rows, attr_t a) {
-    TextSpan spans[32];
-    int n = text_wrap(s, width, spans, 32);
-    if (n > 32) n = 32;
-    if (n > max_rows) n = max_rows;
-    for (int i = 0; i < n; i++) text_put(y + i, x, width, s + spans[i].start, (size_t)spans[i].len, a);
-    return n;
+    return *s ? ui_paragraph(y, x, width, max_rows, s, a) : 0;
 }
 
 static void draw_prompt(Dialog *d, int rows, int cols) {

@@ -17,7 +17,7 @@
 #include "widgets.h"
 
 /* Points drawn along the omega(s) plot. */
-enum { PLOT_SAMPLES = 400, LIST_COLS = 58 };
+enum { PLOT_SAMPLES = 400, KEY_COLS = 28, MIN_PLOT_COLS = 30 };
 
 typedef struct {
     ListView list;
@@ -366,7 +366,7 @@ static void draw_list(App *a, ConfigScreen *c, int top, int rows, int w) {
     c->list_top_row = top;
     c->list_rows = rows;
     list_clamp(&c->list, n, rows);
-    int keyw = 30;
+    int keyw = KEY_COLS;
     for (int r = 0; r < rows && c->list.top + r < n; r++) {
         int i = c->list.top + r, y = top + r;
         char value[CONFIG_STR], dvalue[CONFIG_STR];
@@ -497,8 +497,9 @@ static void draw_schedule(App *a, ConfigScreen *c, int y, int x, int h, int w) {
 
 static void config_draw(void *st, App *a, int top, int rows, int cols) {
     ConfigScreen *c = st;
-    int list_w = cols * 58 / 100;
-    if (list_w < LIST_COLS - 6) list_w = LIST_COLS - 6;
+    int plot_w = cols * 40 / 100;
+    if (plot_w < MIN_PLOT_COLS) plot_w = MIN_PLOT_COLS;
+    int list_w = cols - plot_w - 5;
     text_put0(top, 1, list_w, "Config of the next run", theme_attr(R_TITLE));
     draw_list(a, c, top + 1, rows - 4, list_w);
     draw_key_help(a, c, top + rows - 2, cols - 2);

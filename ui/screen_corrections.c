@@ -208,14 +208,15 @@ static const SampleRow *current(const CorrScreen *c) {
 }
 
 static void draw_header(const CorrScreen *c, const SampleRow *r, int y, int cols) {
-    int col = text_printf(y, 1, cols - 2, theme_attr(R_TITLE), "run %lld", (long long)c->run);
-    col += text_printf(y, 1 + col, cols - 2 - col, theme_attr(R_NORMAL),
-                       " %s (%s)  evaluation at step %lld (%s)  ", c->run_name, c->method,
-                       (long long)r->step, r->split);
+    int col = text_printf(y, 1, cols - 2, theme_attr(R_TITLE), "run %lld (%s)", (long long)c->run,
+                          c->method);
     col += text_printf(y, 1 + col, cols - 2 - col, theme_attr(R_NORMAL) | A_BOLD,
-                       "sample %d of %d", c->cur + 1, c->n_shown);
-    text_printf(y, 1 + col, cols - 2 - col, theme_attr(R_DIM), "  filter %s (f)  example #%d",
-                filter_names[c->filter], r->idx + 1);
+                       "  sample %d of %d", c->cur + 1, c->n_shown);
+    col += text_printf(y, 1 + col, cols - 2 - col, theme_attr(R_NORMAL), "  filter %s (f)",
+                       filter_names[c->filter]);
+    text_printf(y, 1 + col, cols - 2 - col, theme_attr(R_DIM),
+                "  %s eval at step %lld, example #%d  %s", r->split, (long long)r->step,
+                r->idx + 1, c->run_name);
 }
 
 static void draw_metrics(const SampleRow *r, int y, int cols) {
@@ -322,29 +323,34 @@ static void draw_stacked(CorrScreen *c, const SampleRow *r, int top, int bottom,
     flow_output(&f, &c->tv, r->raw_output);
     y += flow_lines(&f) - c->scroll;
     if (r->corrections > 0 && y < bottom) {
-        char text[1024];
+        char text[2048];
         corrections_text(r->corrections_json, text, sizeof text);
-        y = block_title(y, 1, cols - 2, "corrections", bottom);
-        if (y < bottom) text_put0(y, 3, w, text, theme_attr(R_NORMAL));
+        y = block_title(y, 1, cols - 2, "corrections (position: retracted -> written next)", bottom);
+        if (y < bottom) ui_paragraph(y, 3, w, bottom - y, text, theme_attr(R_NORMAL));
     }
 }
 
 static void draw_side_by_side(CorrScreen *c, const SampleRow *r, int top, int bottom, int cols) {
+    enum { CORRECTION_ROWS = 4 };
     int w = (cols - 4) / 3;
+    int columns_end = r->corrections > 0 ? bottom - CORRECTION_ROWS : bottom;
     const char *titles[3] = {"prompt", "reference", "output (as generated)"};
     for (int k = 0; k < 3; k++) {
         int x = 1 + k * (w + 1);
-        block_title(top, x, w, titles[k], bottom);
+        block_title(top, x, w, titles[k], columns_end);
         Flow f;
-        flow_init(&f, top + 1, x + 1, w - 2, bottom - 1, k == 2 ? c->scroll : 0);
-        if (k == 0) flow_text0(&f, r->prompt, theme_attr(R_KIND_PROMPT));
+        flow_init(&f, top + 1, x + 1, w - 2, columns_end, k == 2 ? c->scroll : 0);
+        if (k == 0) ui_paragraph(top + 1, x + 1, w - 2, columns_end - top - 1, r->prompt,
+                                 theme_attr(R_KIND_PROMPT));
         else if (k == 1) flow_reference(&f, r->reference, c->tv.first_div);
         else flow_output(&f, &c->tv, r->raw_output);
     }
     if (r->corrections > 0) {
-        char text[1024];
+        char text[2048];
         corrections_text(r->corrections_json, text, sizeof text);
-        text_printf(bottom - 1, 2, cols - 4, theme_attr(R_NORMAL), "corrections: %s", text);
+        int y = block_title(columns_end, 1, cols - 2,
+                            "corrections (position: retracted -> written next)", bottom);
+        ui_paragraph(y, 3, cols - 6, bottom - y, text, theme_attr(R_NORMAL));
     }
 }
 

@@ -13,7 +13,7 @@
 #include "theme.h"
 #include "widgets.h"
 
-enum { CACHE = 12, MAX_ENTRIES = 16, LIST_COLS = 32 };
+enum { CACHE = 12, MAX_ENTRIES = 16 };
 
 typedef struct {
     const char *label;   /* task name, or the path */
@@ -29,7 +29,7 @@ typedef struct {
     int used[CACHE];     /* cache slot in use */
     unsigned age[CACHE], clock;
     int first;           /* preview: the first example shown */
-    int list_top_row, list_rows;
+    int list_top_row, list_rows, list_cols;
     char search[256];
 } DatasetsScreen;
 
@@ -341,7 +341,8 @@ static void draw_preview(DatasetsScreen *d, const DsInfo *info, int y, int x, in
 static void datasets_draw(void *st, App *a, int top, int rows, int cols) {
     DatasetsScreen *d = st;
     if (d->n == 0) build_entries(d, a);
-    int lw = LIST_COLS;
+    int lw = cols >= 100 ? 32 : 24;
+    d->list_cols = lw;
     draw_list(d, a, top, rows, lw);
     ui_vrule(top, lw + 2, rows, theme_attr(R_BORDER));
     int x = lw + 4, w = cols - x - 1;
@@ -368,7 +369,7 @@ static void datasets_click(void *st, App *a, int y, int x, int wheel) {
         return;
     }
     int row = y - d->list_top_row;
-    if (x <= LIST_COLS + 1 && row >= 0 && row < d->list_rows && d->list.top + row < d->n) {
+    if (x <= d->list_cols + 1 && row >= 0 && row < d->list_rows && d->list.top + row < d->n) {
         if (d->list.cursor != d->list.top + row) d->first = 0;
         d->list.cursor = d->list.top + row;
     }

@@ -63,17 +63,22 @@ static const char *phase_text(const Session *s, Role *role) {
 
 static void draw_idle(App *a, int top, int rows, int cols) {
     const Config *c = &a->cfg;
-    int y = top + rows / 3;
-    text_put0(y, 4, cols - 8, "No run yet in this session.", theme_attr(R_TITLE));
-    text_printf(y + 2, 4, cols - 8, theme_attr(R_NORMAL),
-                "Enter (or r) trains %s on %s: %d layer%s x %d dim, %d heads, %d steps of %d.",
-                method_name(c), c->data.train, c->model.layers, c->model.layers == 1 ? "" : "s",
-                c->model.dim, c->model.heads, c->train.steps, c->train.batch);
-    char err[512];
-    if (config_validate(c, err, sizeof err))
-        text_printf(y + 3, 4, cols - 8, theme_attr(R_ERROR), "The config is not valid yet: %s", err);
-    text_put0(y + 5, 4, cols - 8, "Pick the data on screen 1 and change the method, model and schedule on screen 2.",
-              theme_attr(R_DIM));
+    int y = top + rows / 3, w = cols - 8;
+    text_put0(y, 4, w, "No run yet in this session.", theme_attr(R_TITLE));
+    y += 2;
+    char text[1200], err[512];
+    snprintf(text, sizeof text,
+             "Enter (or r) trains %s on %s: %d layer%s x %d dim, %d heads, %d steps of %d.",
+             method_name(c), c->data.train, c->model.layers, c->model.layers == 1 ? "" : "s",
+             c->model.dim, c->model.heads, c->train.steps, c->train.batch);
+    y += ui_paragraph(y, 4, w, 4, text, theme_attr(R_NORMAL));
+    if (config_validate(c, err, sizeof err)) {
+        snprintf(text, sizeof text, "The config is not valid yet: %s", err);
+        y += ui_paragraph(y, 4, w, 4, text, theme_attr(R_ERROR));
+    }
+    ui_paragraph(y + 1, 4, w, 4,
+                 "Pick the data on screen 1 and change the method, model and schedule on screen 2.",
+                 theme_attr(R_DIM));
 }
 
 static void draw_header(const Session *s, int y, int cols) {

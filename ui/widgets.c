@@ -44,6 +44,16 @@ void ui_progress(int y, int x, int w, double frac, attr_t on, attr_t off) {
     text_repeat(y, x + full, w - full, glyphs()->bar_empty, off);
 }
 
+int ui_paragraph(int y, int x, int w, int max_rows, const char *s, attr_t a) {
+    enum { MAX_LINES = 64 };
+    TextSpan spans[MAX_LINES];
+    int n = text_wrap(s, w, spans, MAX_LINES);
+    if (n > MAX_LINES) n = MAX_LINES;
+    if (n > max_rows) n = max_rows;
+    for (int i = 0; i < n; i++) text_put(y + i, x, w, s + spans[i].start, (size_t)spans[i].len, a);
+    return n > 0 ? n : 0;
+}
+
 void ui_tabbar(int y, int cols, const char *const *names, int n, int active, int *starts) {
     int x = 0;
     for (int i = 0; i < n; i++) {

@@ -14,6 +14,10 @@ void ui_vrule(int y, int x, int h, attr_t a);
 /* A bar of w cells filled to frac (0..1). */
 void ui_progress(int y, int x, int w, double frac, attr_t on, attr_t off);
 
+/* Draws s word-wrapped into w columns from row y, at most max_rows rows; returns the rows
+ * used. */
+int ui_paragraph(int y, int x, int w, int max_rows, const char *s, attr_t a);
+
 /* Draws the tab names on row y as " 1 Name " cells; the active one highlighted. Writes the
  * column where each tab starts into starts[0..n] (starts[n]: where the last one ends), for
  * mouse clicks. */
