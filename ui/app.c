@@ -310,7 +310,7 @@ static void set_up_terminal(App *a) {
     (void)nonl();
     (void)keypad(stdscr, TRUE);
     (void)curs_set(0);
-    (void)set_escdelay(25);
+    (void)set_escdelay(100);
     wtimeout(stdscr, KEY_TIMEOUT_MS);
     if (has_colors()) (void)start_color();
     theme_apply(a->theme);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +47,24 @@ void tui_start(Tui *t, int cols, int rows, const char *env, const char *args) {
 }
 
 void tui_keys(Tui *t, const char *keys) { sh("tmux -L %s send-keys -t tui %s", t->sock, keys); }
+
+void tui_type(Tui *t, const char *bytes) {
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        execlp("tmux", "tmux", "-L", t->sock, "send-keys", "-t", "tui", "-l", bytes, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "tmux send-keys failed");
+}
+
+void tui_click(Tui *t, int col, int row) {
+    cr_assert(col < 94 && row < 94, "X10 mouse reports stop at 94");
+    char press[] = {'\033', '[', 'M', ' ', (char)(33 + col), (char)(33 + row), '\0'};
+    tui_type(t, press);
+}
 
 const char *tui_capture(Tui *t) {
     char cmd[256];

@@ -19,6 +19,10 @@ void tui_init(Tui *t);
 void tui_start(Tui *t, int cols, int rows, const char *env, const char *args);
 /* tmux send-keys arguments, e.g. "3", "Enter", "-l some text". */
 void tui_keys(Tui *t, const char *keys);
+/* Sends bytes to the program as typed (no shell in between, any bytes but NUL). */
+void tui_type(Tui *t, const char *bytes);
+/* A press of the left button at a cell (0-based), as an xterm reports it (X10 encoding). */
+void tui_click(Tui *t, int col, int row);
 /* Captures the screen into t->screen and returns it. */
 const char *tui_capture(Tui *t);
 /* Waits up to timeout_ms for text to appear; returns 1, or 0 (t->screen holds the last
