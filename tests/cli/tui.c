@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,15 @@ void tui_start(Tui *t, int cols, int rows, const char *env, const char *args) {
        "2>'%s/stderr.txt'; echo EXITED \\$?; sleep 600\"",
        t->sock, cols, rows, cwd, asan ? asan : "", ubsan ? ubsan : "", t->dir, env ? env : "",
        bin, t->db, args ? args : "", t->dir);
+    char cmd[256], line[512] = "";
+    snprintf(cmd, sizeof cmd, "tmux -L %s display-message -p -t tui '#{pid} #{socket_path}'", t->sock);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    if (fgets(line, sizeof line, p)) {
+        line[strcspn(line, "\n")] = '\0';
+        sscanf(line, "%d %255s", &t->server_pid, t->socket_path);
+    }
+    pclose(p);
 }
 
 void tui_keys(Tui *t, const char *keys) { sh("tmux -L %s send-keys -t tui %s", t->sock, keys); }
@@ -113,6 +123,10 @@ void tui_stop(Tui *t) {
     char cmd[512];
     snprintf(cmd, sizeof cmd, "tmux -L %s kill-server 2>/dev/null", t->sock);
     if (system(cmd)) { /* no server left to kill: nothing to do */ }
+    /* The server this test started must not outlive it, even if it ignored kill-server. */
+    for (int i = 0; t->server_pid > 0 && i < 20 && kill(t->server_pid, 0) == 0; i++) sleep_ms(50);
+    if (t->server_pid > 0 && kill(t->server_pid, 0) == 0) kill(t->server_pid, SIGKILL);
+    if (t->socket_path[0]) unlink(t->socket_path);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
     if (system(cmd)) fprintf(stderr, "could not remove %s\n", t->dir);
     t->sock[0] = '\0';

@@ -9,6 +9,8 @@ typedef struct {
     char sock[64];   /* tmux -L name */
     char dir[128];   /* temporary directory: runs.db, config/, files */
     char db[192];
+    char socket_path[256]; /* the server's socket file, removed by tui_stop */
+    int server_pid;
     char screen[16384]; /* the last capture */
 } Tui;
 
