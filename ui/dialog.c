@@ -176,28 +176,59 @@ static void draw_message(const Dialog *d, int rows, int cols) {
     text_put0(y + h - 1, x + 2, inner, " any key closes ", theme_attr(R_DIM));
 }
 
+/* One line of the help overlay: a key (or none, for a continued description or a heading)
+ * and the part of its description that fits. */
+typedef struct {
+    const char *key, *text;
+    int len;      /* bytes of text on this line */
+    int heading;
+} HelpLine;
+
+enum { HELP_KEY_COLS = 18, HELP_MAX_LINES = 160 };
+
+/* Lays the entries out in width w, each description wrapped under its own column. */
+static int help_lines(const Dialog *d, int w, HelpLine *out) {
+    int n = 0;
+    for (int part = 0; part < 2; part++) {
+        const KeyHelp *keys = part ? d->global : d->keys;
+        int count = part ? d->n_global : d->n_keys;
+        if (part && n + 2 <= HELP_MAX_LINES) {
+            out[n++] = (HelpLine){"", "", 0, 0};
+            out[n++] = (HelpLine){"", "Everywhere", 10, 1};
+        }
+        for (int i = 0; i < count; i++) {
+            TextSpan spans[8];
+            int lines = text_wrap(keys[i].what, w - HELP_KEY_COLS, spans, 8);
+            if (lines > 8) lines = 8;
+            for (int l = 0; l < lines && n < HELP_MAX_LINES; l++)
+                out[n++] = (HelpLine){l == 0 ? keys[i].key : "", keys[i].what + spans[l].start,
+                                      spans[l].len, 0};
+        }
+    }
+    return n;
+}
+
 static void draw_help(Dialog *d, int rows, int cols) {
-    int total = d->n_keys + d->n_global + 3;
-    int w = cols - 4 < 104 ? cols - 4 : 104, h = total + 2 < rows - 2 ? total + 2 : rows - 2;
+    int w = cols - 4 < 104 ? cols - 4 : 104, inner = w - 4;
+    HelpLine lines[HELP_MAX_LINES];
+    int total = help_lines(d, inner, lines);
+    int h = total + 2 < rows - 2 ? total + 2 : rows - 2;
     int visible = h - 2;
     if (d->scroll > total - visible) d->scroll = total - visible > 0 ? total - visible : 0;
     int y, x;
     frame(d, rows, cols, h, w, &y, &x);
-    int keyw = 18;
-    for (int i = 0; i < visible; i++) {
-        int line = d->scroll + i, r = y + 1 + i;
-        if (line < d->n_keys) {
-            text_put0(r, x + 2, keyw, d->keys[line].key, theme_attr(R_KEY));
-            text_put0(r, x + 2 + keyw, w - keyw - 4, d->keys[line].what, theme_attr(R_NORMAL));
-        } else if (line == d->n_keys + 1) {
-            text_put0(r, x + 2, w - 4, "Everywhere", theme_attr(R_TITLE));
-        } else if (line > d->n_keys + 1 && line - d->n_keys - 2 < d->n_global) {
-            const KeyHelp *k = &d->global[line - d->n_keys - 2];
-            text_put0(r, x + 2, keyw, k->key, theme_attr(R_KEY));
-            text_put0(r, x + 2 + keyw, w - keyw - 4, k->what, theme_attr(R_NORMAL));
+    for (int i = 0; i < visible && d->scroll + i < total; i++) {
+        const HelpLine *l = &lines[d->scroll + i];
+        int r = y + 1 + i;
+        if (l->heading) {
+            text_put(r, x + 2, inner, l->text, (size_t)l->len, theme_attr(R_TITLE));
+            continue;
         }
+        text_put0(r, x + 2, HELP_KEY_COLS, l->key, theme_attr(R_KEY));
+        text_put(r, x + 2 + HELP_KEY_COLS, inner - HELP_KEY_COLS, l->text, (size_t)l->len,
+                 theme_attr(R_NORMAL));
     }
-    text_put0(y + h - 1, x + 2, w - 4,
+    text_put0(y + h - 1, x + 2, inner,
               total > visible ? " Up/Down: scroll  any other key closes " : " any key closes ",
               theme_attr(R_DIM));
 }
