@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dsinfo.h"
 #include "screens.h"
@@ -105,6 +106,15 @@ static void datasets_enter(void *st, App *a) {
     DatasetsScreen *d = st;
     build_entries(d, a);
     list_clamp(&d->list, d->n, d->n);
+}
+
+/* A path as the user would type it from here: relative when it lies below the current
+ * directory. */
+static const char *shown_path(const char *path) {
+    static char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd)) return path;
+    size_t n = strlen(cwd);
+    return strncmp(path, cwd, n) == 0 && path[n] == '/' ? path + n + 1 : path;
 }
 
 static int in_use(const Entry *e, const App *a) {
@@ -288,8 +298,8 @@ static int draw_info(const Entry *e, const DsInfo *info, const App *a, int y, in
     else
         text_put0(r, x + col, w - col, "Enter: train the next run on it", theme_attr(R_DIM));
     r++;
-    if (e->task) text_put0(r++, x, w, e->task->description, theme_attr(R_NORMAL));
-    text_printf(r++, x, w, theme_attr(R_NORMAL), "path    %s", e->path);
+    if (e->task) r += ui_paragraph(r, x, w, 2, e->task->description, theme_attr(R_NORMAL));
+    text_printf(r++, x, w, theme_attr(R_NORMAL), "path    %s", shown_path(e->path));
     if (!info->ok) {
         text_put0(r++, x, w, "cannot be used:", theme_attr(R_ERROR));
         TextSpan spans[4];

@@ -276,3 +276,34 @@ Test(tui, an_unreadable_database_is_a_message_not_a_crash) {
     tui_keys(&t, "q");
     expect_clean_exit();
 }
+
+/* Without a terminal the interface does not start: plain `exposure` prints the help as
+ * before, and `exposure ui` says what it needs. */
+Test(tui_no_terminal, no_arguments_prints_the_help) {
+    RunResult r = run_exposure((const char *[]){NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "usage:\n  exposure "), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "exposure ui"), "%s", r.out);
+    run_free(&r);
+}
+
+Test(tui_no_terminal, ui_needs_a_terminal) {
+    RunResult r = run_exposure((const char *[]){"ui", NULL}, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_not_null(strstr(r.err, "needs a terminal"), "%s", r.err);
+    run_free(&r);
+}
+
+Test(tui_no_terminal, ui_checks_its_arguments_first) {
+    RunResult r = run_exposure((const char *[]){"ui", "--set", "model.heads=7", NULL}, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_not_null(strstr(r.err, "model.heads"), "%s", r.err);
+    run_free(&r);
+    r = run_exposure((const char *[]){"ui", "--frobnicate", NULL}, NULL);
+    cr_assert_eq(r.status, 2);
+    run_free(&r);
+    r = run_exposure((const char *[]){"ui", "--help", NULL}, NULL);
+    cr_assert_eq(r.status, 0);
+    cr_assert_not_null(strstr(r.out, "usage: exposure ui"), "%s", r.out);
+    run_free(&r);
+}
