@@ -37,7 +37,19 @@ struct RunsPanes {
     int compare_loaded;
     double compare_at;
     char cells[N_COMPARED][PANE_RUNS][3][48]; /* last, best, at step */
+    /* The config diff, built once per set of runs. */
+    int diff_loaded, diff_failed, diff_n, diff_nk, diff_with_default;
+    FlatConfig diff_cfgs[PANE_RUNS + 1];
+    const char **diff_keys;
 };
+
+static void free_diff(RunsPanes *p) {
+    for (int i = 0; i < p->diff_n; i++) flatcfg_free(&p->diff_cfgs[i]);
+    free(p->diff_keys);
+    p->diff_keys = NULL;
+    p->diff_n = p->diff_nk = 0;
+    p->diff_loaded = 0;
+}
 
 RunsPanes *panes_new(void) {
     RunsPanes *p = calloc(1, sizeof *p);
@@ -45,7 +57,11 @@ RunsPanes *panes_new(void) {
     return p;
 }
 
-void panes_free(RunsPanes *p) { free(p); }
+void panes_free(RunsPanes *p) {
+    if (!p) return;
+    free_diff(p);
+    free(p);
+}
 
 void panes_set_runs(RunsPanes *p, const PaneRun *runs, int n) {
     if (n > PANE_RUNS) n = PANE_RUNS;
@@ -56,6 +72,7 @@ void panes_set_runs(RunsPanes *p, const PaneRun *runs, int n) {
     if (!same) {
         p->loaded = 0;
         p->compare_loaded = 0;
+        free_diff(p);
         p->diff_scroll = 0;
     }
 }
@@ -158,20 +175,31 @@ static void draw_compare(RunsPanes *p, Store *s, int top, int rows, int cols) {
         }
 }
 
-static void draw_diff(RunsPanes *p, int top, int rows, int cols) {
-    FlatConfig cfgs[PANE_RUNS + 1];
-    int n = 0, with_default = p->n == 1;
-    if (with_default && flatcfg_parse(config_default_json(), &cfgs[n]) == 0) n++;
+/* Flattens the runs' configs (and the default one, next to a single run) and finds the keys
+ * on which they differ. */
+static void load_diff(RunsPanes *p) {
+    free_diff(p);
+    p->diff_loaded = 1;
+    p->diff_with_default = p->n == 1;
+    p->diff_failed = 0;
+    if (p->diff_with_default && flatcfg_parse(config_default_json(), &p->diff_cfgs[p->diff_n]) == 0)
+        p->diff_n++;
     for (int i = 0; i < p->n; i++)
-        if (flatcfg_parse(p->runs[i].config_json, &cfgs[n]) == 0) n++;
-    if (n != p->n + with_default) {
-        text_put0(top, 1, cols - 2, "a run's config could not be read", theme_attr(R_ERROR));
-        for (int i = 0; i < n; i++) flatcfg_free(&cfgs[i]);
+        if (flatcfg_parse(p->runs[i].config_json, &p->diff_cfgs[p->diff_n]) == 0) p->diff_n++;
+    if (p->diff_n != p->n + p->diff_with_default) {
+        p->diff_failed = 1;
         return;
     }
-    const char **keys;
-    int nk = n > 1 ? flatcfg_diff(cfgs, n, &keys) : 0;
-    if (n <= 1) keys = NULL;
+    p->diff_nk = p->diff_n > 1 ? flatcfg_diff(p->diff_cfgs, p->diff_n, &p->diff_keys) : 0;
+}
+
+static void draw_diff(RunsPanes *p, int top, int rows, int cols) {
+    if (!p->diff_loaded) load_diff(p);
+    if (p->diff_failed) {
+        text_put0(top, 1, cols - 2, "a run's config could not be read", theme_attr(R_ERROR));
+        return;
+    }
+    int n = p->diff_n, nk = p->diff_nk, with_default = p->diff_with_default;
     int keyw = 28, colw = (cols - keyw - 3) / (n > 0 ? n : 1);
     text_put0(top, 1, keyw, with_default ? "key (vs the default)" : "key", theme_attr(R_DIM));
     for (int i = 0; i < n; i++) {
@@ -185,14 +213,12 @@ static void draw_diff(RunsPanes *p, int top, int rows, int cols) {
     else if (nk == 0) text_put0(top + 1, 1, cols - 2, "no differences", theme_attr(R_GOOD));
     if (p->diff_scroll > nk - 1) p->diff_scroll = nk > 0 ? nk - 1 : 0;
     for (int k = p->diff_scroll, y = top + 1; k < nk && y < top + rows; k++, y++) {
-        text_put0(y, 1, keyw, keys[k], theme_attr(R_NORMAL));
+        text_put0(y, 1, keyw, p->diff_keys[k], theme_attr(R_NORMAL));
         for (int i = 0; i < n; i++) {
-            const char *v = flatcfg_get(&cfgs[i], keys[k]);
+            const char *v = flatcfg_get(&p->diff_cfgs[i], p->diff_keys[k]);
             text_put0(y, 2 + keyw + i * colw, colw - 1, v ? v : "(absent)", theme_attr(R_NORMAL));
         }
     }
-    free(keys);
-    for (int i = 0; i < n; i++) flatcfg_free(&cfgs[i]);
 }
 
 void panes_draw(RunsPanes *p, App *a, int top, int rows, int cols) {

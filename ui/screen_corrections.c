@@ -34,7 +34,8 @@ typedef struct {
     int filter, cur, scroll;
     char msg[1024];       /* why there is nothing to show */
     TokenView tv;
-    int tv_row;           /* which row tv was built for; -1 none */
+    int tv_row;           /* which row tv (and corr_text) was built for; -1 none */
+    char corr_text[2048]; /* the row's corrections, readable */
     int batch_mode;
     BatchView *batch;
 } CorrScreen;
@@ -323,10 +324,8 @@ static void draw_stacked(CorrScreen *c, const SampleRow *r, int top, int bottom,
     flow_output(&f, &c->tv, r->raw_output);
     y += flow_lines(&f) - c->scroll;
     if (r->corrections > 0 && y < bottom) {
-        char text[2048];
-        corrections_text(r->corrections_json, text, sizeof text);
         y = block_title(y, 1, cols - 2, "corrections (position: retracted -> written next)", bottom);
-        if (y < bottom) ui_paragraph(y, 3, w, bottom - y, text, theme_attr(R_NORMAL));
+        if (y < bottom) ui_paragraph(y, 3, w, bottom - y, c->corr_text, theme_attr(R_NORMAL));
     }
 }
 
@@ -346,11 +345,9 @@ static void draw_side_by_side(CorrScreen *c, const SampleRow *r, int top, int bo
         else flow_output(&f, &c->tv, r->raw_output);
     }
     if (r->corrections > 0) {
-        char text[2048];
-        corrections_text(r->corrections_json, text, sizeof text);
         int y = block_title(columns_end, 1, cols - 2,
                             "corrections (position: retracted -> written next)", bottom);
-        ui_paragraph(y, 3, cols - 6, bottom - y, text, theme_attr(R_NORMAL));
+        ui_paragraph(y, 3, cols - 6, bottom - y, c->corr_text, theme_attr(R_NORMAL));
     }
 }
 
@@ -371,6 +368,7 @@ static void draw_samples(CorrScreen *c, App *a, int top, int rows, int cols) {
         tokview_free(&c->tv);
         if (tokview_build(&c->tv, r->raw_output, r->reference, c->segment) == 0)
             c->tv_row = c->shown[c->cur];
+        corrections_text(r->corrections_json, c->corr_text, sizeof c->corr_text);
     }
     draw_header(c, r, top, cols);
     draw_metrics(r, top + 1, cols);
