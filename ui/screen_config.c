@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "chart.h"
+#include "config_edit.h"
 #include "input.h"
+#include "points_editor.h"
 #include "schedule.h"
 #include "screens.h"
 #include "text.h"
@@ -25,8 +27,7 @@ typedef struct {
     TextInput input;
     char err[512];           /* why the last change of err_key was refused */
     int err_key;
-    int points_open;         /* the piecewise point editor is shown */
-    ListView points;
+    PointsEditor points;     /* the piecewise point editor */
     char path[1024];         /* the config file last saved or loaded */
     History next_omega, live_omega;
     int list_top_row, list_rows, plot_row; /* where the last frame drew, for the mouse */
@@ -86,35 +87,10 @@ static int schedule_param_used(const ScheduleConfig *s, const char *key) {
     return 1;
 }
 
-/* Applies key=value to the next run's config and, for a live key while a run trains, to
- * that run too. Returns 0, or -1 with the reason in err. */
-static int apply(App *a, const char *key, const char *value, char *err, size_t cap) {
-    char assignment[1200];
-    snprintf(assignment, sizeof assignment, "%s=%s", key, value);
-    Config next = a->cfg;
-    if (config_set(&next, assignment, err, cap)) return -1;
-    a->cfg = next;
-    const ConfigKey *k = config_find_key(key);
-    char shown[64];
-    config_get(&a->cfg, key, shown, sizeof shown);
-    if (k && k->live && app_training(a)) {
-        char why[512];
-        if (session_set(a->run, assignment, why, sizeof why))
-            app_status(a, 1, "%s = %s for the next run; run %lld refused it: %s", key, shown,
-                       (long long)a->run->run_id, why);
-        else
-            app_status(a, 0, "%s = %s; run %lld applies it at its next batch", key, shown,
-                       (long long)a->run->run_id);
-    } else {
-        app_status(a, 0, "%s = %s", key, shown);
-    }
-    return 0;
-}
-
 static void apply_or_show(App *a, ConfigScreen *c, int idx, const char *value) {
     int n;
     const ConfigKey *k = all_keys(&n);
-    if (apply(a, k[idx].key, value, c->err, sizeof c->err)) c->err_key = idx;
+    if (config_edit_apply(a, k[idx].key, value, c->err, sizeof c->err)) c->err_key = idx;
     else c->err_key = -1;
 }
 
@@ -132,99 +108,6 @@ static void cycle_choice(App *a, ConfigScreen *c, int idx, int by) {
     while (k->choices[count]) count++;
     int cur = *(const int *)((const char *)&a->cfg + k->offset);
     apply_or_show(a, c, idx, k->choices[((cur + by) % count + count) % count]);
-}
-
-/* ---- piecewise points ---- */
-
-static void points_json(const SchedulePoints *p, char *out, size_t cap) {
-    size_t len = (size_t)snprintf(out, cap, "[");
-    for (int i = 0; i < p->n && len < cap; i++)
-        len += (size_t)snprintf(out + len, cap - len, "%s[%d,%.6g]", i ? "," : "", p->step[i],
-                                (double)p->value[i]);
-    if (len < cap) snprintf(out + len, cap - len, "]");
-}
-
-static int set_points(App *a, const SchedulePoints *p, char *err, size_t cap) {
-    char json[2048];
-    points_json(p, json, sizeof json);
-    return apply(a, "method.schedule.points", json, err, cap);
-}
-
-static int point_submit(void *ctx, const char *text, char *err, size_t cap) {
-    App *a = ctx;
-    ConfigScreen *c = a->state[SCR_CONFIG];
-    int step;
-    double omega;
-    char extra;
-    if (sscanf(text, " %d , %lf %c", &step, &omega, &extra) != 2 &&
-        sscanf(text, " %d %lf %c", &step, &omega, &extra) != 2) {
-        snprintf(err, cap, "write: step, omega (e.g. 500, 0.25)");
-        return -1;
-    }
-    SchedulePoints p = a->cfg.method.schedule.points;
-    int i = c->points.cursor;
-    if (i < 0 || i >= p.n) return 0;
-    p.step[i] = step;
-    p.value[i] = (float)omega;
-    return set_points(a, &p, err, cap);
-}
-
-static void add_point(App *a, ConfigScreen *c) {
-    SchedulePoints p = a->cfg.method.schedule.points;
-    if (p.n >= CONFIG_MAX_POINTS) {
-        app_status(a, 1, "at most %d points", CONFIG_MAX_POINTS);
-        return;
-    }
-    int i = c->points.cursor, steps = a->cfg.train.steps;
-    int at = i + 1;
-    int s0 = p.n ? p.step[i] : 0;
-    int s1 = at < p.n ? p.step[at] : (s0 < steps ? steps : s0 + 100);
-    int step = s0 + (s1 - s0) / 2;
-    if (step <= s0) step = s0 + 1;
-    float v = p.n ? (at < p.n ? (p.value[i] + p.value[at]) / 2 : p.value[i]) : 0.0f;
-    memmove(&p.step[at + 1], &p.step[at], (size_t)(p.n - at) * sizeof p.step[0]);
-    memmove(&p.value[at + 1], &p.value[at], (size_t)(p.n - at) * sizeof p.value[0]);
-    p.step[at] = step;
-    p.value[at] = v;
-    p.n++;
-    char err[512];
-    if (set_points(a, &p, err, sizeof err)) app_status(a, 1, "%s", err);
-    else c->points.cursor = at;
-}
-
-static void delete_point(App *a, ConfigScreen *c) {
-    SchedulePoints p = a->cfg.method.schedule.points;
-    if (p.n <= 1) {
-        app_status(a, 1, "a piecewise schedule needs at least one point");
-        return;
-    }
-    int i = c->points.cursor;
-    memmove(&p.step[i], &p.step[i + 1], (size_t)(p.n - i - 1) * sizeof p.step[0]);
-    memmove(&p.value[i], &p.value[i + 1], (size_t)(p.n - i - 1) * sizeof p.value[0]);
-    p.n--;
-    char err[512];
-    if (set_points(a, &p, err, sizeof err)) app_status(a, 1, "%s", err);
-}
-
-static int points_key(App *a, ConfigScreen *c, int key) {
-    const SchedulePoints *p = &a->cfg.method.schedule.points;
-    if (key == KEY_ESC || key == 'p' || key == 'q') {
-        c->points_open = 0;
-    } else if (key == 'a' || key == KEY_FN(KEY_IC)) {
-        add_point(a, c);
-    } else if (key == 'x' || key == KEY_FN(KEY_DC) || key == 'd') {
-        delete_point(a, c);
-    } else if (key == '\r' || key == '\n' || key == KEY_FN(KEY_ENTER)) {
-        char init[64];
-        int i = c->points.cursor;
-        snprintf(init, sizeof init, "%d, %.6g", p->step[i], (double)p->value[i]);
-        dialog_prompt(&a->dlg, "Schedule point", "step, omega (omega in 0..1; steps increase):",
-                      init, COMPLETE_NONE, point_submit, a);
-    } else if (!list_key(&c->points, key, p->n, 10, 0)) {
-        return 1; /* the editor is modal: other keys do nothing */
-    }
-    list_clamp(&c->points, a->cfg.method.schedule.points.n, 10);
-    return 1;
 }
 
 /* ---- files ---- */
@@ -292,8 +175,7 @@ static void start_edit(App *a, ConfigScreen *c) {
         return;
     }
     if (k->type == CT_POINTS) {
-        c->points_open = 1;
-        c->points.cursor = 0;
+        points_editor_open(&c->points, a);
         return;
     }
     char value[CONFIG_STR];
@@ -320,7 +202,10 @@ static int config_key_press(void *st, App *a, int key) {
     int n;
     all_keys(&n);
     if (c->editing) return edit_key(a, c, key);
-    if (c->points_open) return points_key(a, c, key);
+    if (c->points.open) {
+        points_editor_key(&c->points, key);
+        return 1;
+    }
     if (list_key(&c->list, key, n, c->list_rows > 0 ? c->list_rows : 10, 0)) return 1;
     switch (key) {
     case '\r': case '\n': case KEY_FN(KEY_ENTER): start_edit(a, c); return 1;
@@ -328,10 +213,7 @@ static int config_key_press(void *st, App *a, int key) {
     case KEY_FN(KEY_RIGHT): case 'l': cycle_choice(a, c, c->list.cursor, 1); return 1;
     case 'm': next_method(a, c); return 1;
     case 't': cycle_choice(a, c, key_index("method.schedule.kind"), 1); return 1;
-    case 'p':
-        c->points_open = 1;
-        c->points.cursor = 0;
-        return 1;
+    case 'p': points_editor_open(&c->points, a); return 1;
     case 'd': {
         Config def;
         config_defaults(&def);
@@ -451,20 +333,6 @@ static void sample_schedule(History *h, const ScheduleConfig *s, int steps) {
     }
 }
 
-static void draw_points(App *a, ConfigScreen *c, int y, int x, int h, int w) {
-    const SchedulePoints *p = &a->cfg.method.schedule.points;
-    ui_box(y, x, h, w, "piecewise points", theme_attr(R_BORDER), theme_attr(R_TITLE));
-    int rows = h - 3;
-    list_clamp(&c->points, p->n, rows);
-    for (int r = 0; r < rows && c->points.top + r < p->n; r++) {
-        int i = c->points.top + r;
-        attr_t at = i == c->points.cursor ? theme_attr(R_CURSOR) : theme_attr(R_NORMAL);
-        text_printf(y + 1 + r, x + 2, w - 4, at, " %2d  step %-8d omega %.4g ", i + 1, p->step[i],
-                    (double)p->value[i]);
-    }
-    text_put0(y + h - 2, x + 2, w - 4, "a add  x delete  Enter edit  Esc close", theme_attr(R_DIM));
-}
-
 static void draw_schedule(App *a, ConfigScreen *c, int y, int x, int h, int w) {
     const Config *cfg = &a->cfg;
     draw_method(a, c, y, x, w);
@@ -492,7 +360,7 @@ static void draw_schedule(App *a, ConfigScreen *c, int y, int x, int h, int w) {
     }
     c->plot_row = y + 4;
     chart_draw(y + 4, x, h - 4, w, &spec, series, n);
-    if (c->points_open) draw_points(a, c, y + 4, x + 2, h - 4 < 16 ? h - 4 : 16, w - 4);
+    if (c->points.open) points_editor_draw(&c->points, y + 4, x + 2, h - 4 < 16 ? h - 4 : 16, w - 4);
 }
 
 static void config_draw(void *st, App *a, int top, int rows, int cols) {
@@ -511,7 +379,7 @@ static void config_click(void *st, App *a, int y, int x, int wheel) {
     ConfigScreen *c = st;
     int n;
     all_keys(&n);
-    if (c->editing || c->points_open) return;
+    if (c->editing || c->points.open) return;
     if (wheel) {
         c->list.cursor += wheel * 3;
         list_clamp(&c->list, n, c->list_rows);

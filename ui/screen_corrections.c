@@ -3,7 +3,6 @@
  * coloured by what happened to them (kept and matching, diverged, retracted by <corr>,
  * written as a replacement), the first divergence marked, and the sample's metrics. `b`
  * switches to the batch inspector. */
-#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "batchview.h"
 #include "flatcfg.h"
 #include "flow.h"
+#include "sampleview.h"
 #include "screens.h"
 #include "text.h"
 #include "theme.h"
@@ -230,73 +230,6 @@ static void draw_metrics(const SampleRow *r, int y, int cols) {
                 r->rouge_l, r->fr_acc, first, r->corrections);
 }
 
-static void draw_legend(int y, int cols) {
-    int col = 1;
-    col += text_put0(y, col, cols - col, " matches ", theme_attr(R_TOK_MATCH));
-    col += text_put0(y, col, cols - col, " diverged ", theme_attr(R_TOK_DIVERGED));
-    col += text_put0(y, col, cols - col, " first divergence ", theme_attr(R_TOK_FIRST_DIV));
-    col += 1;
-    if (text_utf8()) col += text_put_struck(y, col, cols - col, "retracted", 9, theme_attr(R_TOK_RETRACTED));
-    else col += text_put0(y, col, cols - col, "[-retracted-]", theme_attr(R_TOK_RETRACTED));
-    col += 1;
-    text_put0(y, col, cols - col, " replacement ", theme_attr(R_TOK_REPLACEMENT));
-}
-
-static attr_t unit_attr(const TvUnit *u) {
-    if (u->kind == TV_RETRACTED) return theme_attr(R_TOK_RETRACTED);
-    if (u->first_div) return theme_attr(R_TOK_FIRST_DIV);
-    if (u->replacement) return theme_attr(R_TOK_REPLACEMENT);
-    return theme_attr(u->matches ? R_TOK_MATCH : R_TOK_DIVERGED);
-}
-
-/* The output as generated, marks and all. */
-static void flow_output(Flow *f, const TokenView *tv, const char *raw) {
-    int utf8 = text_utf8();
-    for (int i = 0; i < tv->n; i++) {
-        const TvUnit *u = &tv->u[i];
-        if (u->kind == TV_CORR) {
-            /* Without UTF-8 the retracted run's closing bracket marks the <corr>. */
-            if (utf8) flow_text0(f, "\u232B", theme_attr(R_TOK_RETRACTED));
-            continue;
-        }
-        int starts_run = u->kind == TV_RETRACTED && (i == 0 || tv->u[i - 1].kind != TV_RETRACTED);
-        int ends_run = u->kind == TV_RETRACTED && (i + 1 == tv->n || tv->u[i + 1].kind != TV_RETRACTED);
-        if (!utf8 && starts_run) flow_text0(f, "[-", theme_attr(R_TOK_RETRACTED));
-        flow_text(f, raw + u->off, u->len, unit_attr(u), utf8 && u->kind == TV_RETRACTED);
-        if (!utf8 && ends_run) flow_text0(f, "-]", theme_attr(R_TOK_RETRACTED));
-    }
-    if (tv->div_missing) flow_text0(f, utf8 ? "\u2205 ends early" : "(ends early)", theme_attr(R_TOK_FIRST_DIV));
-}
-
-/* The reference with its unit at the first divergence marked. */
-static void flow_reference(Flow *f, const char *ref, int first_div) {
-    int len = (int)strlen(ref), unit = 0;
-    for (int i = 0; i < len; unit++) {
-        unsigned cp;
-        int n = (int)text_decode(ref + i, (size_t)(len - i), &cp);
-        flow_text(f, ref + i, n, theme_attr(unit == first_div ? R_TOK_FIRST_DIV : R_NORMAL), 0);
-        i += n;
-    }
-}
-
-static void corrections_text(const char *json, char *out, size_t cap) {
-    out[0] = '\0';
-    cJSON *list = cJSON_Parse(json ? json : "[]");
-    size_t len = 0;
-    const cJSON *item;
-    cJSON_ArrayForEach(item, list) {
-        const cJSON *pos = cJSON_GetObjectItemCaseSensitive(item, "pos");
-        const cJSON *ret = cJSON_GetObjectItemCaseSensitive(item, "retracted");
-        const cJSON *rep = cJSON_GetObjectItemCaseSensitive(item, "replacement");
-        if (len >= cap) break;
-        len += (size_t)snprintf(out + len, cap - len, "%sat %d: '%s' -> '%s'", len ? ";  " : "",
-                                cJSON_IsNumber(pos) ? pos->valueint : -1,
-                                cJSON_IsString(ret) ? ret->valuestring : "?",
-                                cJSON_IsString(rep) ? rep->valuestring : "(end)");
-    }
-    cJSON_Delete(list);
-}
-
 /* One titled block; returns the row after it. */
 static int block_title(int y, int x, int w, const char *title, int bottom) {
     if (y >= bottom) return y;
@@ -317,11 +250,11 @@ static void draw_stacked(CorrScreen *c, const SampleRow *r, int top, int bottom,
     if (n > shown && y - 1 < bottom) text_put0(y - 1, cols - 14, 12, " (more above)", theme_attr(R_DIM));
     y = block_title(y, 1, cols - 2, "reference", bottom);
     flow_init(&f, y, 3, w, bottom, 0);
-    flow_reference(&f, r->reference, c->tv.first_div);
+    sample_flow_reference(&f, r->reference, c->tv.first_div);
     y += flow_lines(&f);
     y = block_title(y, 1, cols - 2, "output (as generated)", bottom);
     flow_init(&f, y, 3, w, bottom, c->scroll);
-    flow_output(&f, &c->tv, r->raw_output);
+    sample_flow_output(&f, &c->tv, r->raw_output);
     y += flow_lines(&f) - c->scroll;
     if (r->corrections > 0 && y < bottom) {
         y = block_title(y, 1, cols - 2, "corrections (position: retracted -> written next)", bottom);
@@ -341,8 +274,8 @@ static void draw_side_by_side(CorrScreen *c, const SampleRow *r, int top, int bo
         flow_init(&f, top + 1, x + 1, w - 2, columns_end, k == 2 ? c->scroll : 0);
         if (k == 0) ui_paragraph(top + 1, x + 1, w - 2, columns_end - top - 1, r->prompt,
                                  theme_attr(R_KIND_PROMPT));
-        else if (k == 1) flow_reference(&f, r->reference, c->tv.first_div);
-        else flow_output(&f, &c->tv, r->raw_output);
+        else if (k == 1) sample_flow_reference(&f, r->reference, c->tv.first_div);
+        else sample_flow_output(&f, &c->tv, r->raw_output);
     }
     if (r->corrections > 0) {
         int y = block_title(columns_end, 1, cols - 2,
@@ -368,11 +301,11 @@ static void draw_samples(CorrScreen *c, App *a, int top, int rows, int cols) {
         tokview_free(&c->tv);
         if (tokview_build(&c->tv, r->raw_output, r->reference, c->segment) == 0)
             c->tv_row = c->shown[c->cur];
-        corrections_text(r->corrections_json, c->corr_text, sizeof c->corr_text);
+        sample_corrections_text(r->corrections_json, c->corr_text, sizeof c->corr_text);
     }
     draw_header(c, r, top, cols);
     draw_metrics(r, top + 1, cols);
-    draw_legend(top + 2, cols);
+    sample_legend(top + 2, cols);
     if (c->tv_row < 0) return;
     if (cols >= SIDE_BY_SIDE_COLS) draw_side_by_side(c, r, top + 3, top + rows, cols);
     else draw_stacked(c, r, top + 3, top + rows, cols);

@@ -1,49 +1,35 @@
 /* Runs: every run of the store in a sortable, filterable table; Space selects several to
  * overlay their curves, compare their metrics and diff their configs (runs_panes.c);
  * rename, tag, delete, resume, and open a run's samples on the Corrections screen. */
-#include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "runlist.h"
 #include "runs_panes.h"
 #include "screens.h"
 #include "text.h"
 #include "theme.h"
 #include "widgets.h"
 
-enum { C_ID, C_NAME, C_STATUS, C_METHOD, C_DATA, C_STEP, C_CREATED, C_TAGS, N_COLS };
-
-static const struct {
-    const char *title;
-    int width; /* 0: the name takes what the others leave */
-} columns[N_COLS] = {
-    {"id", 5}, {"name", 0}, {"status", 11}, {"method", 8}, {"data", 10}, {"step", 11},
-    {"created", 11}, {"tags", 14},
-};
+/* Column widths; 0: the name takes what the others leave. */
+static const int column_width_wanted[RC_COUNT] = {5, 0, 11, 8, 10, 11, 11, 14};
 
 /* The name column never gets narrower than this; the tags give way first. */
 enum { MIN_NAME = 16 };
 
 typedef struct {
-    RunRow *runs;
-    int n;
-    int *order;          /* rows shown: filtered, sorted */
-    int n_order;
-    ListView list;
-    int sort, desc;
-    char filter[256];
+    RunList list;
+    ListView view;
     int64_t sel[PANE_RUNS];
     int n_sel;
     double listed_at;
     char msg[1024];
     RunsPanes *panes;
     int header_row, first_row, rows_shown;
-    int col_x[N_COLS + 1];
+    int col_x[RC_COUNT + 1];
 } RunsScreen;
 
 static const KeyHelp runs_keys_help[] = {
@@ -71,126 +57,62 @@ static void *runs_create(App *a) {
         free(r);
         return NULL;
     }
-    r->sort = C_ID;
-    r->desc = 1;
+    r->list.sort = RC_ID;
+    r->list.desc = 1;
     return r;
-}
-
-static void free_runs(RunsScreen *r) {
-    for (int i = 0; i < r->n; i++) run_row_free(&r->runs[i]);
-    free(r->runs);
-    free(r->order);
-    r->runs = NULL;
-    r->order = NULL;
-    r->n = r->n_order = 0;
 }
 
 static void runs_destroy(void *st) {
     RunsScreen *r = st;
-    free_runs(r);
+    runlist_free(&r->list);
     panes_free(r->panes);
     free(r);
 }
 
-static int contains_folded(const char *hay, const char *needle) {
-    size_t n = strlen(needle);
-    for (const char *p = hay; *p; p++) {
-        size_t i = 0;
-        while (i < n && p[i] && tolower((unsigned char)p[i]) == tolower((unsigned char)needle[i])) i++;
-        if (i == n) return 1;
-    }
-    return n == 0;
-}
-
-static int matches(const RunRow *row, const char *f) {
-    return !*f || contains_folded(row->name, f) || contains_folded(row->status, f) ||
-           contains_folded(row->method, f) || contains_folded(row->dataset, f) ||
-           contains_folded(row->tags, f);
-}
-
-/* qsort has no context argument: the comparison reads the screen being sorted from here. */
-static const RunsScreen *sorting;
-
-static int compare_rows(const void *pa, const void *pb) {
-    const RunRow *a = &sorting->runs[*(const int *)pa], *b = &sorting->runs[*(const int *)pb];
-    int c = 0;
-    switch (sorting->sort) {
-    case C_ID: c = (a->id > b->id) - (a->id < b->id); break;
-    case C_NAME: c = strcmp(a->name, b->name); break;
-    case C_STATUS: c = strcmp(a->status, b->status); break;
-    case C_METHOD: c = strcmp(a->method, b->method); break;
-    case C_DATA: c = strcmp(a->dataset, b->dataset); break;
-    case C_STEP: c = (a->step > b->step) - (a->step < b->step); break;
-    case C_CREATED: c = (a->created > b->created) - (a->created < b->created); break;
-    default: c = strcmp(a->tags, b->tags); break;
-    }
-    if (c == 0) c = (a->id > b->id) - (a->id < b->id);
-    return sorting->desc ? -c : c;
-}
-
 static int64_t cursor_id(const RunsScreen *r) {
-    return r->n_order > 0 && r->list.cursor < r->n_order ? r->runs[r->order[r->list.cursor]].id : 0;
+    const RunRow *row = runlist_shown(&r->list, r->view.cursor);
+    return row ? row->id : 0;
 }
 
-static void arrange(RunsScreen *r) {
+/* Filters and sorts again, keeping the cursor on the same run. */
+static void arrange(RunsScreen *r, App *a) {
     int64_t keep = cursor_id(r);
-    r->n_order = 0;
-    for (int i = 0; i < r->n; i++)
-        if (matches(&r->runs[i], r->filter)) r->order[r->n_order++] = i;
-    sorting = r;
-    qsort(r->order, (size_t)r->n_order, sizeof *r->order, compare_rows);
-    sorting = NULL;
-    for (int i = 0; i < r->n_order; i++)
-        if (r->runs[r->order[i]].id == keep) r->list.cursor = i;
+    if (runlist_arrange(&r->list)) app_status(a, 1, "out of memory");
+    int at = runlist_position(&r->list, keep);
+    if (at >= 0) r->view.cursor = at;
 }
 
 static void forget_missing_selections(RunsScreen *r) {
     int n = 0;
     for (int i = 0; i < r->n_sel; i++)
-        for (int k = 0; k < r->n; k++)
-            if (r->runs[k].id == r->sel[i]) {
-                r->sel[n++] = r->sel[i];
-                break;
-            }
+        if (runlist_find(&r->list, r->sel[i])) r->sel[n++] = r->sel[i];
     r->n_sel = n;
 }
 
 static void reload(RunsScreen *r, App *a) {
     int64_t keep = cursor_id(r);
-    free_runs(r);
     r->msg[0] = '\0';
     r->listed_at = app_now();
     Store *s = app_store(a);
     if (!s) {
+        runlist_free(&r->list);
         snprintf(r->msg, sizeof r->msg, "%s: %.900s", a->store_missing ? "No runs yet" : "No runs to show",
                  a->store_err);
         return;
     }
-    if (store_list_runs(s, &r->runs, &r->n)) {
-        snprintf(r->msg, sizeof r->msg, "cannot list the runs: %s", store_error(s));
+    char err[1024];
+    if (runlist_load(&r->list, s, err, sizeof err)) {
+        snprintf(r->msg, sizeof r->msg, "cannot list the runs: %.900s", err);
         app_store_reset(a);
         return;
     }
-    r->order = malloc((size_t)(r->n > 0 ? r->n : 1) * sizeof *r->order);
-    if (!r->order) {
-        free_runs(r);
-        snprintf(r->msg, sizeof r->msg, "out of memory");
-        return;
-    }
-    arrange(r);
-    for (int i = 0; i < r->n_order; i++)
-        if (r->runs[r->order[i]].id == keep) r->list.cursor = i;
+    int at = runlist_position(&r->list, keep);
+    if (at >= 0) r->view.cursor = at;
     forget_missing_selections(r);
     panes_invalidate(r->panes);
 }
 
 static void runs_enter(void *st, App *a) { reload(st, a); }
-
-static const RunRow *find_run(const RunsScreen *r, int64_t id) {
-    for (int i = 0; i < r->n; i++)
-        if (r->runs[i].id == id) return &r->runs[i];
-    return NULL;
-}
 
 static int selected(const RunsScreen *r, int64_t id) {
     for (int i = 0; i < r->n_sel; i++)
@@ -207,7 +129,7 @@ static void feed_panes(RunsScreen *r) {
     memcpy(ids, r->sel, sizeof ids);
     if (count == 0 && cursor_id(r)) ids[count++] = cursor_id(r);
     for (int i = 0; i < count; i++) {
-        const RunRow *row = find_run(r, ids[i]);
+        const RunRow *row = runlist_find(&r->list, ids[i]);
         if (!row) continue;
         pr[n].id = row->id;
         snprintf(pr[n].name, sizeof pr[n].name, "%s", row->name);
@@ -222,44 +144,21 @@ static void feed_panes(RunsScreen *r) {
 
 static void layout_columns(RunsScreen *r, int cols) {
     int fixed = 0;
-    for (int c = 0; c < N_COLS; c++) fixed += columns[c].width + 1;
+    for (int c = 0; c < RC_COUNT; c++) fixed += column_width_wanted[c] + 1;
     int name = cols - 3 - fixed - 1;
     if (name < MIN_NAME) name = MIN_NAME;
     int x = 3;
-    for (int c = 0; c < N_COLS; c++) {
+    for (int c = 0; c < RC_COUNT; c++) {
         r->col_x[c] = x;
-        x += (columns[c].width ? columns[c].width : name) + 1;
+        x += (column_width_wanted[c] ? column_width_wanted[c] : name) + 1;
     }
-    r->col_x[N_COLS] = x;
+    r->col_x[RC_COUNT] = x;
 }
 
 static int column_width(const RunsScreen *r, int c, int cols) {
     int w = r->col_x[c + 1] - r->col_x[c] - 1;
     if (r->col_x[c] + w > cols - 1) w = cols - 1 - r->col_x[c];
     return w;
-}
-
-static void cell_text(const RunRow *row, int c, char *out, size_t cap) {
-    switch (c) {
-    case C_ID: snprintf(out, cap, "%lld", (long long)row->id); break;
-    case C_NAME: snprintf(out, cap, "%s", row->name); break;
-    case C_STATUS: snprintf(out, cap, "%s", row->status); break;
-    case C_METHOD: snprintf(out, cap, "%s", row->method); break;
-    case C_DATA: {
-        const char *slash = strrchr(row->dataset, '/');
-        snprintf(out, cap, "%s", slash ? slash + 1 : row->dataset);
-        break;
-    }
-    case C_STEP: snprintf(out, cap, "%lld/%lld", (long long)row->step, (long long)row->steps); break;
-    case C_CREATED: {
-        time_t t = (time_t)row->created;
-        struct tm tm;
-        if (localtime_r(&t, &tm)) strftime(out, cap, "%m-%d %H:%M", &tm);
-        else snprintf(out, cap, "?");
-        break;
-    }
-    default: snprintf(out, cap, "%s", row->tags); break;
-    }
 }
 
 static Role status_role(const char *status) {
@@ -271,11 +170,13 @@ static Role status_role(const char *status) {
 
 static void draw_header(RunsScreen *r, int y, int cols) {
     r->header_row = y;
-    for (int c = 0; c < N_COLS; c++) {
+    for (int c = 0; c < RC_COUNT; c++) {
         char t[32];
-        snprintf(t, sizeof t, "%s%s", columns[c].title,
-                 c == r->sort ? (r->desc ? glyphs()->down : glyphs()->up) : "");
-        text_put0(y, r->col_x[c], column_width(r, c, cols), t, c == r->sort ? theme_attr(R_TITLE) : theme_attr(R_DIM));
+        int sorted = c == (int)r->list.sort;
+        snprintf(t, sizeof t, "%s%s", runlist_column_title((RunColumn)c),
+                 sorted ? (r->list.desc ? glyphs()->down : glyphs()->up) : "");
+        text_put0(y, r->col_x[c], column_width(r, c, cols), t,
+                  sorted ? theme_attr(R_TITLE) : theme_attr(R_DIM));
     }
 }
 
@@ -284,21 +185,20 @@ static void draw_table(RunsScreen *r, int top, int rows, int cols) {
     draw_header(r, top, cols);
     r->first_row = top + 1;
     r->rows_shown = rows - 1;
-    list_clamp(&r->list, r->n_order, r->rows_shown);
-    for (int i = 0; i < r->rows_shown && r->list.top + i < r->n_order; i++) {
-        int idx = r->list.top + i, y = top + 1 + i;
-        const RunRow *row = &r->runs[r->order[idx]];
-        int cur = idx == r->list.cursor, sel = selected(r, row->id);
+    list_clamp(&r->view, r->list.n_order, r->rows_shown);
+    for (int i = 0; i < r->rows_shown && r->view.top + i < r->list.n_order; i++) {
+        int idx = r->view.top + i, y = top + 1 + i;
+        const RunRow *row = runlist_shown(&r->list, idx);
+        int cur = idx == r->view.cursor, sel = selected(r, row->id);
         attr_t base = cur ? theme_attr(R_CURSOR) : sel ? theme_attr(R_MARKED) : theme_attr(R_NORMAL);
         if (cur)
             for (int x = 1; x < cols - 1; x++) (void)mvaddch(y, x, ' ' | base);
         text_put0(y, 1, 1, sel ? glyphs()->mark : " ", base);
-        for (int c = 0; c < N_COLS; c++) {
+        for (int c = 0; c < RC_COUNT; c++) {
             char t[600];
-            cell_text(row, c, t, sizeof t);
-            int w = column_width(r, c, cols);
-            attr_t at = c == C_STATUS && !cur ? theme_attr(status_role(row->status)) : base;
-            text_put0(y, r->col_x[c], w, t, at);
+            runlist_cell(row, (RunColumn)c, t, sizeof t);
+            attr_t at = c == RC_STATUS && !cur ? theme_attr(status_role(row->status)) : base;
+            text_put0(y, r->col_x[c], column_width(r, c, cols), t, at);
         }
     }
 }
@@ -309,18 +209,19 @@ static void runs_draw(void *st, App *a, int top, int rows, int cols) {
     char title[4200];
     snprintf(title, sizeof title, "Runs in %s", a->db_path);
     int col = text_put0(top, 1, cols - 2, title, theme_attr(R_TITLE));
+    const RunList *l = &r->list;
     text_printf(top, 1 + col, cols - 2 - col, theme_attr(R_DIM), "  %d of %d shown%s%s%s  %d selected",
-                r->n_order, r->n, r->filter[0] ? ", filter \"" : "", r->filter,
-                r->filter[0] ? "\"" : "", r->n_sel);
-    if (r->msg[0] && r->n == 0) {
+                l->n_order, l->n, l->filter[0] ? ", filter \"" : "", l->filter,
+                l->filter[0] ? "\"" : "", r->n_sel);
+    if (r->msg[0] && l->n == 0) {
         text_put0(top + 2, 2, cols - 4, r->msg, theme_attr(R_WARN));
         return;
     }
-    if (r->n == 0) {
+    if (l->n == 0) {
         text_put0(top + 2, 2, cols - 4, "No runs yet: start one on the Train screen (3).", theme_attr(R_NORMAL));
         return;
     }
-    int table_rows = r->n_order + 1 < rows * 2 / 5 ? r->n_order + 1 : rows * 2 / 5;
+    int table_rows = l->n_order + 1 < rows * 2 / 5 ? l->n_order + 1 : rows * 2 / 5;
     if (table_rows < 3) table_rows = 3;
     draw_table(r, top + 1, table_rows, cols);
     feed_panes(r);
@@ -330,9 +231,7 @@ static void runs_draw(void *st, App *a, int top, int rows, int cols) {
 
 /* ---- actions ---- */
 
-static const RunRow *cursor_row(const RunsScreen *r) {
-    return r->n_order > 0 ? &r->runs[r->order[r->list.cursor]] : NULL;
-}
+static const RunRow *cursor_row(const RunsScreen *r) { return runlist_shown(&r->list, r->view.cursor); }
 
 static void toggle_selection(RunsScreen *r, App *a) {
     int64_t id = cursor_id(r);
@@ -447,24 +346,24 @@ static int filter_submit(void *ctx, const char *text, char *err, size_t cap) {
     (void)err, (void)cap;
     App *a = ctx;
     RunsScreen *r = a->state[SCR_RUNS];
-    snprintf(r->filter, sizeof r->filter, "%s", text);
-    arrange(r);
+    snprintf(r->list.filter, sizeof r->list.filter, "%s", text);
+    arrange(r, a);
     return 0;
 }
 
 static int runs_key(void *st, App *a, int key) {
     RunsScreen *r = st;
-    if (list_key(&r->list, key, r->n_order, r->rows_shown > 0 ? r->rows_shown : 10, 1)) return 1;
+    if (list_key(&r->view, key, r->list.n_order, r->rows_shown > 0 ? r->rows_shown : 10, 1)) return 1;
     const RunRow *row = cursor_row(r);
     switch (key) {
     case ' ': toggle_selection(r, a); return 1;
     case 'u': r->n_sel = 0; return 1;
-    case '<': r->sort = (r->sort + N_COLS - 1) % N_COLS; arrange(r); return 1;
-    case '>': r->sort = (r->sort + 1) % N_COLS; arrange(r); return 1;
-    case 'I': r->desc = !r->desc; arrange(r); return 1;
+    case '<': r->list.sort = (RunColumn)((r->list.sort + RC_COUNT - 1) % RC_COUNT); arrange(r, a); return 1;
+    case '>': r->list.sort = (RunColumn)((r->list.sort + 1) % RC_COUNT); arrange(r, a); return 1;
+    case 'I': r->list.desc = !r->list.desc; arrange(r, a); return 1;
     case '/':
         dialog_prompt(&a->dlg, "Filter runs", "Show runs whose name, status, method, data or tags contain (empty: all):",
-                      r->filter, COMPLETE_NONE, filter_submit, a);
+                      r->list.filter, COMPLETE_NONE, filter_submit, a);
         return 1;
     case '\r': case '\n': case KEY_FN(KEY_ENTER):
         if (row) {
@@ -486,25 +385,24 @@ static int runs_key(void *st, App *a, int key) {
 
 static void runs_click(void *st, App *a, int y, int x, int wheel) {
     RunsScreen *r = st;
-    (void)a;
     if (wheel) {
-        r->list.cursor += wheel;
-        list_clamp(&r->list, r->n_order, r->rows_shown);
+        r->view.cursor += wheel;
+        list_clamp(&r->view, r->list.n_order, r->rows_shown);
         return;
     }
     if (y == r->header_row) {
-        for (int c = N_COLS - 1; c >= 0; c--)
+        for (int c = RC_COUNT - 1; c >= 0; c--)
             if (x >= r->col_x[c]) {
-                if (r->sort == c) r->desc = !r->desc;
-                else r->sort = c;
-                arrange(r);
+                if ((int)r->list.sort == c) r->list.desc = !r->list.desc;
+                else r->list.sort = (RunColumn)c;
+                arrange(r, a);
                 return;
             }
         return;
     }
     int i = y - r->first_row;
-    if (i >= 0 && i < r->rows_shown && r->list.top + i < r->n_order) {
-        r->list.cursor = r->list.top + i;
+    if (i >= 0 && i < r->rows_shown && r->view.top + i < r->list.n_order) {
+        r->view.cursor = r->view.top + i;
         if (x <= 2) toggle_selection(r, a);
     }
 }
