@@ -46,6 +46,7 @@ static const KeyHelp corrections_keys[] = {
     {"Left/Right n/p", "previous / next sample (of the filter)"},
     {"Home / End", "first / last sample"},
     {"g", "go to a sample by its number"},
+    {"/", "find the next sample whose prompt, reference or output contains a text"},
     {"f", "filter: all, wrong (em 0), right (em 1), corrected (at least one <corr>)"},
     {"Up/Down j/k", "scroll a long sample"},
     {"r", "reload: the latest evaluation of the run"},
@@ -336,6 +337,22 @@ static int goto_submit(void *ctx, const char *text, char *err, size_t cap) {
     return 0;
 }
 
+static int find_submit(void *ctx, const char *text, char *err, size_t cap) {
+    App *a = ctx;
+    CorrScreen *c = a->state[SCR_CORRECTIONS];
+    for (int k = 1; k <= c->n_shown; k++) {
+        int i = (c->cur + k) % c->n_shown;
+        const SampleRow *r = &c->rows[c->shown[i]];
+        if (strstr(r->prompt, text) || strstr(r->reference, text) || strstr(r->output, text)) {
+            c->cur = i;
+            c->scroll = 0;
+            return 0;
+        }
+    }
+    snprintf(err, cap, "no sample of the filter contains \"%s\"", text);
+    return -1;
+}
+
 static void step(CorrScreen *c, int by) {
     if (c->n_shown == 0) return;
     c->cur += by;
@@ -363,6 +380,11 @@ static int corr_key(void *st, App *a, int key) {
         apply_filter(c);
         return 1;
     case 'r': load(c, a); return 1;
+    case '/':
+        if (c->n_shown > 0)
+            dialog_prompt(&a->dlg, "Find sample", "Text in the prompt, the reference or the output:",
+                          "", COMPLETE_NONE, find_submit, a);
+        return 1;
     case 'g':
         if (c->n > 0)
             dialog_prompt(&a->dlg, "Go to sample", "Sample number (1 .. samples of the evaluation):",
@@ -385,5 +407,5 @@ const Screen screen_corrections = {
     .title = "Corrections", .create = corr_create, .destroy = corr_destroy, .enter = corr_enter,
     .draw = corr_draw, .key = corr_key, .click = corr_click, .keys = corrections_keys,
     .n_keys = (int)(sizeof corrections_keys / sizeof *corrections_keys),
-    .hint = "n/p sample  f filter  g go to  b batch inspector  r reload",
+    .hint = "n/p sample  f filter  g go to  / find  b batch inspector  r reload",
 };

@@ -120,6 +120,8 @@ static void stat_line(int y, int x, int w, const char *name, double v, const cha
 static void draw_panel(const App *a, const Session *s, int y, int x, int h, int w) {
     const TrainerSnapshot *p = &s->snap;
     int evald = p->eval_step >= 0;
+    /* The baseline mixes nothing: its omega and fractions are not numbers to show. */
+    int mixing = p->step && p->config.method.name != METHOD_BASELINE;
     double nan = NAN, smooth[HISTORY_BUCKETS];
     const History *loss = &s->h[H_LOSS];
     double smoothed = nan;
@@ -146,9 +148,9 @@ static void draw_panel(const App *a, const Session *s, int y, int x, int h, int 
         {"f1", evald ? p->eval.f1 : nan, "%.3f", R_SERIES1},
         {"rougeL", evald ? p->eval.rouge_l : nan, "%.3f", R_SERIES2},
         {"corrections", evald ? p->eval.corrections : nan, "%.2f", R_NORMAL},
-        {"omega", p->step ? p->last.omega : nan, "%.3f", R_SERIES0},
-        {"mixed_frac", p->step ? p->last.mixed_frac : nan, "%.3f", R_SERIES1},
-        {"diff_frac", p->step ? p->last.diff_frac : nan, "%.3f", R_SERIES2},
+        {"omega", mixing ? p->last.omega : nan, "%.3f", R_SERIES0},
+        {"mixed_frac", mixing ? p->last.mixed_frac : nan, "%.3f", R_SERIES1},
+        {"diff_frac", mixing ? p->last.diff_frac : nan, "%.3f", R_SERIES2},
         {"grad_norm", p->step ? p->last.grad_norm : nan, "%.3f", R_NORMAL},
         {"lr", p->step ? p->last.lr : nan, "%.2e", R_NORMAL},
         {"tok/s", p->step ? p->last.tok_s : nan, "%.0f", R_NORMAL},
