@@ -93,7 +93,7 @@ void app_show(App *a, int screen) {
     a->dirty = 1;
 }
 
-int app_training(const App *a) { return session_active(a->run); }
+int app_training(const App *a) { return liverun_active(a->run); }
 
 int app_start_run(App *a, int64_t resume) {
     if (app_training(a)) {
@@ -102,17 +102,17 @@ int app_start_run(App *a, int64_t resume) {
         return -1;
     }
     char err[1024];
-    Session *s;
-    if (session_start(&a->cfg, a->db_path, resume, &s, err, sizeof err)) {
+    LiveRun *s;
+    if (liverun_start(&a->cfg, a->db_path, resume, &s, err, sizeof err)) {
         app_status(a, 1, "cannot start the run: %s", err);
         return -1;
     }
-    session_free(a->run);
+    liverun_free(a->run);
     a->run = s;
     a->focus_run = 0;
     if (!a->store) app_store_reset(a); /* the run may just have created the database */
     Store *st = resume ? app_store(a) : NULL;
-    if (st) session_preload(s, st);
+    if (st) liverun_preload(s, st);
     app_status(a, 0, "run %lld started%s", (long long)s->run_id, resume ? " (resumed)" : "");
     return 0;
 }
@@ -129,7 +129,7 @@ static void begin_stop_and_quit(App *a) {
         a->quit = 1;
         return;
     }
-    session_stop(a->run);
+    liverun_stop(a->run);
     a->quitting = 1;
     app_status(a, 0, "stopping run %lld: finishing the step and writing a checkpoint...",
                (long long)a->run->run_id);
@@ -337,7 +337,7 @@ static void restore_signals(const struct sigaction *old) {
 /* What changes of the run make the visible screen (or the status line) out of date. */
 static void take_run_changes(App *a) {
     if (!a->run) return;
-    unsigned c = session_poll(a->run);
+    unsigned c = liverun_poll(a->run);
     if (!c) return;
     a->run_changes |= c;
     a->dirty = 1;
@@ -396,7 +396,7 @@ int ui_run(const UiOptions *opt) {
         app_show(a, SCR_DATASETS);
         loop(a);
     }
-    session_free(a->run);
+    liverun_free(a->run);
     destroy_screens(a);
     store_close(a->store);
     (void)endwin();

@@ -12,7 +12,7 @@
 #include "dialog.h"
 #include "keys.h"
 #include "prefs.h"
-#include "session.h"
+#include "liverun.h"
 #include "store.h"
 
 #define FRAME_RATE 15
@@ -43,7 +43,7 @@ struct App {
     char db_path[4096];
     Prefs prefs;
     int theme;
-    Session *run;                /* the run this process trains or trained last; NULL before */
+    LiveRun *run;                /* the run this process trains or trained last; NULL before */
     unsigned run_changes;        /* SES_* bits seen since the visible screen last drew */
     Store *store;                /* this thread's read handle; NULL when it cannot be opened */
     char store_err[1024];

@@ -88,7 +88,7 @@ void batchview_draw(BatchView *b, App *a, int top, int rows, int cols) {
     text_put0(top, 1, cols - 2, "Batch inspector", theme_attr(R_TITLE));
     if (!a->run) {
         text_put0(top + 2, 2, cols - 4,
-                  "It shows a training sequence of the run this session trains: start one on the "
+                  "It shows a training sequence of the run exposure trains here: start one on the "
                   "Train screen (3).", theme_attr(R_NORMAL));
         return;
     }

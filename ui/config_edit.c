@@ -13,7 +13,7 @@ int config_edit_apply(App *a, const char *key, const char *value, char *err, siz
     config_get(&a->cfg, key, shown, sizeof shown);
     if (k && k->live && app_training(a)) {
         char why[512];
-        if (session_set(a->run, assignment, why, sizeof why))
+        if (liverun_set(a->run, assignment, why, sizeof why))
             app_status(a, 1, "%s = %s for the next run; run %lld refused it: %s", key, shown,
                        (long long)a->run->run_id, why);
         else

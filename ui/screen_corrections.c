@@ -23,7 +23,7 @@ enum { SIDE_BY_SIDE_COLS = 120 };
 
 typedef struct {
     int64_t run;          /* whose samples are loaded; 0: none */
-    int session_evals;    /* the live run's evaluation count when they were loaded */
+    int live_evals;    /* the live run's evaluation count when they were loaded */
     double loaded_at;
     char run_name[128], method[16];
     int segment;          /* the run corrects segments (RAC segment granularity) */
@@ -110,7 +110,7 @@ static void apply_filter(CorrScreen *c) {
     c->scroll = 0;
 }
 
-/* The run to show: the one asked for, else this session's, else the newest with samples. */
+/* The run to show: the one asked for, else the one trained here, else the newest with samples. */
 static int64_t pick_run(App *a, Store *s) {
     if (a->focus_run) return a->focus_run;
     if (a->run) return a->run->run_id;
@@ -149,7 +149,7 @@ static void load(CorrScreen *c, App *a) {
     clear_samples(c);
     c->msg[0] = '\0';
     c->loaded_at = app_now();
-    if (a->run) c->session_evals = a->run->evals;
+    if (a->run) c->live_evals = a->run->evals;
     Store *s = app_store(a);
     if (!s && a->store_missing) {
         snprintf(c->msg, sizeof c->msg, "No evaluation samples yet. Train a run (screen 3): every "
@@ -195,7 +195,7 @@ static int stale(const CorrScreen *c, const App *a) {
     int64_t want = a->focus_run ? a->focus_run : a->run ? a->run->run_id : c->run;
     if (want && want != c->run) return 1;
     if (c->run == 0) return app_now() - c->loaded_at > 2.0; /* nothing yet: look now and then */
-    return a->run && a->run->run_id == c->run && a->run->evals != c->session_evals;
+    return a->run && a->run->run_id == c->run && a->run->evals != c->live_evals;
 }
 
 static void corr_enter(void *st, App *a) {

@@ -42,7 +42,7 @@ static const KeyHelp runs_keys_help[] = {
     {"R", "rename the run"},
     {"T", "set its tags (comma-separated)"},
     {"D", "delete the run, its rows and checkpoint files (asks first)"},
-    {"r", "resume a stopped or interrupted run in this session"},
+    {"r", "resume a stopped or interrupted run here (it trains on the Train screen)"},
     {"v", "lower pane: curves, compare, config diff"},
     {"m / M", "next / previous metric of the curves"},
     {"a", "compare the runs at a chosen step"},
@@ -205,7 +205,7 @@ static void draw_table(RunsScreen *r, int top, int rows, int cols) {
 
 static void runs_draw(void *st, App *a, int top, int rows, int cols) {
     RunsScreen *r = st;
-    if (app_now() - r->listed_at > 2.0 || (a->run_changes & SES_DONE)) reload(r, a);
+    if (app_now() - r->listed_at > 2.0 || (a->run_changes & LR_DONE)) reload(r, a);
     char title[4200];
     snprintf(title, sizeof title, "Runs in %s", a->db_path);
     int col = text_put0(top, 1, cols - 2, title, theme_attr(R_TITLE));

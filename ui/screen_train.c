@@ -48,7 +48,7 @@ static const char *method_name(const Config *c) {
     return names[c->method.name];
 }
 
-static const char *phase_text(const Session *s, Role *role) {
+static const char *phase_text(const LiveRun *s, Role *role) {
     *role = R_GOOD;
     if (s->finished) {
         *role = strcmp(s->status, "failed") == 0 ? R_ERROR : strcmp(s->status, "completed") == 0 ? R_GOOD : R_WARN;
@@ -64,7 +64,7 @@ static const char *phase_text(const Session *s, Role *role) {
 static void draw_idle(App *a, int top, int rows, int cols) {
     const Config *c = &a->cfg;
     int y = top + rows / 3, w = cols - 8;
-    text_put0(y, 4, w, "No run yet in this session.", theme_attr(R_TITLE));
+    text_put0(y, 4, w, "No run trained yet since exposure started.", theme_attr(R_TITLE));
     y += 2;
     char text[1200], err[512];
     snprintf(text, sizeof text,
@@ -81,7 +81,7 @@ static void draw_idle(App *a, int top, int rows, int cols) {
                  theme_attr(R_DIM));
 }
 
-static void draw_header(const Session *s, int y, int cols) {
+static void draw_header(const LiveRun *s, int y, int cols) {
     const TrainerSnapshot *p = &s->snap;
     const Config *c = &p->config;
     Role role;
@@ -117,7 +117,7 @@ static void stat_line(int y, int x, int w, const char *name, double v, const cha
     text_put_right(y, x, w, val, theme_attr(r));
 }
 
-static void draw_panel(const App *a, const Session *s, int y, int x, int h, int w) {
+static void draw_panel(const App *a, const LiveRun *s, int y, int x, int h, int w) {
     const TrainerSnapshot *p = &s->snap;
     int evald = p->eval_step >= 0;
     /* The baseline mixes nothing: its omega and fractions are not numbers to show. */
@@ -169,7 +169,7 @@ static void draw_panel(const App *a, const Session *s, int y, int x, int h, int 
         text_put0(++r, x, w, s->done_text, theme_attr(R_ERROR));
 }
 
-static void draw_charts(const App *a, const Session *s, int y, int h, int cols) {
+static void draw_charts(const App *a, const LiveRun *s, int y, int h, int cols) {
     int by_time = a->prefs.x_time;
     int loss_h = h * 55 / 100, left_w = cols - PANEL_COLS - 3;
     ChartSeries loss[] = {
@@ -207,21 +207,21 @@ static void draw_charts(const App *a, const Session *s, int y, int h, int cols) 
     }
 }
 
-static void draw_notes(const Session *s, int y, int rows, int cols) {
+static void draw_notes(const LiveRun *s, int y, int rows, int cols) {
     ui_rule(y, 1, cols - 2, theme_attr(R_BORDER));
     text_put0(y, 3, cols - 6, " notes ", theme_attr(R_TITLE));
     for (int i = 0; i < rows - 1; i++) {
-        const char *note = session_note(s, i);
+        const char *note = liverun_note(s, i);
         if (!note) break;
         text_put0(y + 1 + i, 2, cols - 4, note, theme_attr(i == 0 ? R_NORMAL : R_DIM));
     }
-    if (!session_note(s, 0) && s->start_text[0])
+    if (!liverun_note(s, 0) && s->start_text[0])
         text_put0(y + 1, 2, cols - 4, s->start_text, theme_attr(R_DIM));
 }
 
 static void train_draw(void *st, App *a, int top, int rows, int cols) {
     (void)st;
-    const Session *s = a->run;
+    const LiveRun *s = a->run;
     if (!s) {
         draw_idle(a, top, rows, cols);
         return;
@@ -235,7 +235,7 @@ static void train_draw(void *st, App *a, int top, int rows, int cols) {
 static void stop_confirmed(void *ctx) {
     App *a = ctx;
     if (!app_training(a)) return;
-    session_stop(a->run);
+    liverun_stop(a->run);
     app_status(a, 0, "stopping run %lld: finishing the step and writing a checkpoint",
                (long long)a->run->run_id);
 }
@@ -250,7 +250,7 @@ static int live_change(void *ctx, const char *text, char *err, size_t cap) {
         snprintf(err, cap, "write key=value, e.g. method.schedule.end=0.6");
         return -1;
     }
-    if (session_set(a->run, text, err, cap)) return -1;
+    if (liverun_set(a->run, text, err, cap)) return -1;
     app_status(a, 0, "%s: applies at the next batch (see the notes)", text);
     return 0;
 }
@@ -271,8 +271,8 @@ static int train_key(void *st, App *a, int key) {
         return 1;
     case ' ':
         if (!app_training(a)) app_status(a, 1, "no run is training (Enter starts one)");
-        else if (a->run->snap.phase == PHASE_PAUSED) session_resume(a->run), app_status(a, 0, "resumed");
-        else session_pause(a->run), app_status(a, 0, "pausing after this step (Space resumes)");
+        else if (a->run->snap.phase == PHASE_PAUSED) liverun_resume(a->run), app_status(a, 0, "resumed");
+        else liverun_pause(a->run), app_status(a, 0, "pausing after this step (Space resumes)");
         return 1;
     case 's':
         if (!app_training(a)) app_status(a, 1, "no run is training");

@@ -86,7 +86,7 @@ Test(tui, visits_every_screen_and_opens_help) {
     SEE("Config of the next run");
     SEE("omega(s)");
     tui_keys(&t, "3");
-    SEE("No run yet in this session");
+    SEE("No run trained yet");
     tui_keys(&t, "4");
     SEE("No evaluation samples yet");
     tui_keys(&t, "5");
@@ -102,7 +102,7 @@ Test(tui, visits_every_screen_and_opens_help) {
     SEE("Runs in");
     /* The tab bar takes mouse clicks: " 3 Train " starts at column 37. */
     tui_click(&t, 40, 0);
-    SEE("No run yet in this session");
+    SEE("No run trained yet");
     tui_keys(&t, "q");
     expect_clean_exit();
 }
@@ -111,7 +111,7 @@ Test(tui, trains_live_then_quits_and_the_run_is_stopped) {
     tui_start(&t, 100, 32, NULL, TINY " --set train.steps=100000 --set train.eval_every=40");
     SEE("1 Datasets");
     tui_keys(&t, "3");
-    SEE("No run yet");
+    SEE("No run trained yet");
     tui_keys(&t, "Enter");
     SEE("training");
     cr_assert(tui_wait(&t, "step 1", SHOW), "%s", t.screen);

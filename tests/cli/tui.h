@@ -1,7 +1,7 @@
-/* Drives `exposure ui` inside a private tmux server: start it in a detached session of a
- * given size, send keys, and wait (polling, a few seconds at most) for text on the screen.
- * Every session runs in its own temporary directory (run store, preferences) and on its own
- * tmux socket, which tui_stop kills. */
+/* Drives `exposure ui` inside a private tmux server: start it detached in a window of a given
+ * size, send keys, and wait (polling, a few seconds at most) for text on the screen. Every
+ * test runs it in its own temporary directory (run store, preferences) and on its own tmux
+ * socket, whose server tui_stop kills. */
 #ifndef EXPOSURE_TEST_TUI_H
 #define EXPOSURE_TEST_TUI_H
 

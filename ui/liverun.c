@@ -1,13 +1,13 @@
-#include "session.h"
+#include "liverun.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int session_start(const Config *cfg, const char *db_path, int64_t resume, Session **out,
+int liverun_start(const Config *cfg, const char *db_path, int64_t resume, LiveRun **out,
                   char *err, size_t cap) {
     *out = NULL;
-    Session *s = calloc(1, sizeof *s);
+    LiveRun *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, cap, "out of memory");
         return TRAINER_ERUNTIME;
@@ -25,7 +25,7 @@ int session_start(const Config *cfg, const char *db_path, int64_t resume, Sessio
     return 0;
 }
 
-void session_preload(Session *s, Store *st) {
+void liverun_preload(LiveRun *s, Store *st) {
     static const struct {
         const char *key;
         HistoryId id;
@@ -54,17 +54,17 @@ void session_preload(Session *s, Store *st) {
     }
 }
 
-static void add_note(Session *s, const char *text) {
-    snprintf(s->notes[s->n_notes % SESSION_NOTES], sizeof s->notes[0], "%.500s", text);
+static void add_note(LiveRun *s, const char *text) {
+    snprintf(s->notes[s->n_notes % LIVERUN_NOTES], sizeof s->notes[0], "%.500s", text);
     s->n_notes++;
 }
 
-const char *session_note(const Session *s, int i) {
-    if (i < 0 || i >= s->n_notes || i >= SESSION_NOTES) return NULL;
-    return s->notes[(s->n_notes - 1 - i) % SESSION_NOTES];
+const char *liverun_note(const LiveRun *s, int i) {
+    if (i < 0 || i >= s->n_notes || i >= LIVERUN_NOTES) return NULL;
+    return s->notes[(s->n_notes - 1 - i) % LIVERUN_NOTES];
 }
 
-static void on_step(Session *s, const TrainerEvent *ev) {
+static void on_step(LiveRun *s, const TrainerEvent *ev) {
     const StepStats *st = &ev->st;
     if (st->tok_s > 0) s->train_seconds += (double)st->tokens / st->tok_s;
     double x = ev->step, t = s->train_seconds;
@@ -79,7 +79,7 @@ static void on_step(Session *s, const TrainerEvent *ev) {
     }
 }
 
-static void on_eval(Session *s, const TrainerEvent *ev) {
+static void on_eval(LiveRun *s, const TrainerEvent *ev) {
     const EvalSummary *e = &ev->ev;
     double x = ev->step, t = s->train_seconds;
     history_add(&s->h[H_VAL_LOSS], x, t, e->loss);
@@ -94,27 +94,27 @@ static void on_eval(Session *s, const TrainerEvent *ev) {
     s->evals++;
 }
 
-unsigned session_poll(Session *s) {
+unsigned liverun_poll(LiveRun *s) {
     unsigned seen = 0;
     TrainerEvent ev;
     while (trainer_poll_event(s->tr, &ev)) {
         switch (ev.kind) {
         case EV_START: snprintf(s->start_text, sizeof s->start_text, "%s", ev.text); break;
-        case EV_STEP: on_step(s, &ev); seen |= SES_STEP; break;
-        case EV_EVAL: on_eval(s, &ev); seen |= SES_EVAL; break;
+        case EV_STEP: on_step(s, &ev); seen |= LR_STEP; break;
+        case EV_EVAL: on_eval(s, &ev); seen |= LR_EVAL; break;
         case EV_CHECKPOINT: {
             char note[600];
             snprintf(note, sizeof note, "step %d: checkpoint %s", ev.step, ev.text);
             add_note(s, note);
-            seen |= SES_NOTE;
+            seen |= LR_NOTE;
             break;
         }
-        case EV_NOTE: add_note(s, ev.text); seen |= SES_NOTE; break;
+        case EV_NOTE: add_note(s, ev.text); seen |= LR_NOTE; break;
         case EV_DONE:
             s->finished = 1;
             snprintf(s->status, sizeof s->status, "%s", ev.status);
             snprintf(s->done_text, sizeof s->done_text, "%s", ev.text);
-            seen |= SES_DONE;
+            seen |= LR_DONE;
             break;
         }
     }
@@ -122,17 +122,17 @@ unsigned session_poll(Session *s) {
     return seen;
 }
 
-int session_active(const Session *s) { return s && !s->finished; }
+int liverun_active(const LiveRun *s) { return s && !s->finished; }
 
-void session_pause(Session *s) { trainer_pause(s->tr); }
-void session_resume(Session *s) { trainer_resume(s->tr); }
-void session_stop(Session *s) { trainer_stop(s->tr); }
+void liverun_pause(LiveRun *s) { trainer_pause(s->tr); }
+void liverun_resume(LiveRun *s) { trainer_resume(s->tr); }
+void liverun_stop(LiveRun *s) { trainer_stop(s->tr); }
 
-int session_set(Session *s, const char *assignment, char *err, size_t cap) {
+int liverun_set(LiveRun *s, const char *assignment, char *err, size_t cap) {
     return trainer_set(s->tr, assignment, err, cap);
 }
 
-void session_free(Session *s) {
+void liverun_free(LiveRun *s) {
     if (!s) return;
     trainer_free(s->tr);
     free(s);
