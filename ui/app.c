@@ -2,6 +2,7 @@
  * a redraw only when something changed and at most FRAME_RATE times a second. */
 #include "app.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -318,20 +319,23 @@ static void set_up_terminal(App *a) {
     (void)mouseinterval(0);
 }
 
-static void install_signals(struct sigaction *old) {
+static const int stop_signals[3] = {SIGINT, SIGTERM, SIGHUP};
+
+/* Returns -1 when a handler could not be installed (the signal then ends the program the
+ * default way, without stopping a run cleanly). */
+static int install_signals(struct sigaction *old) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old[0]);
-    sigaction(SIGTERM, &sa, &old[1]);
-    sigaction(SIGHUP, &sa, &old[2]);
+    int rc = 0;
+    for (int i = 0; i < 3; i++)
+        if (sigaction(stop_signals[i], &sa, &old[i])) rc = -1;
+    return rc;
 }
 
 static void restore_signals(const struct sigaction *old) {
-    sigaction(SIGINT, &old[0], NULL);
-    sigaction(SIGTERM, &old[1], NULL);
-    sigaction(SIGHUP, &old[2], NULL);
+    for (int i = 0; i < 3; i++) (void)sigaction(stop_signals[i], &old[i], NULL);
 }
 
 /* What changes of the run make the visible screen (or the status line) out of date. */
@@ -387,12 +391,14 @@ int ui_run(const UiOptions *opt) {
     }
     set_up_terminal(a);
     struct sigaction old[3];
-    install_signals(old);
+    int signals_bad = install_signals(old);
     int rc = 0;
     if (create_screens(a)) {
         rc = 1;
     } else {
         if (prefs_bad) app_status(a, 1, "%s", msg);
+        if (signals_bad) app_status(a, 1, "Ctrl-C and SIGTERM will not stop a run cleanly here: %s",
+                                    strerror(errno));
         app_show(a, SCR_DATASETS);
         loop(a);
     }
