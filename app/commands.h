@@ -20,5 +20,6 @@ int cmd_report(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_ui(int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
  * 0 success, 1 runtime failure, 2 bad usage, config or input. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -19,6 +20,7 @@ const Command commands[] = {
      "sweep [--config F] [--methods M,..] [--seeds S,..] [--tasks T,..] [--test] [--set k=v]..."},
     {"train", cmd_train,
      "train [--config F] [--set key=value]... [--db F] [--name N] [--jsonl] [--quiet]"},
+    {"ui", cmd_ui, "ui [--db F] [--config F] [--set key=value]...   (the terminal interface)"},
     {NULL, NULL, NULL},
 };
 
@@ -28,7 +30,8 @@ static void print_help(FILE *out) {
           "usage:\n",
           out);
     for (const Command *c = commands; c->name; c++) fprintf(out, "  exposure %s\n", c->usage);
-    fputs("  exposure --version | --help\n"
+    fputs("  exposure                 (on a terminal: the terminal interface, as exposure ui)\n"
+          "  exposure --version | --help\n"
           "\n"
           "Every command takes --help. Exit codes: 0 success, 1 runtime failure,\n"
           "2 bad usage, config or input.\n",
@@ -36,6 +39,10 @@ static void print_help(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+    if (argc < 2 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+        char *no_args[] = {"ui", NULL};
+        return cmd_ui(1, no_args);
+    }
     if (argc < 2 || cli_is_help(argv[1])) {
         print_help(stdout);
         return EXIT_OK;

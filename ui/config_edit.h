@@ -1,0 +1,15 @@
+/* Changing the config from the interface: a key=value applied to the next run's config with
+ * the core's own validation and, for a live key while a run trains, to that run too (before
+ * its next step). */
+#ifndef EXPOSURE_UI_CONFIG_EDIT_H
+#define EXPOSURE_UI_CONFIG_EDIT_H
+
+#include <stddef.h>
+
+#include "app.h"
+
+/* Returns 0 (and reports the change on the status line), or -1 with config_set's reason in
+ * err (the config unchanged). */
+int config_edit_apply(App *a, const char *key, const char *value, char *err, size_t cap);
+
+#endif

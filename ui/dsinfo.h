@@ -1,0 +1,29 @@
+/* What the Datasets screen knows about a file: loaded as training would load it, its
+ * layout, size and length statistics (characters and tokens), or the FILE:LINE reason it
+ * cannot be used. The examples stay loaded for the preview. */
+#ifndef EXPOSURE_UI_DSINFO_H
+#define EXPOSURE_UI_DSINFO_H
+
+#include "dataset.h"
+
+typedef struct {
+    int min, median, max; /* median: the lower middle value */
+} LenStats;
+
+typedef struct {
+    char path[4096];
+    int ok;                   /* loaded; else err says why */
+    char err[1024];
+    Dataset ds;
+    int detected;             /* the layout was detected, not named */
+    LenStats prompt_chars, response_chars, prompt_tokens, response_tokens, seq_tokens;
+    int context;              /* the context the count below was made for */
+    int too_long;             /* examples longer than context (dropped for training) */
+} DsInfo;
+
+/* Loads path with the given layout (LAYOUT_AUTO detects it). Returns 0, or -1 with the
+ * message in d->err (d->ok = 0); d is to be freed either way. */
+int dsinfo_load(DsInfo *d, const char *path, Layout layout, int keep_calc, int context);
+void dsinfo_free(DsInfo *d);
+
+#endif
