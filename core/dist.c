@@ -36,20 +36,6 @@ static int launcher_size(void) {
     return getenv("PMIX_RANK") ? 0 : 1;
 }
 
-static int read_timeout(char *err, size_t cap) {
-    const char *v = getenv(DIST_TIMEOUT_ENV);
-    if (!v || !*v) return 0;
-    char *end;
-    errno = 0;
-    double s = strtod(v, &end);
-    if (errno || *end || !(s > 0) || !isfinite(s)) {
-        snprintf(err, cap, "%s=%s: must be a number of seconds > 0", DIST_TIMEOUT_ENV, v);
-        return -1;
-    }
-    D.timeout = s;
-    return 0;
-}
-
 int dist_rank(void) { return D.rank; }
 int dist_size(void) { return D.size; }
 int dist_local_size(void) { return D.local_size; }
@@ -113,6 +99,20 @@ void dist_gather(const void *send, size_t bytes, void **out, size_t *out_len) {
 int dist_compiled(void) { return 1; }
 
 static int started; /* MPI_Init succeeded */
+
+static int read_timeout(char *err, size_t cap) {
+    const char *v = getenv(DIST_TIMEOUT_ENV);
+    if (!v || !*v) return 0;
+    char *end;
+    errno = 0;
+    double s = strtod(v, &end);
+    if (errno || *end || !(s > 0) || !isfinite(s)) {
+        snprintf(err, cap, "%s=%s: must be a number of seconds > 0", DIST_TIMEOUT_ENV, v);
+        return -1;
+    }
+    D.timeout = s;
+    return 0;
+}
 
 static void mpi_message(int rc, char *out, size_t cap) {
     char text[MPI_MAX_ERROR_STRING];

@@ -445,6 +445,14 @@ static int run_eval(Trainer *t, char *err, size_t cap) {
 static int checkpoint(Trainer *t, char *err, size_t cap) {
     TrainerEvent ev = {.kind = EV_CHECKPOINT, .step = t->step};
     int rc = 0;
+    if (trainer_sync_replicas(t)) {
+        trainer_note(t, "step %d: the ranks' copies of the model differed (ranks on different "
+                        "CPUs?); all continue from rank 0's", t->step);
+        if (t->store)
+            store_event(t->store, t->run_id, t->step, "warning",
+                        "{\"reason\":\"the ranks' copies of the model differed; rank 0's was "
+                        "given to all\"}");
+    }
     if (t->store) {
         if (trainer_save_checkpoint(t, ev.text, sizeof ev.text, err, cap)) {
             rc = -1;

@@ -81,6 +81,31 @@ void trainer_share_model(Model *m) {
     dist_bcast(m->adam_v, m->num_params * sizeof(float), 0);
 }
 
+/* FNV-1a over the parameters' bytes. */
+static uint64_t params_hash(const Model *m) {
+    const unsigned char *p = (const unsigned char *)m->params;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < m->num_params * sizeof(float); i++) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+int trainer_sync_replicas(Trainer *t) {
+    int size = dist_size();
+    if (size == 1) return 0;
+    uint64_t *h = calloc((size_t)size, sizeof *h);
+    size_t *counts = malloc((size_t)size * sizeof *counts);
+    if (!h || !counts) dist_abort("out of memory");
+    h[dist_rank()] = params_hash(&t->model);
+    for (int r = 0; r < size; r++) counts[r] = sizeof *h;
+    dist_allgatherv(h, counts);
+    int differ = 0;
+    for (int r = 1; r < size; r++) differ |= h[r] != h[0];
+    free(h);
+    free(counts);
+    if (differ) trainer_share_model(&t->model);
+    return differ;
+}
+
 int trainer_share_state(CheckpointState *st) {
     if (dist_size() == 1) return 0;
     int64_t head[5] = {st->step};

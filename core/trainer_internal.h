@@ -87,6 +87,11 @@ int trainer_agree(int rc, char *err, size_t cap);
 int trainer_share_config(Config *cfg, char *err, size_t cap);
 /* Rank 0's parameters and AdamW moments to every rank. */
 void trainer_share_model(Model *m);
+/* Every rank applies the same summed gradient the same way, so the copies of the model stay
+ * equal, bit for bit, as long as the ranks compute alike (one binary, the same thread count,
+ * CPUs and math library that round alike). Checks that they are; when they are not, gives
+ * every rank rank 0's copy and returns 1. */
+int trainer_sync_replicas(Trainer *t);
 /* Rank 0's checkpoint state (step, data stream, trainer state) to every rank; the others'
  * extra is malloc'd. Returns 0, or -1 when a rank is out of memory (on every rank). */
 int trainer_share_state(CheckpointState *st);
