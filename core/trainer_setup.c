@@ -167,17 +167,18 @@ int trainer_setup_new(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
     if (!rc) rc = check_memory(t, err, cap);
     if (!rc) rc = load_data(t, err, cap);
     if (!rc) rc = alloc_compute(t, err, cap);
-    if (!rc) {
-        model_init_weights(&t->model, (uint64_t)cfg->train.seed);
-        /* Independent streams, so that evaluation or a method's coin flips never shift the
-         * order of the data. */
-        rng_seed(&t->rng_data, (uint64_t)cfg->train.seed * 3 + 1);
-        rng_seed(&t->rng_sample, (uint64_t)cfg->train.seed * 3 + 3);
-        t->perm_pos = t->train.n; /* the first batch starts an epoch */
-        t->epoch = 0;
-        t->selfgen_refreshed = -1;
-        if (dist_rank() == 0) rc = create_run(t, cfg, opt, err, cap);
-    }
+    /* Nothing is stored unless every rank is ready. */
+    if ((rc = trainer_agree(rc, err, cap))) return rc;
+    uint64_t seed = (uint64_t)t->cfg.train.seed;
+    model_init_weights(&t->model, seed);
+    /* Independent streams, so that evaluation or a method's coin flips never shift the
+     * order of the data. */
+    rng_seed(&t->rng_data, seed * 3 + 1);
+    rng_seed(&t->rng_sample, seed * 3 + 3);
+    t->perm_pos = t->train.n; /* the first batch starts an epoch */
+    t->epoch = 0;
+    t->selfgen_refreshed = -1;
+    if (dist_rank() == 0) rc = create_run(t, cfg, opt, err, cap);
     if ((rc = trainer_agree(rc, err, cap))) return rc;
     share_run(t);
     return 0;

@@ -173,6 +173,34 @@ Test(mpi, only_train_runs_on_several_ranks) {
     run_free(&r);
 }
 
+/* Nothing is stored unless every rank is ready: a batch too small to share, and a rank that
+ * cannot read its config (MPMD: rank 1 is given a file that does not exist), end every rank
+ * with exit 2 before the database is even created. */
+Test(mpi, a_rank_that_cannot_start_stops_every_rank_before_anything_is_stored) {
+    require_mpi();
+    const char *config = write_config("small", "baseline", "{}", 10, 0);
+    RunResult r = run_ranks(2, (const char *[]){"train", "--db", db, "--config", config, "--set",
+                                                "train.batch=1", NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_not_null(strstr(r.err, "train.batch: 1 rows cannot be shared by 2 processes"), "%s",
+                       r.err);
+    cr_assert_eq(access(db, F_OK), -1, "no database was created");
+    run_free(&r);
+
+    char missing[400];
+    snprintf(missing, sizeof missing, "%s/missing.json", dir);
+    const char *argv[] = {"--oversubscribe", "-np", "1", exposure_plain_bin(), "train", "--db", db,
+                          "--config", config, ":", "-np", "1", exposure_plain_bin(), "train",
+                          "--db", db, "--config", missing, NULL};
+    RunLimits lim = {.bin = mpirun};
+    r = run_exposure_limited(argv, &lim);
+    cr_assert_eq(r.status, 2);
+    cr_assert_not_null(strstr(r.err, "exposure train: rank 1: "), "%s", r.err);
+    cr_assert_not_null(strstr(r.err, "1 other rank(s) could not read the config"), "%s", r.err);
+    cr_assert_eq(access(db, F_OK), -1, "no database was created");
+    run_free(&r);
+}
+
 /* ---- a job in the background ---- */
 
 typedef struct {
