@@ -297,7 +297,10 @@ static double seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-Test(mpi, a_dead_rank_ends_the_job_within_the_timeout_and_the_run_resumes_on_one) {
+/* Kills rank `victim` of a 2-rank run after step 50 and checks that the other rank gives up
+ * within the timeout (10 s) with its message, and that the run, interrupted, resumes on
+ * `resume_np` ranks from its last checkpoint and completes with every step. */
+static void kill_rank_then_resume(int victim, int resume_np) {
     require_mpi();
     const char *config = write_config("fault", "bash", "{\"refresh\":\"batch\"}", 300, 20);
     char err_path[400];
@@ -306,34 +309,47 @@ Test(mpi, a_dead_rank_ends_the_job_within_the_timeout_and_the_run_resumes_on_one
     start_job(&j, 2, (const char *[]){"train", "--db", db, "--jsonl", "--config", config, NULL},
               err_path);
     wait_for_step(&j, 50);
-    cr_assert_eq(kill(rank_pid(j.pid, 1), SIGKILL), 0);
+    cr_assert_eq(kill(rank_pid(j.pid, victim), SIGKILL), 0);
     double t0 = seconds();
     int status = wait_job(&j);
     double took = seconds() - t0;
-    cr_log_info("rank 0 gave up %.1f s after rank 1 was killed (timeout 10 s)", took);
+    cr_log_info("rank %d gave up %.1f s after rank %d was killed (timeout 10 s)", 1 - victim,
+                took, victim);
     cr_assert_neq(status, 0);
     cr_assert_lt(took, 40, "the job ended %.1f s after a rank died", took);
     size_t len;
-    char *err = file_bytes(err_path, &len);
+    char *err = file_bytes(err_path, &len), want[100];
+    snprintf(want, sizeof want, "exposure: rank %d: no word from the other ranks for 10 s; "
+                                "giving up", 1 - victim);
     cr_assert_not_null(err);
-    cr_assert_not_null(strstr(err, "exposure: rank 0: no word from the other ranks for 10 s; "
-                                   "giving up"), "%s", err);
+    cr_assert_not_null(strstr(err, want), "%s", err);
     free(err);
 
-    /* Rank 0 marked its run interrupted before it went; it resumes on one rank from its last
-     * checkpoint and completes with every step. */
+    /* Rank 0 marks its run interrupted before it gives up; a dead rank 0 leaves it running,
+     * and the next command that opens the store marks it. */
+    RunResult r = run_exposure((const char *[]){"runs", "list", "--db", db, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
     char text[64];
     cr_assert_str_eq(sql_text(db, "SELECT status FROM runs WHERE id=1", text, sizeof text),
                      "interrupted");
     cr_assert_geq(sql_double(db, "SELECT max(step) FROM checkpoints WHERE run=1"), 40);
-    RunResult r = run_ranks(1, (const char *[]){"train", "--db", db, "--quiet", "--resume", "1",
-                                                NULL});
+    r = run_ranks(resume_np, (const char *[]){"train", "--db", db, "--quiet", "--resume", "1",
+                                              NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
     cr_assert_str_eq(sql_text(db, "SELECT status FROM runs WHERE id=1", text, sizeof text),
                      "completed");
     cr_assert_eq(sql_double(db, "SELECT count(*) FROM metrics WHERE run=1 AND key='loss'"), 300);
     cr_assert_str_eq(sql_text(db, "PRAGMA integrity_check", text, sizeof text), "ok");
+}
+
+Test(mpi, a_dead_rank_1_ends_the_job_within_the_timeout_and_the_run_resumes_on_one) {
+    kill_rank_then_resume(1, 1);
+}
+
+Test(mpi, a_dead_rank_0_ends_the_job_within_the_timeout_and_the_run_resumes_on_two) {
+    kill_rank_then_resume(0, 2);
 }
 
 /* SIGINT to rank 0 stops both ranks after a step, with a checkpoint; the run resumes on one
