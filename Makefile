@@ -90,6 +90,8 @@ help:
 	@echo "make bench-compare  the same against the PyTorch reference (bench/torch_ref.py)"
 	@echo "make fuzz   fuzz every harness for FUZZ_SECONDS (default 600) each (docs/reliability.md)"
 	@echo "make valgrind  train, eval and list runs under valgrind's memcheck"
+	@echo "make MPI=1  build with MPI, to train on several processes (docs/distributed.md);"
+	@echo "            on by default when mpicc is installed (sh scripts/deps.sh --mpi), MPI=0 off"
 
 deps:
 	@sh scripts/deps.sh $(DEPS_FLAGS)

@@ -138,7 +138,8 @@ static int watch(Trainer *tr, const TrainArgs *a) {
             trainer_stop(tr);
             progress_clear(&p);
             if (dist_rank() == 0)
-                fprintf(stderr, "exposure train: stopping after this step (a checkpoint follows)\n");
+                fprintf(stderr,
+                        "exposure train: stopping after this step (a checkpoint follows)\n");
         }
         trainer_snapshot(tr, &s);
         if (!got) {

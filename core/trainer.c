@@ -477,8 +477,8 @@ static void finish(Trainer *t, const char *status, const char *message) {
         cJSON_free(json);
         cJSON_Delete(detail);
     }
-    int stored = !t->store ||
-                 (store_set_status(t->store, t->run_id, status) == 0 && store_commit(t->store) == 0);
+    int stored = !t->store || (store_set_status(t->store, t->run_id, status) == 0 &&
+                               store_commit(t->store) == 0);
     TrainerEvent ev = {.kind = EV_DONE, .step = t->step};
     snprintf(ev.status, sizeof ev.status, "%s", status);
     if (message && *message) snprintf(ev.text, sizeof ev.text, "%s", message);

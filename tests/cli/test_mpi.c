@@ -72,8 +72,8 @@ static const char *write_config(const char *name, const char *method, const char
                      "\"train\":{\"batch\":8,\"steps\":%d,\"eval_every\":20,\"eval_samples\":8,"
                      "\"threads\":1,\"warmup\":5,\"checkpoint_every\":%d},"
                      "\"decode\":{\"max_new_tokens\":24},"
-                     "\"method\":{\"name\":\"%s\",\"schedule\":{\"kind\":\"constant\",\"value\":0.5},"
-                     "\"selfgen\":%s}}",
+                     "\"method\":{\"name\":\"%s\","
+                     "\"schedule\":{\"kind\":\"constant\",\"value\":0.5},\"selfgen\":%s}}",
                      steps, checkpoint_every, method, selfgen);
     write_file(path, text, (size_t)n);
     return path;
