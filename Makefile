@@ -19,6 +19,25 @@ BASEFLAGS = -std=c11 $(WARN) -D_DEFAULT_SOURCE -g -MMD -MP -Icore -Iui -Iapp
 OPTFLAGS := -O2 -fvect-cost-model=dynamic -fno-math-errno -ffp-contract=fast $(ARCH_FLAGS)
 SANFLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
+# MPI (docs/distributed.md): with MPI=1, build/exposure (and the test binaries that link the
+# plain core) can train on several processes under mpirun. By default MPI is on when mpicc is
+# on PATH; `make MPI=0` turns it off, and the program is then the same as without MPI
+# installed. Only core/dist.c sees the MPI headers. The sanitized, valgrind and fuzzing
+# builds never use MPI. Switching rebuilds dist.o and relinks (the stamp file below).
+ifeq ($(origin MPI),undefined)
+MPI := $(if $(shell command -v mpicc 2>/dev/null),1,0)
+else ifeq ($(MPI),1)
+# Asked for by name: scripts/deps.sh installs Open MPI when it is missing.
+DEPS_FLAGS := --mpi
+endif
+MPI_CFLAGS = $(eval MPI_CFLAGS := $(shell mpicc --showme:compile))$(MPI_CFLAGS)
+MPI_LIBS   = $(eval MPI_LIBS := $(shell mpicc --showme:link))$(MPI_LIBS)
+ifeq ($(MPI),1)
+DIST_FLAGS = -DEXPOSURE_MPI $(MPI_CFLAGS)
+LINK_MPI   = $(MPI_LIBS)
+endif
+MPI_STAMP := $(BUILD)/gen/mpi-$(MPI)
+
 # `make V=1` shows every command; by default each compile prints one short line.
 ifeq ($(V),)
 Q = @
@@ -71,9 +90,11 @@ help:
 	@echo "make bench-compare  the same against the PyTorch reference (bench/torch_ref.py)"
 	@echo "make fuzz   fuzz every harness for FUZZ_SECONDS (default 600) each (docs/reliability.md)"
 	@echo "make valgrind  train, eval and list runs under valgrind's memcheck"
+	@echo "make MPI=1  build with MPI, to train on several processes (docs/distributed.md);"
+	@echo "            on by default when mpicc is installed (sh scripts/deps.sh --mpi), MPI=0 off"
 
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh $(DEPS_FLAGS)
 
 all: deps
 	@$(MAKE) --no-print-directory $(BUILD)/exposure
@@ -92,7 +113,8 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz-smoke valgrind
 	$(BUILD)/test-unit
 	$(BUILD)/asan/test-unit
-	EXPOSURE_BIN=$(BUILD)/asan/exposure EXPOSURE_PLAIN_BIN=$(BUILD)/exposure $(BUILD)/test-cli
+	EXPOSURE_BIN=$(BUILD)/asan/exposure EXPOSURE_PLAIN_BIN=$(BUILD)/exposure \
+	  EXPOSURE_MPI=$(MPI) $(BUILD)/test-cli
 
 build-all: $(BUILD)/exposure $(BUILD)/test-unit $(BUILD)/asan/test-unit $(BUILD)/asan/exposure $(BUILD)/test-cli
 
@@ -108,7 +130,7 @@ bench-compare: deps
 
 $(BUILD)/exposure: $(APP_OBJ) $(UI_OBJ) $(CORE_OBJ)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(OPTFLAGS) -o $@ $^ $(UI_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(OPTFLAGS) -o $@ $^ $(UI_LIBS) $(CORE_LIBS) $(LINK_MPI)
 
 $(BUILD)/asan/exposure: $(ASAN_APP_OBJ) $(ASAN_UI_OBJ) $(ASAN_CORE_OBJ)
 	$(call say,LINK,$@)
@@ -116,7 +138,7 @@ $(BUILD)/asan/exposure: $(ASAN_APP_OBJ) $(ASAN_UI_OBJ) $(ASAN_CORE_OBJ)
 
 $(BUILD)/test-unit: $(UNIT_OBJ) $(UI_OBJ) $(CORE_OBJ)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(OPTFLAGS) -o $@ $^ $(TEST_LIBS) $(UI_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(OPTFLAGS) -o $@ $^ $(TEST_LIBS) $(UI_LIBS) $(CORE_LIBS) $(LINK_MPI)
 
 $(BUILD)/asan/test-unit: $(ASAN_UNIT_OBJ) $(ASAN_UI_OBJ) $(ASAN_CORE_OBJ)
 	$(call say,LINK,$@)
@@ -125,7 +147,15 @@ $(BUILD)/asan/test-unit: $(ASAN_UNIT_OBJ) $(ASAN_UI_OBJ) $(ASAN_CORE_OBJ)
 # The command-line tests link the core to build their fixtures (a run database) through its API.
 $(BUILD)/test-cli: $(CLI_OBJ) $(CORE_OBJ)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(OPTFLAGS) -o $@ $^ $(TEST_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(OPTFLAGS) -o $@ $^ $(TEST_LIBS) $(CORE_LIBS) $(LINK_MPI)
+
+# Only dist.c is compiled differently with MPI; the stamp records which way it was built.
+$(BUILD)/obj/core/dist.o: EXTRA = $(DIST_FLAGS)
+$(BUILD)/obj/core/dist.o: $(MPI_STAMP)
+$(MPI_STAMP):
+	@mkdir -p $(@D)
+	@rm -f $(BUILD)/gen/mpi-*
+	@touch $@
 
 $(BUILD)/obj/ui/%.o $(BUILD)/obj/app/%.o: EXTRA = $(UI_CFLAGS)
 $(BUILD)/obj/tests/%.o: EXTRA = $(TEST_CFLAGS) $(UI_CFLAGS)
@@ -246,7 +276,7 @@ fuzz-seeds: deps
 $(BUILD)/fuzz/make-seeds: tests/fuzz/make_seeds.c $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(BASEFLAGS) -Itests/fuzz $(OPTFLAGS) $(CORE_CFLAGS) -o $@ $^ $(CORE_LIBS)
+	$(Q)$(CC) $(BASEFLAGS) -Itests/fuzz $(OPTFLAGS) $(CORE_CFLAGS) -o $@ $^ $(CORE_LIBS) $(LINK_MPI)
 
 clean:
 	rm -rf $(BUILD)

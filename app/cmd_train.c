@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "dist.h"
 #include "jsonl.h"
 #include "progress.h"
 #include "trainer.h"
@@ -26,6 +27,8 @@ static const char usage[] =
     "  --quiet         no progress line\n"
     "  --resume ID     continue a stopped or interrupted run from its last checkpoint\n"
     "Ctrl-C finishes the current step, writes a checkpoint and marks the run stopped.\n"
+    "Under mpirun the processes share every batch; rank 0 prints and writes the run store\n"
+    "(docs/distributed.md).\n"
     "Config keys and their defaults: exposure config keys.\n";
 
 static volatile sig_atomic_t stop_signal;
@@ -114,6 +117,12 @@ static int finish(const TrainerEvent *done, const TrainerSnapshot *s, const Trai
     return EXIT_OK;
 }
 
+/* The exit code of a rank other than 0: the same as rank 0's, since every rank ends with the
+ * same status. */
+static int finish_quietly(const TrainerEvent *done) {
+    return strcmp(done->status, "failed") == 0 ? EXIT_RUNTIME : EXIT_OK;
+}
+
 static int watch(Trainer *tr, const TrainArgs *a) {
     Progress p;
     progress_init(&p, !a->quiet && isatty(STDERR_FILENO), "");
@@ -128,7 +137,9 @@ static int watch(Trainer *tr, const TrainArgs *a) {
             asked_stop = 1;
             trainer_stop(tr);
             progress_clear(&p);
-            fprintf(stderr, "exposure train: stopping after this step (a checkpoint follows)\n");
+            if (dist_rank() == 0)
+                fprintf(stderr,
+                        "exposure train: stopping after this step (a checkpoint follows)\n");
         }
         trainer_snapshot(tr, &s);
         if (!got) {
@@ -139,30 +150,44 @@ static int watch(Trainer *tr, const TrainArgs *a) {
             trainer_stop(tr); /* stdout is gone (a closed pipe): no one is listening */
             asked_stop = 1;
         }
-        if (!a->quiet || ev.kind == EV_NOTE) print_human(&ev, &p);
+        if (dist_rank() == 0 && (!a->quiet || ev.kind == EV_NOTE)) print_human(&ev, &p);
         if (ev.kind == EV_DONE) {
             progress_clear(&p);
-            return finish(&ev, &s, a);
+            return dist_rank() == 0 ? finish(&ev, &s, a) : finish_quietly(&ev);
         }
         progress_draw(&p, &s, 0);
     }
+}
+
+/* Every rank builds the config from the same arguments (rank 0's is the one trained); a
+ * rank that cannot (a config file missing on its host) says why, and no rank goes on. */
+static int build_config(Config *cfg, const TrainArgs *a) {
+    char err[1024];
+    int failed = cli_build_config(cfg, a->config, a->sets, a->n_sets, err, sizeof err) != 0;
+    if (failed && dist_rank() == 0) fprintf(stderr, "exposure train: %s\n", err);
+    else if (failed) fprintf(stderr, "exposure train: rank %d: %s\n", dist_rank(), err);
+    int64_t any = failed;
+    dist_allreduce_i64(&any, 1);
+    if (any && !failed && dist_rank() == 0)
+        fprintf(stderr, "exposure train: %lld other rank(s) could not read the config\n",
+                (long long)any);
+    return any ? EXIT_USAGE : 0;
 }
 
 int cmd_train(int argc, char **argv) {
     TrainArgs a;
     int rc = parse_args(argc, argv, &a);
     if (rc) return rc;
+    /* Rank 0 speaks for the job; the others only report what is theirs alone. */
+    if (dist_rank() != 0) a.quiet = 1, a.jsonl = 0;
     Config cfg;
     char err[1024];
-    if (!a.resume && cli_build_config(&cfg, a.config, a.sets, a.n_sets, err, sizeof err)) {
-        fprintf(stderr, "exposure train: %s\n", err);
-        return EXIT_USAGE;
-    }
+    if (!a.resume && (rc = build_config(&cfg, &a))) return rc;
     TrainerOptions opt = {.db_path = cli_db_path(a.db), .name = a.name, .resume = a.resume};
     Trainer *tr;
     rc = trainer_start(&cfg, &opt, &tr, err, sizeof err);
     if (rc) {
-        fprintf(stderr, "exposure train: %s\n", err);
+        if (dist_rank() == 0) fprintf(stderr, "exposure train: %s\n", err);
         return rc == TRAINER_EINPUT ? EXIT_USAGE : EXIT_RUNTIME;
     }
     /* Handlers only set a flag; the loop above turns it into trainer_stop. */

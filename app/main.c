@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "dist.h"
 #include "version.h"
 
 const Command commands[] = {
@@ -38,7 +39,15 @@ static void print_help(FILE *out) {
           out);
 }
 
-int main(int argc, char **argv) {
+static int dispatch(int argc, char **argv) {
+    /* Only training is shared between processes; anything else started on several would
+     * do the same work several times (and write the same rows). */
+    if (dist_size() > 1 && (argc < 2 || strcmp(argv[1], "train") != 0)) {
+        if (dist_rank() == 0)
+            fprintf(stderr, "exposure %s: runs in one process; only exposure train runs on "
+                            "several (docs/distributed.md)\n", argc < 2 ? "" : argv[1]);
+        return EXIT_USAGE;
+    }
     if (argc < 2 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
         char *no_args[] = {"ui", NULL};
         return cmd_ui(1, no_args);
@@ -55,4 +64,16 @@ int main(int argc, char **argv) {
         if (strcmp(argv[1], c->name) == 0) return c->run(argc - 1, argv + 1);
     fprintf(stderr, "exposure: unknown command '%s' (see exposure --help)\n", argv[1]);
     return EXIT_USAGE;
+}
+
+int main(int argc, char **argv) {
+    char err[512];
+    int rc = dist_init(&argc, &argv, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "exposure: %s\n", err);
+        return rc == DIST_EUSAGE ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    rc = dispatch(argc, argv);
+    dist_finalize();
+    return rc;
 }

@@ -5,17 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "metrics.h"
 #include "rng.h"
 
-static void teacher_forced(const EvalContext *e, const Corpus *c, int n, EvalSummary *out) {
+static void teacher_forced(const EvalContext *e, const Corpus *c, int begin, int end,
+                           EvalTotals *t) {
     int chunk = e->m->max_batch < e->scratch->cap_B ? e->m->max_batch : e->scratch->cap_B;
     int idx[4096];
     double loss = 0.0;
     long count = 0, correct = 0;
     if (chunk > 4096) chunk = 4096;
-    for (int at = 0; at < n; at += chunk) {
-        int B = n - at < chunk ? n - at : chunk;
+    for (int at = begin; at < end; at += chunk) {
+        int B = end - at < chunk ? end - at : chunk;
         for (int r = 0; r < B; r++) idx[r] = at + r;
         corpus_batch(c, idx, B, e->scratch);
         model_forward(e->m, e->scratch);
@@ -23,8 +25,9 @@ static void teacher_forced(const EvalContext *e, const Corpus *c, int n, EvalSum
         count += e->m->last.count;
         correct += e->m->last.correct;
     }
-    out->loss = count ? loss / (double)count : 0.0;
-    out->tf_acc = count ? (double)correct / (double)count : 0.0;
+    t->loss_sum += loss;
+    t->tf_count += (double)count;
+    t->tf_correct += (double)correct;
 }
 
 /* Position-aligned comparison of a generation with the reference (both ending in <eos>). */
@@ -44,7 +47,7 @@ typedef struct {
 } TextBuffers;
 
 static void score_sample(const EvalContext *e, const Corpus *c, int i, const DecodeResult *r,
-                         TextBuffers *tb, EvalSummary *sum, long *fr_correct, long *fr_total,
+                         TextBuffers *tb, EvalTotals *t, long *fr_correct, long *fr_total,
                          EvalSampleFn fn, void *ctx) {
     const Example *ex = &c->data->ex[i];
     tok_to_text(r->out, (size_t)r->n_out, tb->out);
@@ -59,24 +62,24 @@ static void score_sample(const EvalContext *e, const Corpus *c, int i, const Dec
     s.fr_acc = (double)correct / rlen;
     *fr_correct += correct;
     *fr_total += rlen;
-    sum->em += s.em;
-    sum->f1 += s.f1;
-    sum->rouge_l += s.rouge_l;
-    sum->first_err += s.first_err < 0 ? rlen : s.first_err;
-    sum->corrections += r->n_corr;
+    t->em += s.em;
+    t->f1 += s.f1;
+    t->rouge_l += s.rouge_l;
+    t->first_err += s.first_err < 0 ? rlen : s.first_err;
+    t->corrections += r->n_corr;
     if (r->n_corr > 0) {
-        sum->corrected++;
-        sum->corrected_right += s.em == 1.0;
+        t->corrected++;
+        t->corrected_right += s.em == 1.0;
     }
     if (fn) fn(ctx, &s);
 }
 
-int evaluate(const EvalContext *e, const Corpus *c, int n, EvalSummary *out, EvalSampleFn fn,
-             void *ctx) {
-    memset(out, 0, sizeof *out);
-    if (n > c->n) n = c->n;
-    if (n <= 0) return 0;
-    teacher_forced(e, c, n, out);
+int evaluate_part(const EvalContext *e, const Corpus *c, int begin, int end, EvalTotals *t,
+                  EvalSampleFn fn, void *ctx) {
+    if (begin < 0) begin = 0;
+    if (end > c->n) end = c->n;
+    if (end <= begin) return 0;
+    teacher_forced(e, c, begin, end, t);
 
     size_t text_cap = 6 * (size_t)e->m->cfg.context + 1;
     TextBuffers tb = {malloc(text_cap), malloc(text_cap)};
@@ -93,26 +96,61 @@ int evaluate(const EvalContext *e, const Corpus *c, int n, EvalSummary *out, Eva
     DecodeResult res[64];
     long fr_correct = 0, fr_total = 0;
     int rc = 0;
-    for (int at = 0; at < n && rc == 0; at += chunk) {
-        int B = n - at < chunk ? n - at : chunk;
+    for (int at = begin; at < end && rc == 0; at += chunk) {
+        int B = end - at < chunk ? end - at : chunk;
         for (int r = 0; r < B; r++) {
             prompts[r] = corpus_seq(c, at + r);
             plens[r] = c->plen[at + r];
         }
         rc = decode_batch(e->dec, e->m, prompts, plens, B, &e->decode, &rng, res);
         for (int r = 0; r < B && rc == 0; r++)
-            score_sample(e, c, at + r, &res[r], &tb, out, &fr_correct, &fr_total, fn, ctx);
+            score_sample(e, c, at + r, &res[r], &tb, t, &fr_correct, &fr_total, fn, ctx);
     }
     free(tb.out);
     free(tb.raw);
-    out->n = n;
-    out->fr_acc = fr_total ? (double)fr_correct / (double)fr_total : 0.0;
+    t->n += end - begin;
+    t->fr_correct += (double)fr_correct;
+    t->fr_total += (double)fr_total;
+    return rc;
+}
+
+void eval_summarize(const EvalTotals *t, EvalSummary *out) {
+    memset(out, 0, sizeof *out);
+    if (t->n <= 0) return;
+    double n = t->n;
+    out->n = (int)n;
+    out->loss = t->tf_count > 0 ? t->loss_sum / t->tf_count : 0.0;
+    out->tf_acc = t->tf_count > 0 ? t->tf_correct / t->tf_count : 0.0;
+    out->fr_acc = t->fr_total > 0 ? t->fr_correct / t->fr_total : 0.0;
     out->gap = out->tf_acc - out->fr_acc;
-    out->em /= n;
-    out->f1 /= n;
-    out->rouge_l /= n;
-    out->first_err /= n;
-    out->corrections /= n;
+    out->em = t->em / n;
+    out->f1 = t->f1 / n;
+    out->rouge_l = t->rouge_l / n;
+    out->first_err = t->first_err / n;
+    out->corrections = t->corrections / n;
+    out->corrected = (int)t->corrected;
+    out->corrected_right = (int)t->corrected_right;
+}
+
+void eval_totals_allreduce(EvalTotals *t) {
+    double *const f[] = {&t->n, &t->loss_sum, &t->tf_count, &t->tf_correct, &t->fr_correct,
+                         &t->fr_total, &t->em, &t->f1, &t->rouge_l, &t->first_err,
+                         &t->corrections, &t->corrected, &t->corrected_right};
+    enum { N = sizeof f / sizeof *f };
+    double v[N];
+    for (int i = 0; i < N; i++) v[i] = *f[i];
+    dist_allreduce_f64(v, N);
+    for (int i = 0; i < N; i++) *f[i] = v[i];
+}
+
+int evaluate(const EvalContext *e, const Corpus *c, int n, EvalSummary *out, EvalSampleFn fn,
+             void *ctx) {
+    EvalTotals t = {0};
+    memset(out, 0, sizeof *out);
+    if (n > c->n) n = c->n;
+    if (n <= 0) return 0;
+    int rc = evaluate_part(e, c, 0, n, &t, fn, ctx);
+    eval_summarize(&t, out);
     return rc;
 }
 

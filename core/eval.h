@@ -51,6 +51,25 @@ typedef struct {
 int evaluate(const EvalContext *e, const Corpus *c, int n, EvalSummary *out, EvalSampleFn fn,
              void *ctx);
 
+/* The sums an evaluation's summary is made of. Those of parts of an evaluation add up to
+ * the whole's, so that several processes can each evaluate a part (counts are doubles, exact
+ * below 2^53, so that all of it is one array of sums). */
+typedef struct {
+    double n;                          /* samples */
+    double loss_sum, tf_count, tf_correct;
+    double fr_correct, fr_total;
+    double em, f1, rouge_l, first_err, corrections, corrected, corrected_right;
+} EvalTotals;
+
+/* Evaluates examples begin..end-1 of c, adding to *t (zero it first); fn as for evaluate.
+ * Returns 0, or -1 when out of memory or a shape does not fit. */
+int evaluate_part(const EvalContext *e, const Corpus *c, int begin, int end, EvalTotals *t,
+                  EvalSampleFn fn, void *ctx);
+/* Adds up every rank's totals (dist.h), in place on every rank. */
+void eval_totals_allreduce(EvalTotals *t);
+/* The summary of totals: the means and rates evaluate reports. */
+void eval_summarize(const EvalTotals *t, EvalSummary *out);
+
 /* The decoding options a config asks for: decode.*, and RAC-aware decoding for method rac. */
 DecodeOptions eval_decode_options(const Config *c);
 

@@ -415,10 +415,13 @@ float model_forward(Model *m, const Batch *b) {
 
 void model_zero_grad(Model *m) { memset(m->grads, 0, m->num_params * sizeof(float)); }
 
-void model_backward(Model *m, const Batch *b) {
-    if (m->last.count == 0) return; /* nothing carries loss: the gradient is zero */
+void model_backward_scaled(Model *m, const Batch *b, long count) {
+    /* Nothing here carries loss: this batch adds nothing to the gradient. */
+    if (m->last.count == 0 || count <= 0) return;
     Pass ps = {.m = m, .input = b->input, .target = b->target, .mask = b->mask, .B = b->B,
-               .T = b->T, .scale = 1.0f / (float)m->last.count};
+               .T = b->T, .scale = 1.0f / (float)count};
     pool_run(m->pool, backward_task, &ps);
     if (m->threads > 1) pool_run(m->pool, reduce_task, &ps);
 }
+
+void model_backward(Model *m, const Batch *b) { model_backward_scaled(m, b, m->last.count); }

@@ -108,5 +108,9 @@ void model_zero_grad(Model *m);
 /* Accumulates d(mean loss)/d(parameters) into m->grads for the batch of the last
  * model_forward, which must have been called with the same b. */
 void model_backward(Model *m, const Batch *b);
+/* The same with the mean taken over `count` loss positions instead of the batch's own
+ * (m->last.count): when several processes each hold a part of a batch, count is the whole
+ * batch's, and their gradients add up to the whole batch's gradient. */
+void model_backward_scaled(Model *m, const Batch *b, long count);
 
 #endif

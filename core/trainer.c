@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dist.h"
 #include "schedule.h"
 #include "trainer_internal.h"
 
@@ -99,6 +100,7 @@ void trainer_batch_row(Trainer *t, BatchRowView *v) {
 /* ---- control ---- */
 
 void trainer_pause(Trainer *t) {
+    if (t->dist) return; /* the other ranks would wait for the paused one, and give up */
     pthread_mutex_lock(&t->mu);
     t->pause_req = 1;
     pthread_mutex_unlock(&t->mu);
@@ -124,6 +126,10 @@ int trainer_set(Trainer *t, const char *assignment, char *err, size_t cap) {
     size_t klen = strcspn(assignment, "=");
     snprintf(key, sizeof key, "%.*s", (int)(klen < sizeof key ? klen : sizeof key - 1), assignment);
     const ConfigKey *k = config_find_key(key);
+    if (t->dist) {
+        snprintf(err, cap, "%s: a run on several processes cannot change while it trains", key);
+        return -1;
+    }
     if (k && !k->live) {
         snprintf(err, cap, "%s: cannot change while a run trains", key);
         return -1;
@@ -234,51 +240,94 @@ static int refresh_selfgen(Trainer *t, const int *idx, int n) {
                            &t->rng_sample);
 }
 
+/* Every example's tokens; each rank computes its share and they are gathered, so that every
+ * rank holds the same tokens whatever the number of ranks. */
 static int refresh_all(Trainer *t) {
-    int idx[256];
-    for (int at = 0; at < t->train.n; at += 256) {
-        int n = t->train.n - at < 256 ? t->train.n - at : 256;
+    int idx[256], lo, hi, rc = 0;
+    trainer_share(t->train.n, &lo, &hi);
+    for (int at = lo; at < hi && !rc; at += 256) {
+        int n = hi - at < 256 ? hi - at : 256;
         for (int i = 0; i < n; i++) idx[i] = at + i;
-        if (refresh_selfgen(t, idx, n)) return -1;
+        rc = refresh_selfgen(t, idx, n);
     }
+    trainer_gather_selfgen(t); /* even after a failure: the other ranks are waiting for it */
+    if (rc) return -1;
     t->selfgen_refreshed = t->step;
     return 0;
 }
 
-/* Brings the self-generated tokens the batch will use up to date, as selfgen.refresh says. */
-static int update_selfgen(Trainer *t, const int *idx, int B, int epoch_started, float omega) {
+/* Brings the self-generated tokens the batch will use up to date, as selfgen.refresh says:
+ * for "batch", those of this rank's rows idx[lo..hi), the only ones it uses. */
+static int update_selfgen(Trainer *t, const int *idx, int lo, int hi, int epoch_started,
+                          float omega) {
     int refresh = t->cfg.method.selfgen.refresh;
     t->selfgen_free_run = uses_free_run(&t->cfg);
-    if (refresh == REFRESH_BATCH) return omega > 0.0f ? refresh_selfgen(t, idx, B) : 0;
+    if (refresh == REFRESH_BATCH) return omega > 0.0f ? refresh_selfgen(t, idx + lo, hi - lo) : 0;
     if (refresh == REFRESH_EPOCH) return epoch_started ? refresh_all(t) : 0;
     if (t->selfgen_refreshed < 0 || t->step - t->selfgen_refreshed >= refresh) return refresh_all(t);
     return 0;
 }
 
-static int train_step(Trainer *t, StepStats *st, char *err, size_t cap) {
+/* The sums of a step over every rank's part of the batch: the loss positions, the method's
+ * counts, who asked to stop and who failed. */
+static void reduce_step(Trainer *t, const MethodStats *ms, int stop_asked, int failed,
+                        StepTotals *tot) {
+    const XentStats *x = &t->model.last;
+    *tot = (StepTotals){failed ? 0.0 : x->loss_sum, failed ? 0 : x->count, failed ? 0 : x->correct,
+                        (double)ms->eligible, (double)ms->selected, (double)ms->differ,
+                        (double)ms->inserted, (double)ms->tokens, stop_asked, failed};
+    trainer_reduce_step(tot);
+}
+
+/* One optimizer step on the global batch of train.batch rows, of which this rank takes its
+ * share (all of them in a single process). *stop_all is set when any rank asked to stop. */
+static int train_step(Trainer *t, int stop_asked, StepStats *st, int *stop_all, char *err,
+                      size_t cap) {
     const Config *c = &t->cfg;
     double t0 = now();
-    int B = c->train.batch, idx[4096], epoch_started = 0;
+    int B = c->train.batch, idx[4096], epoch_started = 0, lo, hi;
     for (int r = 0; r < B; r++) idx[r] = next_example(t, &epoch_started);
+    trainer_share(B, &lo, &hi);
     float omega = c->method.name == METHOD_BASELINE
                       ? 0.0f
                       : schedule_omega(&c->method.schedule, t->step, c->train.steps);
-    if (c->method.name != METHOD_BASELINE && update_selfgen(t, idx, B, epoch_started, omega)) {
+    int failed = c->method.name != METHOD_BASELINE &&
+                 update_selfgen(t, idx, lo, hi, epoch_started, omega) != 0;
+    if (failed && !t->dist) {
         snprintf(err, cap, "step %d: self-generation does not fit the model's context", t->step + 1);
         return -1;
     }
     MethodParams p = {c->method.name, c->method.rac.granularity, omega,
-                      (uint64_t)c->train.seed * 3 + 2, t->step, 0};
+                      (uint64_t)c->train.seed * 3 + 2, t->step, lo};
     MethodStats ms;
-    method_build_batch(&t->batch, &t->train, &t->sg, idx, B, c->model.context, &p, &ms);
-    float loss = model_forward(&t->model, &t->batch);
+    method_build_batch(&t->batch, &t->train, &t->sg, idx + lo, hi - lo, c->model.context, &p, &ms);
+    float loss = failed ? 0.0f : model_forward(&t->model, &t->batch);
+    long count = t->model.last.count;
+    if (t->dist) {
+        StepTotals tot;
+        reduce_step(t, &ms, stop_asked, failed, &tot);
+        if (tot.failed > 0) {
+            snprintf(err, cap, "step %d: self-generation does not fit the model's context",
+                     t->step + 1);
+            return -1;
+        }
+        *stop_all = tot.stop > 0;
+        count = (long)tot.count;
+        loss = count ? (float)(tot.loss_sum / tot.count) : 0.0f;
+        ms = (MethodStats){.eligible = (long)tot.eligible, .selected = (long)tot.selected,
+                           .differ = (long)tot.differ, .inserted = (long)tot.inserted,
+                           .tokens = (long)tot.tokens, .rows = B};
+    }
     if (!isfinite(loss)) {
         snprintf(err, cap, "non-finite loss at step %d (lr %g): the run diverged", t->step + 1,
                  (double)optim_lr(&t->oc, t->step));
         return -1;
     }
     model_zero_grad(&t->model);
-    model_backward(&t->model, &t->batch);
+    model_backward_scaled(&t->model, &t->batch, count);
+    /* One sum over the whole gradient buffer: afterwards every rank holds the whole batch's
+     * gradient and takes the same optimizer step. */
+    if (t->dist) dist_allreduce_f32(t->model.grads, t->model.num_params);
     float lr = optim_lr(&t->oc, t->step);
     double norm = optim_step(&t->model, &t->oc, t->step, lr);
     if (!isfinite(norm)) {
@@ -308,7 +357,7 @@ static void note_store(Trainer *t, int commit_rc) {
     t->store_failing = commit_rc != 0;
 }
 
-static void record_step(Trainer *t, const StepStats *st) {
+static void store_step(Trainer *t, const StepStats *st) {
     Store *s = t->store;
     int64_t run = t->run_id, step = t->step;
     store_metric(s, run, step, "loss", st->loss);
@@ -324,7 +373,10 @@ static void record_step(Trainer *t, const StepStats *st) {
     }
     store_progress(s, run, step);
     note_store(t, store_maybe_commit(s));
+}
 
+static void record_step(Trainer *t, const StepStats *st) {
+    if (t->store) store_step(t, st);
     TrainerEvent ev = {.kind = EV_STEP, .step = t->step, .st = *st};
     const Batch *b = &t->batch;
     pthread_mutex_lock(&t->mu);
@@ -368,12 +420,17 @@ static int run_eval(Trainer *t, char *err, size_t cap) {
                      (uint64_t)t->cfg.train.seed * 1000003u + (uint64_t)t->step};
     EvalSummary sum;
     SampleSink sink = {t, "val"};
-    if (evaluate(&e, &t->val, t->cfg.train.eval_samples, &sum, store_eval_sample, &sink)) {
+    if (t->dist) {
+        if (trainer_eval_shared(t, &e, t->cfg.train.eval_samples, &sum, err, cap)) return -1;
+    } else if (evaluate(&e, &t->val, t->cfg.train.eval_samples, &sum, store_eval_sample, &sink)) {
         snprintf(err, cap, "evaluation at step %d failed (out of memory)", t->step);
         return -1;
     }
-    eval_store_summary(t->store, t->run_id, t->step, "val", &sum, t->cfg.method.name == METHOD_RAC);
-    note_store(t, store_commit(t->store));
+    if (t->store) {
+        eval_store_summary(t->store, t->run_id, t->step, "val", &sum,
+                           t->cfg.method.name == METHOD_RAC);
+        note_store(t, store_commit(t->store));
+    }
     t->last_eval_step = t->step;
     TrainerEvent ev = {.kind = EV_EVAL, .step = t->step, .ev = sum, .split = "val"};
     pthread_mutex_lock(&t->mu);
@@ -384,19 +441,33 @@ static int run_eval(Trainer *t, char *err, size_t cap) {
     return 0;
 }
 
+/* Rank 0 writes the file and records it; the other ranks learn whether that worked. */
 static int checkpoint(Trainer *t, char *err, size_t cap) {
     TrainerEvent ev = {.kind = EV_CHECKPOINT, .step = t->step};
-    if (trainer_save_checkpoint(t, ev.text, sizeof ev.text, err, cap)) return -1;
-    if (store_checkpoint(t->store, t->run_id, t->step, ev.text)) {
-        snprintf(err, cap, "%s", store_error(t->store));
-        return -1;
+    int rc = 0;
+    if (trainer_sync_replicas(t)) {
+        trainer_note(t, "step %d: the ranks' copies of the model differed (ranks on different "
+                        "CPUs?); all continue from rank 0's", t->step);
+        if (t->store)
+            store_event(t->store, t->run_id, t->step, "warning",
+                        "{\"reason\":\"the ranks' copies of the model differed; rank 0's was "
+                        "given to all\"}");
     }
-    push(t, &ev);
+    if (t->store) {
+        if (trainer_save_checkpoint(t, ev.text, sizeof ev.text, err, cap)) {
+            rc = -1;
+        } else if (store_checkpoint(t->store, t->run_id, t->step, ev.text)) {
+            snprintf(err, cap, "%s", store_error(t->store));
+            rc = -1;
+        }
+    }
+    if (trainer_agree(rc, err, cap)) return -1;
+    if (t->store) push(t, &ev);
     return 0;
 }
 
 static void finish(Trainer *t, const char *status, const char *message) {
-    if (strcmp(status, "failed") == 0) {
+    if (t->store && strcmp(status, "failed") == 0) {
         /* The reason goes with the run, for exposure runs show. */
         cJSON *detail = cJSON_CreateObject();
         char *json = NULL;
@@ -406,7 +477,8 @@ static void finish(Trainer *t, const char *status, const char *message) {
         cJSON_free(json);
         cJSON_Delete(detail);
     }
-    int stored = store_set_status(t->store, t->run_id, status) == 0 && store_commit(t->store) == 0;
+    int stored = !t->store || (store_set_status(t->store, t->run_id, status) == 0 &&
+                               store_commit(t->store) == 0);
     TrainerEvent ev = {.kind = EV_DONE, .step = t->step};
     snprintf(ev.status, sizeof ev.status, "%s", status);
     if (message && *message) snprintf(ev.text, sizeof ev.text, "%s", message);
@@ -417,23 +489,41 @@ static void finish(Trainer *t, const char *status, const char *message) {
     pthread_mutex_unlock(&t->mu);
 }
 
+/* Rank 0, when the job is about to end because a rank stopped answering: the run is
+ * interrupted (and can be resumed), not left running. */
+static void on_abort(void *ctx) {
+    Trainer *t = ctx;
+    store_event(t->store, t->run_id, t->step, "status",
+                "{\"status\":\"interrupted\",\"reason\":\"a rank of the job stopped answering\"}");
+    if (store_set_status(t->store, t->run_id, "interrupted") || store_commit(t->store))
+        fprintf(stderr, "exposure: run store: %s\n", store_error(t->store));
+}
+
 static void *train_thread(void *arg) {
     Trainer *t = arg;
     const Config *c = &t->cfg;
     char err[512] = "";
     const char *status = "completed";
+    if (t->dist && t->store) dist_on_abort(on_abort, t);
     while (t->step < c->train.steps) {
-        if (between_steps(t)) {
+        /* A single process stops before the next step; ranks learn of a stop through the
+         * next step's sums, and stop after it. */
+        int stop = between_steps(t), stop_all = 0;
+        if (stop && !t->dist) {
             status = "stopped";
             break;
         }
         StepStats st;
-        if (train_step(t, &st, err, sizeof err)) {
+        if (train_step(t, stop, &st, &stop_all, err, sizeof err)) {
             status = "failed";
             break;
         }
         record_step(t, &st);
         if (t->step == c->train.steps) break;
+        if (stop_all) {
+            status = "stopped";
+            break;
+        }
         if (c->train.eval_every && t->step % c->train.eval_every == 0 && run_eval(t, err, sizeof err)) {
             status = "failed";
             break;
@@ -448,6 +538,7 @@ static void *train_thread(void *arg) {
         status = "failed";
     if (strcmp(status, "failed") != 0 && checkpoint(t, err, sizeof err)) status = "failed";
     finish(t, status, err);
+    dist_on_abort(NULL, NULL);
     return NULL;
 }
 
@@ -469,6 +560,7 @@ int trainer_start(const Config *cfg, const TrainerOptions *opt, Trainer **out, c
     pthread_cond_init(&t->has_event, &ca);
     pthread_condattr_destroy(&ca);
     t->last_eval_step = -1;
+    t->dist = dist_size() > 1;
     int rc = opt->resume ? trainer_setup_resume(t, opt, err, cap)
                          : trainer_setup_new(t, cfg, opt, err, cap);
     if (rc == 0) {

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 
+#include "checkpoint.h"
 #include "corpus.h"
 #include "dataset.h"
 #include "decode.h"
@@ -37,8 +38,9 @@ struct Trainer {
     int selfgen_free_run;   /* the cache holds free-running generations */
     int selfgen_refreshed;  /* step of the last full refresh; -1 never */
     int gsm8k;
-    Store *store;
+    Store *store;           /* rank 0's; NULL on the other ranks of a job (dist.h) */
     int store_failing;      /* the last commit failed (the user has been told) */
+    int dist;               /* one rank of a job of several processes */
     int64_t run_id;
     int step;               /* steps completed */
     int epoch;
@@ -72,6 +74,41 @@ int trainer_setup_new(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
                       size_t cap);
 int trainer_setup_resume(Trainer *t, const TrainerOptions *opt, char *err, size_t cap);
 void trainer_release(Trainer *t);
+
+/* trainer_dist.c: the trainer in a job of several processes (dist.h). Rank r takes the part
+ * [*lo, *hi) of n items: rows of every batch, examples to self-generate, samples to
+ * evaluate. With one process, all of them. */
+void trainer_share(int n, int *lo, int *hi);
+/* Every rank's outcome of a phase (0 or a TRAINER_E* code, and its message in err): when any
+ * failed, every rank returns the first failing rank's code, its message in err ("rank R: "
+ * before another rank's). One process: rc, err unchanged. */
+int trainer_agree(int rc, char *err, size_t cap);
+/* Rank 0's config to the other ranks. Returns 0, or -1 (agree on it) with err. */
+int trainer_share_config(Config *cfg, char *err, size_t cap);
+/* Rank 0's parameters and AdamW moments to every rank. */
+void trainer_share_model(Model *m);
+/* Every rank applies the same summed gradient the same way, so the copies of the model stay
+ * equal, bit for bit, as long as the ranks compute alike (one binary, the same thread count,
+ * CPUs and math library that round alike). Checks that they are; when they are not, gives
+ * every rank rank 0's copy and returns 1. */
+int trainer_sync_replicas(Trainer *t);
+/* Rank 0's checkpoint state (step, data stream, trainer state) to every rank; the others'
+ * extra is malloc'd. Returns 0, or -1 when a rank is out of memory (on every rank). */
+int trainer_share_state(CheckpointState *st);
+/* Every rank computed the self-generated tokens of its share of the examples: all of them
+ * to every rank. */
+void trainer_gather_selfgen(Trainer *t);
+/* A step's sums over the ranks' parts of the batch. */
+typedef struct {
+    double loss_sum, count, correct;                     /* the loss positions */
+    double eligible, selected, differ, inserted, tokens; /* MethodStats */
+    double stop, failed;  /* ranks asked to stop / that could not build their part */
+} StepTotals;
+void trainer_reduce_step(StepTotals *s);
+/* Evaluation of the first n validation samples, each rank its share: the summary on every
+ * rank, the samples stored by rank 0. Returns 0, or -1 (on every rank) with err. */
+int trainer_eval_shared(Trainer *t, const EvalContext *e, int n, EvalSummary *sum, char *err,
+                        size_t cap);
 
 /* trainer_state.c: the trainer's part of a checkpoint (config, data order, random streams,
  * self-generated tokens), so that a resumed run continues exactly. */

@@ -8,6 +8,7 @@
 #include "checkpoint.h"
 #include "datasource.h"
 #include "capacity.h"
+#include "dist.h"
 #include "trainer_internal.h"
 #include "version.h"
 
@@ -49,15 +50,37 @@ static ModelConfig model_config(const Config *c) {
                          TOK_COUNT};
 }
 
+/* The rows of every batch this process works on: all of them, or its share in a job of
+ * several processes. */
+static int local_rows(const Config *c) {
+    int lo, hi;
+    trainer_share(c->train.batch, &lo, &hi);
+    return hi - lo;
+}
+
+static int fits_ranks(const Trainer *t, char *err, size_t cap) {
+    if (t->cfg.train.batch >= dist_size()) return 0;
+    snprintf(err, cap, "train.batch: %d rows cannot be shared by %d processes (at least one each)",
+             t->cfg.train.batch, dist_size());
+    return TRAINER_EINPUT;
+}
+
 /* Refuses a model the machine cannot hold before anything is allocated for it: once before the
  * data is loaded, so that the answer is immediate, and again after, when the memory the data
  * took is no longer available. */
 static int check_memory(const Trainer *t, char *err, size_t cap) {
     ModelConfig mc = model_config(&t->cfg);
     MemoryAvailable avail = capacity_memory_available();
-    if (capacity_check_memory(&mc, t->cfg.train.batch, 2, DECODE_BATCH, &avail, err, cap))
+    if (capacity_check_memory(&mc, local_rows(&t->cfg), 2, DECODE_BATCH, &avail, err, cap))
         return TRAINER_EINPUT;
     return 0;
+}
+
+/* One thread per core by default, the cores shared by the ranks on this host. */
+static int thread_count(const Config *c) {
+    if (c->train.threads > 0) return c->train.threads;
+    int n = (int)sysconf(_SC_NPROCESSORS_ONLN) / dist_local_size();
+    return n > 1 ? n : 1;
 }
 
 static int alloc_compute(Trainer *t, char *err, size_t cap) {
@@ -65,10 +88,9 @@ static int alloc_compute(Trainer *t, char *err, size_t cap) {
     ModelConfig mc = model_config(c);
     int rc = check_memory(t, err, cap);
     if (rc) return rc;
-    int threads = c->train.threads > 0 ? c->train.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (model_init(&t->model, &mc, c->train.batch) || model_set_threads(&t->model, threads) ||
-        batch_alloc(&t->batch, c->train.batch, mc.context) ||
-        batch_alloc(&t->scratch, c->train.batch, mc.context) ||
+    int rows = local_rows(c);
+    if (model_init(&t->model, &mc, rows) || model_set_threads(&t->model, thread_count(c)) ||
+        batch_alloc(&t->batch, rows, mc.context) || batch_alloc(&t->scratch, rows, mc.context) ||
         !(t->dec = decoder_new(&t->model, DECODE_BATCH)) ||
         !(t->perm = malloc((size_t)t->train.n * sizeof *t->perm))) {
         snprintf(err, cap, "out of memory for a model of %d layers, dim %d, context %d, batch %d",
@@ -92,23 +114,11 @@ static int open_store(Trainer *t, const TrainerOptions *opt, char *err, size_t c
     return 0;
 }
 
-int trainer_setup_new(Trainer *t, const Config *cfg, const TrainerOptions *opt, char *err,
+/* Rank 0: the run in the store. */
+static int create_run(Trainer *t, const Config *cfg, const TrainerOptions *opt, char *err,
                       size_t cap) {
-    t->cfg = *cfg;
-    if (config_validate(&t->cfg, err, cap)) return TRAINER_EINPUT;
-    int rc = check_memory(t, err, cap);
-    if (!rc) rc = load_data(t, err, cap);
-    if (!rc) rc = alloc_compute(t, err, cap);
+    int rc = open_store(t, opt, err, cap);
     if (rc) return rc;
-    model_init_weights(&t->model, (uint64_t)cfg->train.seed);
-    /* Independent streams, so that evaluation or a method's coin flips never shift the
-     * order of the data. */
-    rng_seed(&t->rng_data, (uint64_t)cfg->train.seed * 3 + 1);
-    rng_seed(&t->rng_sample, (uint64_t)cfg->train.seed * 3 + 3);
-    t->perm_pos = t->train.n; /* the first batch starts an epoch */
-    t->epoch = 0;
-    t->selfgen_refreshed = -1;
-    if ((rc = open_store(t, opt, err, cap))) return rc;
     char *json = config_to_json(&t->cfg, 0), name[128];
     if (!json) {
         snprintf(err, cap, "out of memory");
@@ -128,7 +138,55 @@ int trainer_setup_new(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
     return 0;
 }
 
-int trainer_setup_resume(Trainer *t, const TrainerOptions *opt, char *err, size_t cap) {
+/* Every rank: rank 0's run id and model, and a note in the run of how many ranks train it. */
+static void share_run(Trainer *t) {
+    if (!t->dist) return;
+    int64_t id = t->run_id;
+    dist_bcast(&id, sizeof id, 0);
+    t->run_id = id;
+    trainer_share_model(&t->model);
+    if (t->store) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "{\"ranks\":%d}", dist_size());
+        store_event(t->store, t->run_id, t->step, "ranks", detail);
+    }
+}
+
+/* Every rank trains rank 0's config, whatever it read itself. */
+static int share_config(Trainer *t, char *err, size_t cap) {
+    int rc = trainer_share_config(&t->cfg, err, cap) ? TRAINER_ERUNTIME : 0;
+    return trainer_agree(rc, err, cap);
+}
+
+int trainer_setup_new(Trainer *t, const Config *cfg, const TrainerOptions *opt, char *err,
+                      size_t cap) {
+    t->cfg = *cfg;
+    int rc = share_config(t, err, cap);
+    if (rc) return rc;
+    rc = config_validate(&t->cfg, err, cap) ? TRAINER_EINPUT : fits_ranks(t, err, cap);
+    if (!rc) rc = check_memory(t, err, cap);
+    if (!rc) rc = load_data(t, err, cap);
+    if (!rc) rc = alloc_compute(t, err, cap);
+    /* Nothing is stored unless every rank is ready. */
+    if ((rc = trainer_agree(rc, err, cap))) return rc;
+    uint64_t seed = (uint64_t)t->cfg.train.seed;
+    model_init_weights(&t->model, seed);
+    /* Independent streams, so that evaluation or a method's coin flips never shift the
+     * order of the data. */
+    rng_seed(&t->rng_data, seed * 3 + 1);
+    rng_seed(&t->rng_sample, seed * 3 + 3);
+    t->perm_pos = t->train.n; /* the first batch starts an epoch */
+    t->epoch = 0;
+    t->selfgen_refreshed = -1;
+    if (dist_rank() == 0) rc = create_run(t, cfg, opt, err, cap);
+    if ((rc = trainer_agree(rc, err, cap))) return rc;
+    share_run(t);
+    return 0;
+}
+
+/* Rank 0: the run to resume, its config and its last checkpoint, from the store. */
+static int read_run(Trainer *t, const TrainerOptions *opt, char *path, size_t pathcap, char *err,
+                    size_t cap) {
     int rc = open_store(t, opt, err, cap);
     if (rc) return rc;
     RunRow run;
@@ -147,22 +205,35 @@ int trainer_setup_resume(Trainer *t, const TrainerOptions *opt, char *err, size_
         rc = TRAINER_EINPUT;
     run_row_free(&run);
     if (rc) return rc;
-    t->run_id = opt->resume;
-
-    char path[4096];
     int64_t ckpt_step;
-    if (store_last_checkpoint(t->store, t->run_id, &ckpt_step, path, sizeof path)) {
-        snprintf(err, cap, "run %lld has no checkpoint to resume from", (long long)t->run_id);
+    if (store_last_checkpoint(t->store, opt->resume, &ckpt_step, path, pathcap)) {
+        snprintf(err, cap, "run %lld has no checkpoint to resume from", (long long)opt->resume);
         return TRAINER_EINPUT;
     }
-    if ((rc = check_memory(t, err, cap)) || (rc = load_data(t, err, cap)) ||
-        (rc = alloc_compute(t, err, cap)))
-        return rc;
+    return 0;
+}
+
+/* Rank 0 reads the store and the checkpoint and hands both to the other ranks, so that only
+ * rank 0's host needs the run directory. */
+int trainer_setup_resume(Trainer *t, const TrainerOptions *opt, char *err, size_t cap) {
+    char path[4096] = "";
+    int rc = dist_rank() == 0 ? read_run(t, opt, path, sizeof path, err, cap) : 0;
+    if ((rc = trainer_agree(rc, err, cap)) || (rc = share_config(t, err, cap))) return rc;
+    dist_bcast(path, sizeof path, 0);
+    t->run_id = opt->resume;
+    rc = fits_ranks(t, err, cap);
+    if (!rc) rc = check_memory(t, err, cap);
+    if (!rc) rc = load_data(t, err, cap);
+    if (!rc) rc = alloc_compute(t, err, cap);
+    if ((rc = trainer_agree(rc, err, cap))) return rc;
     if (trainer_load_checkpoint(t, path, err, cap)) return TRAINER_EINPUT;
-    if (store_set_status(t->store, t->run_id, "running")) {
+    rc = 0;
+    if (t->store && store_set_status(t->store, t->run_id, "running")) {
         snprintf(err, cap, "%s", store_error(t->store));
-        return TRAINER_ERUNTIME;
+        rc = TRAINER_ERUNTIME;
     }
+    if ((rc = trainer_agree(rc, err, cap))) return rc;
+    share_run(t);
     trainer_note(t, "resuming run %lld from step %d (%s)", (long long)t->run_id, t->step, path);
     return 0;
 }

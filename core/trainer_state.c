@@ -8,6 +8,7 @@
 
 #include "blob.h"
 #include "checkpoint.h"
+#include "dist.h"
 #include "trainer_internal.h"
 
 #define STATE_MAGIC 0x32525458 /* "XTR2": coin flips are seeded per row, no stream saved */
@@ -172,15 +173,23 @@ int trainer_state_check(const void *blob, size_t len, const Config *cfg, const C
     return rc;
 }
 
+/* Rank 0 reads the file; every rank restores the trainer's state from it and checks it against
+ * its own data (the model itself reaches the other ranks afterwards, see trainer_setup.c). */
 int trainer_load_checkpoint(Trainer *t, const char *path, char *err, size_t cap) {
-    CheckpointState st;
-    if (checkpoint_load(path, &t->model, &st, err, cap)) return -1;
-    BlobReader r = {st.extra, st.extra_len, 0, 0};
-    char why[512];
-    int rc = restore(t, &r, st.step, why, sizeof why);
-    if (rc) snprintf(err, cap, "%s: %s", path, why);
+    CheckpointState st = {0};
+    int rc = dist_rank() == 0 ? checkpoint_load(path, &t->model, &st, err, cap) : 0;
+    if (trainer_agree(rc, err, cap)) return -1;
+    if (trainer_share_state(&st)) {
+        snprintf(err, cap, "out of memory reading %s", path);
+        rc = -1;
+    } else {
+        BlobReader r = {st.extra, st.extra_len, 0, 0};
+        char why[512];
+        rc = restore(t, &r, st.step, why, sizeof why);
+        if (rc) snprintf(err, cap, "%s: %s", path, why);
+    }
     free(st.extra);
-    if (rc) return -1;
+    if (trainer_agree(rc, err, cap)) return -1;
     t->step = (int)st.step;
     t->rng_data = st.rng;
     return 0;

@@ -1,13 +1,22 @@
 #!/bin/sh
 # Installs the Debian packages exposure needs, and only those that are missing.
 # Run by `make test`, `make run` and `make bench`; safe to run again at any time.
-# Usage: scripts/deps.sh [extra-package...]
+# Usage: scripts/deps.sh [--mpi] [extra-package...]
+#   --mpi  also Open MPI (openmpi-bin libopenmpi-dev), for training on several processes or
+#          machines (docs/distributed.md); make then builds with MPI and make test runs the
+#          multi-process tests.
 set -eu
+
+mpi=""
+if [ "${1:-}" = "--mpi" ]; then
+    mpi="openmpi-bin libopenmpi-dev"
+    shift
+fi
 
 # clang and libclang-rt-14-dev build the libFuzzer harnesses, valgrind runs `make valgrind`:
 # both are part of `make test`.
 packages="build-essential pkg-config libopenblas-dev libncurses-dev libsqlite3-dev sqlite3
-libcjson-dev libcriterion-dev tmux clang libclang-rt-14-dev valgrind $*"
+libcjson-dev libcriterion-dev tmux clang libclang-rt-14-dev valgrind $mpi $*"
 
 missing=""
 for p in $packages; do
