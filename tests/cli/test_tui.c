@@ -137,7 +137,7 @@ Test(tui, trains_live_then_quits_and_the_run_is_stopped) {
     tui_keys(&t, "C-u");
     tui_keys(&t, "-l train.lr=0.001");
     tui_keys(&t, "Enter");
-    SEE("train.lr: 0.002 -> 0.001 from step");
+    SEE("train.lr: 0.004 -> 0.001 from step");
     /* Quit asks first, then stops the run cleanly. */
     tui_keys(&t, "q");
     SEE("Stop it");
