@@ -144,7 +144,8 @@ static int open_store(const char *path, int create, Store **out, char *err, size
         return -1;
     }
     int is_new;
-    if (schema_check_file(path, &is_new, err, errcap)) return -1;
+    long long size;
+    if (schema_check_path(path, &is_new, &size, err, errcap)) return -1;
     if (is_new && !create) {
         snprintf(err, errcap, "%s: no database here (missing or empty file)", path);
         return -1;
@@ -155,7 +156,8 @@ static int open_store(const char *path, int create, Store **out, char *err, size
         snprintf(err, errcap, "%s: out of memory", path);
         return -1;
     }
-    if (open_connection(s, create, is_new) || schema_prepare(s)) {
+    if (open_connection(s, create, is_new) || (!is_new && schema_check_header(s, size)) ||
+        schema_prepare(s)) {
         snprintf(err, errcap, "%s", s->err);
         release(s);
         return -1;

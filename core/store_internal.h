@@ -72,10 +72,13 @@ void store_column_copy(sqlite3_stmt *st, int col, char *out, size_t cap);
 /* A malloc'd copy of a column's text ("" when NULL), or NULL when out of memory. */
 char *store_column_dup(sqlite3_stmt *st, int col);
 
-/* store_schema.c. Validates the file before anything may write to it: a regular file that is
- * empty or carries an SQLite header consistent with its size. Sets *is_new when the file is
- * missing or empty. Returns 0, or -1 with a message naming the file. */
-int schema_check_file(const char *path, int *is_new, char *err, size_t errcap);
+/* store_schema.c. Validates the file before anything may write to it, in two parts. First,
+ * by path alone (no descriptor is opened): it is missing or a regular file; sets *is_new when
+ * it is missing or empty and *size to its size. Returns 0, or -1 with a message naming it. */
+int schema_check_path(const char *path, int *is_new, long long *size, char *err, size_t errcap);
+/* Then, on the connection opened on an existing file and before any SQL runs: an SQLite
+ * header consistent with the file's size. Returns 0 or -1 with the handle's message set. */
+int schema_check_header(Store *s, long long size);
 /* On an open connection: recognises an exposure database (or an empty one), refuses a newer
  * schema, then switches to WAL and migrates (unless the handle is read-only).
  * Returns 0 or -1 with the handle's message set. */

@@ -5,7 +5,6 @@
  * WAL, migrated and cleaned of stale runs. */
 #include <cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,30 +101,20 @@ static uint32_t read_be32(const unsigned char *p) {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static int read_header(const char *path, unsigned char *h, size_t len, char *err, size_t errcap) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errcap, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = read(fd, h + got, len - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            snprintf(err, errcap, "%s: cannot read: %s", path, strerror(errno));
-            close(fd);
-            return -1;
-        }
-        if (n == 0) break;
-        got += (size_t)n;
-    }
-    close(fd);
-    if (got < len) {
-        snprintf(err, errcap, "%s: not an SQLite database (only %zu bytes); left unchanged", path,
-                 got);
-        return -1;
-    }
+/* The first len bytes of the file, read through the connection's own descriptor. Never
+ * open() the file beside SQLite: POSIX locks belong to the process, and closing any descriptor
+ * of the file would drop the locks of every connection this process holds on it. */
+static int read_header(Store *s, unsigned char *h, int len, long long size) {
+    sqlite3_file *file = NULL;
+    if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK ||
+        !file || !file->pMethods)
+        return store_fail(s, "%s: cannot read the file header", s->path);
+    if (size < len)
+        return store_fail(s, "%s: not an SQLite database (only %lld bytes); left unchanged",
+                          s->path, size);
+    int rc = file->pMethods->xRead(file, h, len, 0);
+    if (rc != SQLITE_OK)
+        return store_fail(s, "%s: cannot read: %s", s->path, sqlite3_errstr(rc));
     return 0;
 }
 
@@ -137,9 +126,10 @@ static int has_wal_content(const char *path) {
     return stat(wal, &st) == 0 && st.st_size > 0;
 }
 
-int schema_check_file(const char *path, int *is_new, char *err, size_t errcap) {
+int schema_check_path(const char *path, int *is_new, long long *size, char *err, size_t errcap) {
     struct stat st;
     *is_new = 0;
+    *size = 0;
     if (stat(path, &st) != 0) {
         if (errno == ENOENT) {
             *is_new = 1;
@@ -152,33 +142,30 @@ int schema_check_file(const char *path, int *is_new, char *err, size_t errcap) {
         snprintf(err, errcap, "%s: not a regular file", path);
         return -1;
     }
-    if (st.st_size == 0) {
-        *is_new = 1;
-        return 0;
-    }
+    *size = (long long)st.st_size;
+    *is_new = st.st_size == 0;
+    return 0;
+}
+
+int schema_check_header(Store *s, long long size) {
     unsigned char h[100];
-    if (read_header(path, h, sizeof h, err, errcap)) return -1;
-    if (memcmp(h, "SQLite format 3", 16) != 0) {
-        snprintf(err, errcap, "%s: not an SQLite database; left unchanged", path);
-        return -1;
-    }
+    if (read_header(s, h, (int)sizeof h, size)) return -1;
+    if (memcmp(h, "SQLite format 3", 16) != 0)
+        return store_fail(s, "%s: not an SQLite database; left unchanged", s->path);
     uint32_t page = (uint32_t)h[16] << 8 | h[17];
     if (page == 1) page = 65536;
-    if (page < 512 || (page & (page - 1)) != 0) {
-        snprintf(err, errcap, "%s: the database is corrupt (page size %u); left unchanged", path,
-                 page);
-        return -1;
-    }
+    if (page < 512 || (page & (page - 1)) != 0)
+        return store_fail(s, "%s: the database is corrupt (page size %u); left unchanged",
+                          s->path, page);
     /* The page count in the header is only meaningful while its "valid-for" counter matches
      * the change counter (SQLite's own rule). A file shorter than that was truncated. */
     uint32_t pages = read_be32(h + 28);
     int count_valid = pages > 0 && read_be32(h + 24) == read_be32(h + 92);
-    if (count_valid && (long long)pages * page > (long long)st.st_size && !has_wal_content(path)) {
-        snprintf(err, errcap,
-                 "%s: the database is corrupt (truncated: %lld of %lld bytes); left unchanged",
-                 path, (long long)st.st_size, (long long)pages * page);
-        return -1;
-    }
+    if (count_valid && (long long)pages * page > size && !has_wal_content(s->path))
+        return store_fail(s,
+                          "%s: the database is corrupt (truncated: %lld of %lld bytes); left "
+                          "unchanged",
+                          s->path, size, (long long)pages * page);
     return 0;
 }
 

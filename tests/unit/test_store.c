@@ -881,3 +881,31 @@ Test(store, read_only_database) {
     cr_assert(WIFEXITED(status), "the child crashed");
     cr_assert_eq(WEXITSTATUS(status), 0, "read-only check %d failed", WEXITSTATUS(status));
 }
+
+/* POSIX locks belong to a process, and closing any descriptor of a file drops all of them. If
+ * opening a second store on the file (the trainer, an evaluation and the sweep each hold one)
+ * read the file through a descriptor of its own, the first store's locks would be gone: another
+ * process closing its connection would then take itself for the last user, checkpoint and
+ * delete the WAL under the first store, whose later commits fail or vanish. */
+Test(store, second_store_keeps_the_first_ones_locks) {
+    Store *a = open_ok(db);
+    int64_t id = new_run(a, "first");
+    cr_assert_eq(store_commit(a), 0, "%s", store_error(a));
+    Store *b = open_ok(db);
+    store_close(b);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'SELECT count(*) FROM runs' >/dev/null", db);
+    cr_assert_eq(system(cmd), 0, "another process reads the database");
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    struct stat st;
+    cr_assert_eq(stat(wal, &st), 0, "the WAL of an open store is left in place");
+    for (int step = 0; step < 10; step++)
+        cr_assert_eq(store_metric(a, id, step, "loss", 1.0 + step), 0, "%s", store_error(a));
+    cr_assert_eq(store_commit(a), 0, "%s", store_error(a));
+    store_close(a);
+    cr_assert_eq(sql_int(db, "SELECT count(*) FROM metrics"), 10);
+    char check[64];
+    sql_text(db, "PRAGMA integrity_check", check, sizeof check);
+    cr_assert_str_eq(check, "ok");
+}
