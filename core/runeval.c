@@ -91,18 +91,24 @@ static int load_data(Job *j, char *err, size_t cap) {
     return 0;
 }
 
-static void store_sample_row(void *ctx, const EvalSample *s) {
-    Job *j = ctx;
+int run_store_sample(Store *st, int64_t run, int64_t step, const char *split,
+                     const EvalSample *s) {
     char *corr = eval_corrections_json(s->res);
-    SampleRow row = {.step = j->result->step, .idx = s->idx, .prompt = s->ex->prompt,
+    SampleRow row = {.step = step, .idx = s->idx, .prompt = s->ex->prompt,
                      .reference = s->ex->response, .output = (char *)s->output,
                      .raw_output = (char *)s->raw_output, .corrections_json = corr ? corr : "[]",
                      .em = s->em, .f1 = s->f1, .rouge_l = s->rouge_l, .fr_acc = s->fr_acc,
                      .first_err = s->first_err, .corrections = s->res->n_corr};
-    snprintf(row.split, sizeof row.split, "%s", j->opt->split);
-    store_sample(j->store, j->run, &row);
-    store_maybe_commit(j->store);
+    snprintf(row.split, sizeof row.split, "%s", split);
+    int rc = store_sample(st, run, &row);
     free(corr);
+    return rc;
+}
+
+static void store_sample_row(void *ctx, const EvalSample *s) {
+    Job *j = ctx;
+    run_store_sample(j->store, j->run, j->result->step, j->opt->split, s);
+    store_maybe_commit(j->store);
     if (j->opt->on_sample) j->opt->on_sample(j->opt->ctx, s);
 }
 

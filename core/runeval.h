@@ -33,4 +33,10 @@ typedef struct {
 int run_evaluate(Store *s, int64_t run, const RunEvalOptions *o, RunEvalResult *r, char *err,
                  size_t errcap);
 
+/* One evaluated sample as a row of the samples table (buffered until the store's next commit),
+ * under the given step and split. Shared with the trainer's periodic evaluation. Returns 0 or -1
+ * with the store's message set. */
+int run_store_sample(Store *st, int64_t run, int64_t step, const char *split,
+                     const EvalSample *s);
+
 #endif

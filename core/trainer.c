@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "dist.h"
+#include "runeval.h"
 #include "schedule.h"
 #include "trainer_internal.h"
 
@@ -404,15 +405,7 @@ typedef struct {
 
 static void store_eval_sample(void *ctx, const EvalSample *s) {
     SampleSink *k = ctx;
-    char *corr = eval_corrections_json(s->res);
-    SampleRow row = {.step = k->t->step, .idx = s->idx, .prompt = s->ex->prompt,
-                     .reference = s->ex->response, .output = (char *)s->output,
-                     .raw_output = (char *)s->raw_output, .corrections_json = corr ? corr : "[]",
-                     .em = s->em, .f1 = s->f1, .rouge_l = s->rouge_l, .fr_acc = s->fr_acc,
-                     .first_err = s->first_err, .corrections = s->res->n_corr};
-    snprintf(row.split, sizeof row.split, "%s", k->split);
-    store_sample(k->t->store, k->t->run_id, &row);
-    free(corr);
+    run_store_sample(k->t->store, k->t->run_id, k->t->step, k->split, s);
 }
 
 static int run_eval(Trainer *t, char *err, size_t cap) {

@@ -10,19 +10,17 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "scratch.h"
 #include "sql.h"
 
 static char dir[] = "/tmp/exposure-faults-XXXXXX";
 static char db[300];
 
 static void setup(void) {
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db, sizeof db, "%s/runs.db", dir);
+    scratch_create(dir, db, sizeof db, "runs.db");
 }
 static void teardown(void) {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    scratch_remove(dir);
 }
 TestSuite(faults, .init = setup, .fini = teardown, .timeout = 240);
 

@@ -14,6 +14,7 @@
 #include "checkpoint.h"
 #include "config.h"
 #include "run.h"
+#include "scratch.h"
 #include "sql.h"
 #include "store.h"
 
@@ -56,8 +57,7 @@ static void make_fixture(void) {
 }
 
 static void setup(void) {
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db, sizeof db, "%s/runs.db", dir);
+    scratch_create(dir, db, sizeof db, "runs.db");
     snprintf(bad, sizeof bad, "%s/bad.jsonl", dir);
     make_fixture();
     db_before = file_bytes(db, &db_len);
@@ -66,9 +66,7 @@ static void setup(void) {
 
 static void teardown(void) {
     free(db_before);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    scratch_remove(dir);
 }
 
 TestSuite(input, .init = setup, .fini = teardown, .timeout = 240);

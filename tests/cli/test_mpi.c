@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "scratch.h"
 #include "sql.h"
 
 static char dir[] = "/tmp/exposure-mpi-XXXXXX";
@@ -27,8 +28,7 @@ static char db[300], mpirun[512];
 #define LOSS_RTOL 1e-4
 
 static void setup(void) {
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db, sizeof db, "%s/runs.db", dir);
+    scratch_create(dir, db, sizeof db, "runs.db");
     /* mpirun refuses root unless told twice; the tests run as root in CI. Only this test's
      * process and its children see these. */
     setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
@@ -38,9 +38,7 @@ static void setup(void) {
 }
 
 static void teardown(void) {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    scratch_remove(dir);
 }
 
 TestSuite(mpi, .init = setup, .fini = teardown, .timeout = 240);

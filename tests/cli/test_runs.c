@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "scratch.h"
 #include "store.h"
 
 static char dir[] = "/tmp/exposure-runs-XXXXXX";
@@ -57,8 +58,7 @@ static int64_t add_run(Store *s, const char *name, const char *method, const cha
 /* Run 1 baseline with val/em, run 2 rac without it (and with checkpoint files), run 3
  * still running in this process. */
 static void setup(void) {
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db, sizeof db, "%s/runs/exposure.db", dir);
+    scratch_create(dir, db, sizeof db, "runs/exposure.db");
     Store *s;
     char err[1024];
     cr_assert_eq(store_open(db, &s, err, sizeof err), 0, "%s", err);
@@ -85,9 +85,7 @@ static void setup(void) {
 }
 
 static void teardown(void) {
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    scratch_remove(dir);
 }
 
 TestSuite(runs, .init = setup, .fini = teardown);

@@ -8,23 +8,21 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "scratch.h"
 
 static char dir[] = "/tmp/exposure-sweep-XXXXXX";
 static char db[300], small[300];
 
 /* A small file in the facts task's layout keeps the test evaluations short. */
 static void setup(void) {
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db, sizeof db, "%s/runs.db", dir);
+    scratch_create(dir, db, sizeof db, "runs.db");
     snprintf(small, sizeof small, "%s/small.jsonl", dir);
     char cmd[800];
     snprintf(cmd, sizeof cmd, "head -n 48 assets/datasets/facts/train.jsonl > '%s'", small);
     cr_assert_eq(system(cmd), 0);
 }
 static void teardown(void) {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    scratch_remove(dir);
 }
 TestSuite(sweep, .init = setup, .fini = teardown, .timeout = 240);
 
