@@ -249,39 +249,40 @@ static void toggle_selection(RunsScreen *r, App *a) {
     r->sel[r->n_sel++] = id;
 }
 
-static int rename_submit(void *ctx, const char *text, char *err, size_t cap) {
-    App *a = ctx;
-    RunsScreen *r = a->state[SCR_RUNS];
+typedef int (*RunEdit)(Store *s, int64_t run, const char *text);
+
+/* Applies edit to the run under the cursor and sets *id to it; 0, or -1 with the reason in
+ * err. */
+static int edit_cursor_run(App *a, RunEdit edit, const char *text, int64_t *id, char *err,
+                           size_t cap) {
     Store *s = app_store(a);
-    int64_t id = cursor_id(r);
-    if (!s || !id) {
+    *id = cursor_id(a->state[SCR_RUNS]);
+    if (!s || !*id) {
         snprintf(err, cap, "%s", s ? "no run" : a->store_err);
         return -1;
     }
-    if (store_rename_run(s, id, text)) {
+    if (edit(s, *id, text)) {
         snprintf(err, cap, "%s", store_error(s));
         return -1;
     }
+    return 0;
+}
+
+static int rename_submit(void *ctx, const char *text, char *err, size_t cap) {
+    App *a = ctx;
+    int64_t id;
+    if (edit_cursor_run(a, store_rename_run, text, &id, err, cap)) return -1;
     app_status(a, 0, "run %lld renamed to %s", (long long)id, text);
-    reload(r, a);
+    reload(a->state[SCR_RUNS], a);
     return 0;
 }
 
 static int tags_submit(void *ctx, const char *text, char *err, size_t cap) {
     App *a = ctx;
-    RunsScreen *r = a->state[SCR_RUNS];
-    Store *s = app_store(a);
-    int64_t id = cursor_id(r);
-    if (!s || !id) {
-        snprintf(err, cap, "%s", s ? "no run" : a->store_err);
-        return -1;
-    }
-    if (store_set_tags(s, id, text)) {
-        snprintf(err, cap, "%s", store_error(s));
-        return -1;
-    }
+    int64_t id;
+    if (edit_cursor_run(a, store_set_tags, text, &id, err, cap)) return -1;
     app_status(a, 0, "run %lld tagged \"%s\"", (long long)id, text);
-    reload(r, a);
+    reload(a->state[SCR_RUNS], a);
     return 0;
 }
 
