@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileguard.h"
+
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -17,6 +19,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
 }
 
 int cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
+
+int cli_check_output(const char *cmd, const char *path) {
+    char err[1200];
+    if (!path || strcmp(path, "-") == 0 || fileguard_check_write(path, err, sizeof err) == 0)
+        return EXIT_OK;
+    fprintf(stderr, "exposure %s: %s\n", cmd, err);
+    return EXIT_USAGE;
+}
 
 const char *cli_db_path(const char *flag_value) {
     if (flag_value && *flag_value) return flag_value;

@@ -22,6 +22,11 @@ int cli_is_help(const char *arg);
 /* The run database: the --db value when given, else $EXPOSURE_DB, else ./runs/exposure.db. */
 const char *cli_db_path(const char *flag_value);
 
+/* Before writing an output file: EXIT_OK, or, when path holds an SQLite database (a run
+ * store, which writing would destroy), prints "exposure CMD: PATH: ..." and returns
+ * EXIT_USAGE. NULL and "-" (stdout) are fine. */
+int cli_check_output(const char *cmd, const char *path);
+
 /* Parses a whole decimal integer in [min, max]; returns 0, or -1 when s is not one. */
 int cli_parse_long(const char *s, long min, long max, long *out);
 

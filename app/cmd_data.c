@@ -117,6 +117,7 @@ static int data_gen(int argc, char **argv) {
     GenArgs g = {0};
     int rc = parse_gen_args(argc, argv, &g);
     if (rc != EXIT_OK) return rc;
+    if (cli_check_output("data gen", g.output)) return EXIT_USAGE;
     int to_stdout = strcmp(g.output, "-") == 0;
     FILE *out = to_stdout ? stdout : fopen(g.output, "wb");
     if (!out) {

@@ -241,6 +241,7 @@ int cmd_report(int argc, char **argv) {
         else return cli_usage_error("report", "unknown argument '%s'", arg);
     }
     if (!sweep) return cli_usage_error("report", "--sweep ID is required");
+    if (cli_check_output("report", out_path)) return EXIT_USAGE;
     char err[1024], plot_dir[4096], link_dir[4096];
     Store *s;
     if (store_open_existing(cli_db_path(db), &s, err, sizeof err)) {

@@ -1059,6 +1059,7 @@ static int close_output(const Options *o, FILE *f) {
 }
 
 static int cmd_export(const Options *o, const char *path) {
+    if (cli_check_output("runs", o->output)) return EXIT_USAGE;
     if (database_missing(path)) {
         fprintf(stderr, "exposure runs: no run %lld (no database at %s)\n", (long long)o->ids[0],
                 path);
@@ -1165,6 +1166,7 @@ static int build_plot(Store *s, const RunRow *rows, int n, Plot *p) {
 }
 
 static int cmd_plot(const Options *o, const char *path) {
+    if (cli_check_output("runs", o->svg)) return EXIT_USAGE;
     if (database_missing(path)) {
         fprintf(stderr, "exposure runs: no runs (no database at %s)\n", path);
         return EXIT_RUNTIME;

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "fileguard.h"
+
 #include <cJSON.h>
 #include <errno.h>
 #include <limits.h>
@@ -315,6 +317,7 @@ int config_apply_json_text(Config *c, const char *json, const char *source, char
 #define CONFIG_MAX_FILE (1 << 20)
 
 int config_load_file(Config *c, const char *path, char *err, size_t cap) {
+    if (fileguard_check_read(path, err, cap)) return -1;
     FILE *f = fopen(path, "rb");
     if (!f) {
         say(err, cap, "%s: cannot open: %s", path, strerror(errno));

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileguard.h"
 #include "linereader.h"
 #include "rng.h"
 #include "strbuf.h"
@@ -490,6 +491,7 @@ static int load_stream(FILE *f, const char *name, off_t size, const LoadOptions 
 
 int dataset_load(const char *path, const LoadOptions *opt, Dataset *out, char *err, size_t errcap) {
     memset(out, 0, sizeof *out);
+    if (fileguard_check_read(path, err, errcap)) return -1;
     FILE *f = fopen(path, "rb");
     if (!f) {
         report(err, errcap, "%s: cannot open: %s", path, strerror(errno));

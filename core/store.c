@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileguard.h"
 #include "store_internal.h"
 #include "version.h"
 
@@ -137,6 +138,13 @@ static int open_connection(Store *s, int create, int is_new) {
     return store_exec(s, "PRAGMA foreign_keys=ON", "enabling foreign keys");
 }
 
+/* From here on nothing else in this process may open the file (fileguard.h). SQLite has
+ * created it by now, so only a file removed under us goes unregistered. */
+static int hold_file(Store *s) {
+    s->held = fileguard_hold(s->path, &s->dev, &s->ino) == 0;
+    return 0;
+}
+
 static int open_store(const char *path, int create, Store **out, char *err, size_t errcap) {
     *out = NULL;
     if (!path || !*path) {
@@ -156,8 +164,8 @@ static int open_store(const char *path, int create, Store **out, char *err, size
         snprintf(err, errcap, "%s: out of memory", path);
         return -1;
     }
-    if (open_connection(s, create, is_new) || (!is_new && schema_check_header(s, size)) ||
-        schema_prepare(s)) {
+    if (open_connection(s, create, is_new) || hold_file(s) ||
+        (!is_new && schema_check_header(s, size)) || schema_prepare(s)) {
         snprintf(err, errcap, "%s", s->err);
         release(s);
         return -1;
@@ -205,6 +213,7 @@ static void release(Store *s) {
     sqlite3_finalize(s->put_progress);
     /* Every statement is finalized by now, so the connection closes for certain. */
     if (s->db) sqlite3_close(s->db);
+    if (s->held) fileguard_release(s->dev, s->ino);
     free(s->path);
     free(s);
 }

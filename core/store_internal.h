@@ -43,6 +43,8 @@ struct Store {
     int64_t pid;
     char host[64];
     double last_commit; /* CLOCK_MONOTONIC seconds */
+    int held;           /* registered with the file guard as (dev, ino) */
+    unsigned long long dev, ino;
 
     PendingMetric *metrics;
     int n_metrics, cap_metrics;

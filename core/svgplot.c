@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileguard.h"
+
 /* Okabe-Ito: distinguishable with every common colour-vision deficiency. Yellow is last
  * because it is faint on white. Beyond eight series the colours repeat with dashes. */
 static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
@@ -449,6 +451,7 @@ int svg_plot_write(const char *path, const PlotPanel *panels, int n_panels, int 
     width = width < MIN_WIDTH ? MIN_WIDTH : width > MAX_WIDTH ? MAX_WIDTH : width;
     int height = 0;
     for (int i = 0; i < n_panels; i++) height += panel_height(&panels[i], width);
+    if (fileguard_check_write(path, err, errcap)) return -1;
     FILE *f = fopen(path, "w");
     if (!f) {
         snprintf(err, errcap, "%s: cannot write: %s", path, strerror(errno));

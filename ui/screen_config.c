@@ -10,6 +10,7 @@
 
 #include "chart.h"
 #include "config_edit.h"
+#include "fileguard.h"
 #include "input.h"
 #include "points_editor.h"
 #include "schedule.h"
@@ -115,6 +116,7 @@ static void cycle_choice(App *a, ConfigScreen *c, int idx, int by) {
 static int save_submit(void *ctx, const char *path, char *err, size_t cap) {
     App *a = ctx;
     ConfigScreen *c = a->state[SCR_CONFIG];
+    if (fileguard_check_write(path, err, cap)) return -1;
     char *json = config_to_json(&a->cfg, 1);
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);

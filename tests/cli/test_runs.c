@@ -9,6 +9,7 @@
 
 #include "run.h"
 #include "scratch.h"
+#include "sql.h"
 #include "store.h"
 
 static char dir[] = "/tmp/exposure-runs-XXXXXX";
@@ -413,4 +414,25 @@ Test(runs, rm_yes_and_running) {
     cr_assert_null(strstr(r.out, "baseline-s1"));
     cr_assert_not_null(strstr(r.out, "live"));
     run_free(&r);
+}
+
+/* An output path that is a database is refused before anything is written. */
+Test(runs, never_writes_over_a_database) {
+    size_t len;
+    char *before = file_bytes(db, &len);
+    cr_assert_not_null(before);
+    RunResult r = RUNS("export", "1", "-o", db, "--db", db);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.err, db) && strstr(r.err, "not overwritten"), "%s", r.err);
+    run_free(&r);
+    r = RUNS("plot", "1", "--svg", db, "--db", db);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    run_free(&r);
+    r = run_exposure((const char *[]){"data", "gen", "arith", "--n", "3", "--seed", "1", "-o", db,
+                                      NULL},
+                     NULL);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    run_free(&r);
+    assert_file_is(db, before, len);
+    free(before);
 }
