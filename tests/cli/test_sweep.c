@@ -9,6 +9,8 @@
 
 #include "run.h"
 #include "scratch.h"
+#include "sql.h"
+#include "store.h"
 
 static char dir[] = "/tmp/exposure-sweep-XXXXXX";
 static char db[300], small[300];
@@ -132,4 +134,65 @@ Test(sweep, bad_grid_is_refused_before_training) {
     cr_assert_not_null(strstr(r.err, "nonexistent"), "%s", r.err);
     run_free(&r);
     cr_assert_neq(access(db, F_OK), 0, "nothing was created");
+}
+
+/* A sweep made by hand: three seeds per method on "arith", with test metrics chosen so that
+ * each verdict of the report's summary has one case; a second sweep of one seed each. */
+static void add_sweep_run(Store *s, int64_t sweep, const char *method, int seed, double em,
+                          double gap) {
+    NewRun r = {.name = method, .method = method, .dataset = "arith", .config_json = "{}",
+                .seed = seed, .steps = 10, .sweep = sweep};
+    int64_t id = store_create_run(s, &r);
+    cr_assert_geq(id, 1, "%s", store_error(s));
+    cr_assert_eq(store_metric(s, id, 10, "test/em", em), 0);
+    cr_assert_eq(store_metric(s, id, 10, "test/gap", gap), 0);
+    cr_assert_eq(store_set_status(s, id, "completed"), 0);
+}
+
+Test(sweep, report_judges_differences_by_their_spread) {
+    Store *s;
+    char err[1024];
+    cr_assert_eq(store_open(db, &s, err, sizeof err), 0, "%s", err);
+    int64_t sweep = store_create_sweep(s, "made", "{}");
+    for (int i = 0; i < 3; i++) {
+        add_sweep_run(s, sweep, "baseline", i, 0.10 + 0.02 * i, 0.5);
+        add_sweep_run(s, sweep, "bash", i, 0.30 + 0.02 * i, 0.30 + 0.01 * i);
+        add_sweep_run(s, sweep, "rac", i, 0.11 + 0.02 * i, 0.60 + 0.01 * i);
+    }
+    int64_t single = store_create_sweep(s, "one seed", "{}");
+    add_sweep_run(s, single, "baseline", 1, 0.1, 0.5);
+    add_sweep_run(s, single, "bash", 1, 0.5, 0.1);
+    cr_assert_eq(store_commit(s), 0, "%s", store_error(s));
+    store_close(s);
+
+    char md[400], id[16];
+    snprintf(md, sizeof md, "%s/made.md", dir);
+    snprintf(id, sizeof id, "%lld", (long long)sweep);
+    RunResult r = run_exposure((const char *[]){"report", "--sweep", id, "--db", db, "-o", md,
+                                                NULL},
+                               NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    size_t n;
+    char *text = file_bytes(md, &n);
+    cr_assert_not_null(text);
+    cr_assert_not_null(strstr(text, "- **arith, bash**: helps on em (+0.200 ± 0.016 against "
+                                    "0.120); exposure gap: smaller (-0.190 ± 0.006 against "
+                                    "0.500)."),
+                       "%s", text);
+    cr_assert_not_null(strstr(text, "- **arith, rac**: no clear difference on em (+0.010 ± 0.016 "
+                                    "against 0.120); exposure gap: larger (+0.110 ± 0.006 "
+                                    "against 0.500)."),
+                       "%s", text);
+    free(text);
+
+    snprintf(id, sizeof id, "%lld", (long long)single);
+    r = run_exposure((const char *[]){"report", "--sweep", id, "--db", db, "-o", md, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    text = file_bytes(md, &n);
+    cr_assert_not_null(strstr(text, "- **arith, bash**: not judged (one seed gives no spread) on "
+                                    "em (+0.400"),
+                       "%s", text);
+    free(text);
 }
