@@ -70,7 +70,104 @@ static const char *verdict(const SweepCell *c, const SweepCell *b, int m, double
     return *d > 0 ? "helps" : "hurts";
 }
 
+/* The value of a config key as text ("?" when unknown). */
+static const char *cfg(const Config *c, const char *key, char *buf, size_t cap) {
+    if (config_get(c, key, buf, cap)) snprintf(buf, cap, "?");
+    return buf;
+}
+
+/* The settings every run of the sweep shares, read from the config of a run that used BASH or
+ * RAC (so that the method keys are the ones in effect), else of the first run. */
+static void write_setup(FILE *o, Store *s, const SweepTable *t) {
+    const SweepCell *pick = t->n ? &t->cells[0] : NULL;
+    for (int i = 0; i < t->n; i++)
+        if (strcmp(t->cells[i].method, "baseline") && t->cells[i].n) pick = &t->cells[i];
+    RunRow row;
+    if (!pick || !pick->n || store_get_run(s, pick->runs[0].run, &row)) return;
+    Config c;
+    config_defaults(&c);
+    char err[512];
+    int ok = config_apply_json_text(&c, row.config_json, "run config", err, sizeof err) == 0;
+    run_row_free(&row);
+    if (!ok) return;
+    char a[8][64];
+    fprintf(o, "- Setup, the same for every run: a model of %s layers, dim %s, %s heads, context %s; ",
+            cfg(&c, "model.layers", a[0], 64), cfg(&c, "model.dim", a[1], 64),
+            cfg(&c, "model.heads", a[2], 64), cfg(&c, "model.context", a[3], 64));
+    fprintf(o, "%s steps of %s sequences, AdamW at lr %s (warm-up %s steps, cosine decay).\n",
+            cfg(&c, "train.steps", a[0], 64), cfg(&c, "train.batch", a[1], 64),
+            cfg(&c, "train.lr", a[2], 64), cfg(&c, "train.warmup", a[3], 64));
+    fprintf(o, "- BASH and RAC: ω by a %s schedule", cfg(&c, "method.schedule.kind", a[0], 64));
+    ScheduleKind k = c.method.schedule.kind;
+    if (k == SCHED_CONSTANT)
+        fprintf(o, " of %s", cfg(&c, "method.schedule.value", a[1], 64));
+    else if (k == SCHED_LINEAR || k == SCHED_COSINE)
+        fprintf(o, " from %s at step %s to %s at %s", cfg(&c, "method.schedule.start", a[1], 64),
+                cfg(&c, "method.schedule.from_step", a[2], 64),
+                cfg(&c, "method.schedule.end", a[3], 64),
+                c.method.schedule.to_step < 0 ? "the last step"
+                                              : cfg(&c, "method.schedule.to_step", a[4], 64));
+    fprintf(o, "; self-generated tokens from `%s`, refreshed every %s; RAC at %s granularity, at "
+               "most %s corrections a sample in decoding.\n",
+            cfg(&c, "method.selfgen.source", a[5], 64), cfg(&c, "method.selfgen.refresh", a[6], 64),
+            cfg(&c, "method.rac.granularity", a[7], 64),
+            cfg(&c, "method.rac.max_corrections", a[0], 64));
+    fprintf(o, "- Evaluation: greedy decoding of at most %s tokens; the curves below are %s "
+               "validation samples every %s steps.\n",
+            cfg(&c, "decode.max_new_tokens", a[0], 64), cfg(&c, "train.eval_samples", a[1], 64),
+            cfg(&c, "train.eval_every", a[2], 64));
+}
+
+static const char legend[] =
+    "Columns: `em` exact match, `f1` token F1, `rougeL` ROUGE-L F1 of the free-running output "
+    "against the reference; `tf_acc` and `fr_acc` the share of reference tokens predicted right "
+    "teacher-forced and free-running; `gap` = `tf_acc` − `fr_acc`, the exposure gap (smaller is "
+    "better only when `fr_acc` does not fall with it); `first_err` the mean position of the "
+    "first wrong output token; `corrections` the mean number of `<corr>` per sample (RAC), "
+    "`corrected` how many test samples had at least one, `corrected_right` how many of those "
+    "ended exactly right; `minutes` a run's wall time, evaluations included.\n\n";
+
 static void fmt(int m, double mean, double sd, char *out, size_t cap) { sweep_format(m, mean, sd, out, cap); }
+
+/* Per method, across tasks: how many tasks it helps, hurts or leaves unchanged on their
+ * metric, with the differences. */
+static void write_overall(FILE *o, const SweepTable *t) {
+    const char *methods[8];
+    int n_methods = 0;
+    for (int i = 0; i < t->n; i++) {
+        int seen = !strcmp(t->cells[i].method, "baseline");
+        for (int k = 0; k < n_methods; k++) seen |= !strcmp(methods[k], t->cells[i].method);
+        if (!seen && n_methods < 8) methods[n_methods++] = t->cells[i].method;
+    }
+    for (int k = 0; k < n_methods; k++) {
+        static const char *const groups[] = {"helps", "hurts", "no clear difference"};
+        int counts[3] = {0}, tasks = 0;
+        char lists[3][1024] = {"", "", ""};
+        for (int i = 0; i < t->n; i++) {
+            const SweepCell *c = &t->cells[i], *b = baseline_of(t, c->task);
+            if (!b || strcmp(c->method, methods[k])) continue;
+            int m = primary_metric(c->task);
+            double d, se;
+            const char *v = verdict(c, b, m, &d, &se);
+            int g = !strcmp(v, "helps") ? 0 : !strcmp(v, "hurts") ? 1 : 2;
+            size_t len = strlen(lists[g]);
+            snprintf(lists[g] + len, sizeof lists[g] - len, "%s%s %s %+.3f", counts[g] ? ", " : "",
+                     c->task, sweep_metric_names[m], d);
+            counts[g]++;
+            tasks++;
+        }
+        fprintf(o, "- **%s** against the baseline, on %d task%s:", methods[k], tasks,
+                tasks == 1 ? "" : "s");
+        const char *sep = " ";
+        for (int g = 0; g < 3; g++)
+            if (counts[g]) {
+                fprintf(o, "%s%s on %d (%s)", sep, groups[g], counts[g], lists[g]);
+                sep = "; ";
+            }
+        fprintf(o, ".\n");
+    }
+    fputc('\n', o);
+}
 
 static void write_summary(FILE *o, const SweepTable *t) {
     fprintf(o, "## What the numbers say\n\n");
@@ -78,6 +175,8 @@ static void write_summary(FILE *o, const SweepTable *t) {
                "twice the standard error of the difference (sd/√n of each, seeds as samples) and "
                "by at least 0.01; otherwise there is *no clear difference*. With few seeds this is "
                "a rough screen, not a test.\n\n");
+    write_overall(o, t);
+    fprintf(o, "Per task, on its metric and on the exposure gap:\n\n");
     for (int i = 0; i < t->n; i++) {
         const SweepCell *c = &t->cells[i], *b = baseline_of(t, c->task);
         if (!b || c == b) continue;
@@ -228,7 +327,7 @@ static void write_header(FILE *o, Store *s, int64_t sweep, const SweepTable *t) 
             host, took);
     fprintf(o, "- Metrics: the %s split, after the last training step, as defined in "
                "[methods.md](methods.md#evaluation-metrics); mean ± sample sd over seeds. Every "
-               "seed's run is listed; none was selected or dropped.\n\n",
+               "seed's run is listed; none was selected or dropped.\n",
             t->split);
 }
 
@@ -289,7 +388,10 @@ int cmd_report(int argc, char **argv) {
         return EXIT_RUNTIME;
     }
     write_header(o, s, sweep, &t);
+    write_setup(o, s, &t);
+    fputc('\n', o);
     write_summary(o, &t);
+    fputs(legend, o);
     int rc = EXIT_OK;
     const char *done[64];
     int n_done = 0;

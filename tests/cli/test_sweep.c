@@ -184,6 +184,12 @@ Test(sweep, report_judges_differences_by_their_spread) {
                                     "against 0.120); exposure gap: larger (+0.110 ± 0.006 "
                                     "against 0.500)."),
                        "%s", text);
+    cr_assert_not_null(strstr(text, "- **bash** against the baseline, on 1 task: helps on 1 "
+                                    "(arith em +0.200).\n"),
+                       "%s", text);
+    cr_assert_not_null(strstr(text, "- **rac** against the baseline, on 1 task: no clear "
+                                    "difference on 1 (arith em +0.010).\n"),
+                       "%s", text);
     free(text);
 
     snprintf(id, sizeof id, "%lld", (long long)single);
