@@ -38,9 +38,10 @@ struct Decoder {
     token_t *row_tok;
     int n_rows;
     const Model *m;
-    /* One sequence, one token, all workers (the batch-1 steps): the row being computed,
-     * shared by the workers, each writing its own slice. */
-    float *tx, *tqkv, *tatty, *tfch;
+    /* One sequence, one token, all workers (the batch-1 steps): each worker's products of its
+     * slice of the input channels with the attention and MLP output projections, two rows of
+     * C per worker (one per projection, so that one can be written while the other is read). */
+    float *tpart;
     token_t ttok;
     int tpos;
     /* Results, max_batch sequences of up to context tokens. */
@@ -93,10 +94,7 @@ Decoder *decoder_new(const Model *m, int max_batch) {
     d->work = calloc((size_t)d->workers, sizeof *d->work);
     d->logits = floats((size_t)max_batch * (size_t)d->Vp);
     d->pick = floats((size_t)d->Vp);
-    d->tx = floats(C);
-    d->tqkv = floats(3 * C);
-    d->tatty = floats(C);
-    d->tfch = floats(4 * C);
+    d->tpart = floats(2 * (size_t)d->workers * C);
     d->row_seq = malloc(R * sizeof(int));
     d->row_pos = malloc(R * sizeof(int));
     d->logit_row = malloc(R * sizeof(int));
@@ -105,8 +103,7 @@ Decoder *decoder_new(const Model *m, int max_batch) {
     d->out = malloc(seqs * sizeof(token_t));
     d->corr = malloc(seqs * sizeof(Correction));
     d->seq = malloc((size_t)max_batch * sizeof(SeqState));
-    int ok = d->kcache && d->vcache && d->work && d->logits && d->pick && d->tx && d->tqkv &&
-             d->tatty && d->tfch && d->row_seq &&
+    int ok = d->kcache && d->vcache && d->work && d->logits && d->pick && d->tpart && d->row_seq &&
              d->row_pos && d->logit_row && d->row_tok && d->raw && d->out && d->corr && d->seq;
     for (int w = 0; ok && w < d->workers; w++)
         ok = !work_alloc(&d->work[w], R, C, (size_t)c->context, (size_t)d->Vp, (size_t)max_batch);
@@ -124,7 +121,7 @@ void decoder_free(Decoder *d) {
     for (int w = 0; d->work && w < d->workers; w++) work_free(&d->work[w]);
     free(d->work);
     free(d->kcache), free(d->vcache), free(d->logits), free(d->pick);
-    free(d->tx), free(d->tqkv), free(d->tatty), free(d->tfch);
+    free(d->tpart);
     free(d->row_seq), free(d->row_pos), free(d->logit_row), free(d->row_tok);
     free(d->raw), free(d->out), free(d->corr), free(d->seq);
     free(d);
@@ -293,10 +290,33 @@ static void channels(int n, int w, int workers, int *begin, int *end) {
     *end = (int)(b1 * 16 < n ? b1 * 16 : n);
 }
 
-/* One token of sequence 0 through the network by every worker together: each takes a share
- * of the heads and of the output channels of every matrix, so that the weights are read
- * once, split between the cores. The barriers separate the steps that read a whole row from
- * those that write slices of it. */
+/* y = W[:, c0, c1) x[c0, c1): the part of a product that a slice of the input channels
+ * contributes (zero for an empty slice). W is (OC, IC). */
+static void cols_times(float *y, const float *W, const float *x, int OC, int IC, int c0, int c1) {
+    if (c1 <= c0) {
+        memset(y, 0, (size_t)OC * sizeof(float));
+        return;
+    }
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, OC, c1 - c0, 1.0f, W + c0, IC, x + c0, 1, 0.0f, y,
+                1);
+}
+
+/* x += bias + every worker's part, in worker order: each worker keeps its own copy of the
+ * residual row, and all copies stay bit-identical. */
+static void add_parts(float *x, const float *bias, const float *parts, int workers, int C) {
+    for (int c = 0; c < C; c++) x[c] += bias[c];
+    for (int v = 0; v < workers; v++)
+        for (int c = 0; c < C; c++) x[c] += parts[(size_t)v * 2 * C + c];
+}
+
+/* One token of sequence 0 through the network by every worker together, so that the weights
+ * are read once, split between the cores. A worker owns a share of the heads (their query,
+ * key and value rows, cache slices and attention) and of the MLP's hidden channels, and
+ * multiplies the output projections by its own slice of their input, leaving a part of the
+ * result; after a barrier, every worker adds up all the parts into its own copy of the
+ * residual row. Two barriers a layer: the parts of one projection are read while the other's
+ * are written, and a worker cannot write a part again before every worker has passed the
+ * barrier that follows its reading. */
 static void team_step(void *ctx, int w, int workers) {
     Decoder *d = ctx;
     const Model *m = d->m;
@@ -306,36 +326,33 @@ static void team_step(void *ctx, int w, int workers) {
     Work *wk = &d->work[w];
     long h0, h1;
     pool_split(d->NH, w, workers, &h0, &h1);
-    int c0, c1, f0, f1, v0, v1;
-    channels(C, w, workers, &c0, &c1);
+    int f0, f1, v0, v1;
     channels(4 * C, w, workers, &f0, &f1);
     channels(d->Vp, w, workers, &v0, &v1);
     const int a0 = (int)h0 * hs, a1 = (int)h1 * hs; /* this worker's attention channels */
+    float *x = wk->x, *att_part = d->tpart + (size_t)w * 2 * C, *mlp_part = att_part + C;
 
     const float *e = p->wte + (size_t)d->ttok * C, *pe = p->wpe + (size_t)pos * C;
-    for (int c = c0; c < c1; c++) d->tx[c] = e[c] + pe[c];
-    pool_barrier(pool);
+    for (int c = 0; c < C; c++) x[c] = e[c] + pe[c];
     for (int l = 0; l < d->L; l++) {
         const float *qkvw = p->qkvw + (size_t)l * 3 * C * C, *qkvb = p->qkvb + l * 3 * C;
-        layernorm_forward(wk->ln, wk->mean, wk->rstd, d->tx, p->ln1w + l * C, p->ln1b + l * C, 1, C);
+        layernorm_forward(wk->ln, wk->mean, wk->rstd, x, p->ln1w + l * C, p->ln1b + l * C, 1, C);
         for (int part = 0; part < 3; part++) /* q, k, v of this worker's heads */
-            rows_times(d->tqkv, qkvw, wk->ln, qkvb, C, part * C + a0, part * C + a1, 0.0f);
-        cache_row(d, l, 0, pos, d->tqkv + C, d->tqkv + 2 * C, a0, a1);
-        attend_row(d, wk->scores, d->tqkv, l, 0, pos, d->tatty, (int)h0, (int)h1);
+            rows_times(wk->qkv, qkvw, wk->ln, qkvb, C, part * C + a0, part * C + a1, 0.0f);
+        cache_row(d, l, 0, pos, wk->qkv + C, wk->qkv + 2 * C, a0, a1);
+        attend_row(d, wk->scores, wk->qkv, l, 0, pos, wk->atty, (int)h0, (int)h1);
+        cols_times(att_part, p->attprojw + (size_t)l * C * C, wk->atty, C, C, a0, a1);
         pool_barrier(pool);
-        rows_times(d->tx, p->attprojw + (size_t)l * C * C, d->tatty, p->attprojb + l * C, C, c0,
-                   c1, 1.0f);
-        pool_barrier(pool);
-        layernorm_forward(wk->ln, wk->mean, wk->rstd, d->tx, p->ln2w + l * C, p->ln2b + l * C, 1, C);
-        rows_times(d->tfch, p->fcw + (size_t)l * 4 * C * C, wk->ln, p->fcb + l * 4 * C, C, f0, f1,
+        add_parts(x, p->attprojb + l * C, d->tpart, workers, C);
+        layernorm_forward(wk->ln, wk->mean, wk->rstd, x, p->ln2w + l * C, p->ln2b + l * C, 1, C);
+        rows_times(wk->fch, p->fcw + (size_t)l * 4 * C * C, wk->ln, p->fcb + l * 4 * C, C, f0, f1,
                    0.0f);
-        gelu_forward(d->tfch + f0, d->tfch + f0, f1 - f0);
+        gelu_forward(wk->fch + f0, wk->fch + f0, f1 - f0);
+        cols_times(mlp_part, p->fcprojw + (size_t)l * 4 * C * C, wk->fch, C, 4 * C, f0, f1);
         pool_barrier(pool);
-        rows_times(d->tx, p->fcprojw + (size_t)l * 4 * C * C, d->tfch, p->fcprojb + l * C, 4 * C,
-                   c0, c1, 1.0f);
-        pool_barrier(pool);
+        add_parts(x, p->fcprojb + l * C, d->tpart + C, workers, C);
     }
-    layernorm_forward(wk->ln, wk->mean, wk->rstd, d->tx, p->lnfw, p->lnfb, 1, C);
+    layernorm_forward(wk->ln, wk->mean, wk->rstd, x, p->lnfw, p->lnfb, 1, C);
     rows_times(d->logits, p->wte, wk->ln, NULL, C, v0, v1, 0.0f);
 }
 

@@ -66,6 +66,34 @@ Test(decode, cached_equals_full_recompute) {
     model_free(&m);
 }
 
+/* Three workers share a single sequence's four heads unevenly (1, 1, 2) and the MLP's
+ * channels in blocks of 16; the tokens are still the reference's. */
+Test(decode, three_workers_on_one_sequence_equal_full_recompute) {
+    Model m;
+    Rng r;
+    rng_seed(&r, 13);
+    cr_assert_eq(model_init(&m, &small, 1), 0);
+    cr_assert_eq(model_set_threads(&m, 3), 0);
+    model_init_weights(&m, 6);
+    for (size_t i = 0; i < m.num_params; i++) m.params[i] *= 8.0f;
+    Decoder *d = decoder_new(&m, 1);
+    cr_assert_not_null(d);
+    token_t prompt[16];
+    random_prompt(prompt, 7, &r);
+    const token_t *pp[1] = {prompt};
+    int len = 7;
+    DecodeOptions opt = {.max_new_tokens = 30};
+    DecodeResult res[1];
+    cr_assert_eq(decode_batch(d, &m, pp, &len, 1, &opt, &r, res), 0);
+    token_t expect[64];
+    int n = uncached_greedy(&m, prompt, 7, 30, expect);
+    cr_assert_eq(res[0].n_raw, n);
+    cr_assert_eq(memcmp(res[0].raw, expect, (size_t)n * sizeof(token_t)), 0, "tokens differ");
+    cr_assert_gt(n, 10, "the test needs generated tokens to compare");
+    decoder_free(d);
+    model_free(&m);
+}
+
 Test(decode, two_threads_equal_full_recompute) {
     /* With two threads, a batch splits its sequences between the threads and a single
      * sequence splits every matrix between them; both must still give the reference tokens. */
