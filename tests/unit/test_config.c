@@ -130,9 +130,9 @@ Test(config, cross_key_rules) {
     Config c;
     config_defaults(&c);
     char err[256];
-    c.model.heads = 3;
+    c.model.heads = 5;
     cr_assert_eq(config_validate(&c, err, sizeof err), -1);
-    cr_assert_str_eq(err, "model.heads: must divide model.dim (128)");
+    cr_assert_str_eq(err, "model.heads: must divide model.dim (96)");
     config_defaults(&c);
     c.method.schedule.from_step = 100;
     c.method.schedule.to_step = 50;
