@@ -30,14 +30,20 @@ static void random_prompt(token_t *p, int n, Rng *r) {
     p[n - 1] = TOK_SEP;
 }
 
+/* The small model on `threads` threads with seeded weights, scaled up from GPT-2's init so
+ * that the logits are far from uniform and greedy choices are not near-ties. */
+static void sharp_model(Model *m, int threads, uint64_t seed) {
+    cr_assert_eq(model_init(m, &small, 1), 0);
+    if (threads > 1) cr_assert_eq(model_set_threads(m, threads), 0);
+    model_init_weights(m, seed);
+    for (size_t i = 0; i < m->num_params; i++) m->params[i] *= 8.0f;
+}
+
 Test(decode, cached_equals_full_recompute) {
     Model m;
     Rng r;
     rng_seed(&r, 8);
-    cr_assert_eq(model_init(&m, &small, 1), 0);
-    model_init_weights(&m, 21);
-    /* Larger weights than GPT-2's init so the logits are far from uniform. */
-    for (size_t i = 0; i < m.num_params; i++) m.params[i] *= 8.0f;
+    sharp_model(&m, 1, 21);
     Decoder *d = decoder_new(&m, 3);
     cr_assert_not_null(d);
     token_t prompts[3][20];
@@ -72,10 +78,7 @@ Test(decode, three_workers_on_one_sequence_equal_full_recompute) {
     Model m;
     Rng r;
     rng_seed(&r, 13);
-    cr_assert_eq(model_init(&m, &small, 1), 0);
-    cr_assert_eq(model_set_threads(&m, 3), 0);
-    model_init_weights(&m, 6);
-    for (size_t i = 0; i < m.num_params; i++) m.params[i] *= 8.0f;
+    sharp_model(&m, 3, 6);
     Decoder *d = decoder_new(&m, 1);
     cr_assert_not_null(d);
     token_t prompt[16];
@@ -100,10 +103,7 @@ Test(decode, two_threads_equal_full_recompute) {
     Model m;
     Rng r;
     rng_seed(&r, 12);
-    cr_assert_eq(model_init(&m, &small, 1), 0);
-    cr_assert_eq(model_set_threads(&m, 2), 0);
-    model_init_weights(&m, 5);
-    for (size_t i = 0; i < m.num_params; i++) m.params[i] *= 8.0f;
+    sharp_model(&m, 2, 5);
     Decoder *d = decoder_new(&m, 3);
     cr_assert_not_null(d);
     token_t prompts[3][16];
@@ -130,9 +130,7 @@ Test(decode, batch_equals_one_by_one) {
     Model m;
     Rng r;
     rng_seed(&r, 3);
-    cr_assert_eq(model_init(&m, &small, 1), 0);
-    model_init_weights(&m, 4);
-    for (size_t i = 0; i < m.num_params; i++) m.params[i] *= 8.0f;
+    sharp_model(&m, 1, 4);
     Decoder *d = decoder_new(&m, 4);
     token_t prompts[4][16];
     int lens[4] = {3, 16, 9, 7};
