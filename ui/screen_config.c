@@ -123,9 +123,10 @@ static int save_submit(void *ctx, const char *path, char *err, size_t cap) {
     FILE *f = json ? fopen(tmp, "w") : NULL;
     int ok = f && fputs(json, f) >= 0 && fputc('\n', f) != EOF;
     if (f && fclose(f)) ok = 0;
+    const char *why = json ? NULL : "out of memory";
     free(json);
     if (!ok || rename(tmp, path)) {
-        snprintf(err, cap, "%s: %s", path, json ? strerror(errno) : "out of memory");
+        snprintf(err, cap, "%s: %s", path, why ? why : strerror(errno));
         unlink(tmp);
         return -1;
     }
