@@ -7,6 +7,7 @@
 
 #include "checkpoint.h"
 #include "train_util.h"
+#include "files.h"
 
 static const ModelConfig cfg = {.layers = 2, .dim = 16, .heads = 2, .context = 16,
                                 .vocab = TOK_COUNT};
@@ -85,23 +86,13 @@ static unsigned char *saved_bytes(long *len) {
     char err[256];
     cr_assert_eq(checkpoint_save(path, &m, &st, err, sizeof err), 0, "%s", err);
     model_free(&m);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f);
-    fseek(f, 0, SEEK_END);
-    *len = ftell(f);
-    rewind(f);
-    unsigned char *buf = malloc((size_t)*len);
-    cr_assert_eq(fread(buf, 1, (size_t)*len, f), (size_t)*len);
-    fclose(f);
+    size_t n;
+    unsigned char *buf = (unsigned char *)read_file(path, &n);
+    *len = (long)n;
     return buf;
 }
 
-static void write_bytes(const unsigned char *buf, long len) {
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(buf, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-}
+static void write_bytes(const unsigned char *buf, long len) { write_file(path, buf, (size_t)len); }
 
 /* Loading path must fail with a message containing `expect`. */
 static void expect_load_error(const char *expect) {

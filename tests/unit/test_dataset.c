@@ -6,6 +6,7 @@
 
 #include "dataset.h"
 #include "metrics.h"
+#include "files.h"
 
 static char path[] = "/tmp/exposure-dataset-XXXXXX";
 static char err[512];
@@ -18,12 +19,7 @@ static void setup(void) {
 static void teardown(void) { unlink(path); }
 TestSuite(dataset, .init = setup, .fini = teardown);
 
-static void write_bytes(const char *bytes, size_t n) {
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(bytes, 1, n, f), n);
-    cr_assert_eq(fclose(f), 0);
-}
+static void write_bytes(const char *bytes, size_t n) { write_file(path, bytes, n); }
 
 /* Loads text (a C string) as a dataset file with the given options. */
 static int load_text(const char *text, Layout layout, int keep_calc, Dataset *d) {

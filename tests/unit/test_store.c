@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "files.h"
 
 static char dir[] = "/tmp/exposure-store-XXXXXX";
 static char db[512];
@@ -49,28 +50,6 @@ static int64_t new_run(Store *s, const char *name) {
     return id;
 }
 
-/* The whole file, malloc'd; *len its size. */
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    rewind(f);
-    char *data = malloc((size_t)size + 1);
-    cr_assert_not_null(data);
-    cr_assert_eq(fread(data, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    *len = (size_t)size;
-    return data;
-}
-
-static void write_bytes(const char *path, const void *data, size_t len) {
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(data, 1, len, f), len);
-    cr_assert_eq(fclose(f), 0);
-}
-
 static void sql_exec(const char *path, const char *sql) {
     sqlite3 *h;
     cr_assert_eq(sqlite3_open(path, &h), SQLITE_OK);
@@ -107,7 +86,7 @@ static void sql_text(const char *path, const char *sql, char *out, size_t cap) {
  * the file byte for byte as it was. */
 static void assert_refused_unchanged(const char *path, const char *expect) {
     size_t before_len, after_len;
-    char *before = slurp(path, &before_len);
+    char *before = read_file(path, &before_len);
     Store *s = NULL;
     char err[1024] = "";
     cr_assert_eq(store_open(path, &s, err, sizeof err), -1);
@@ -115,7 +94,7 @@ static void assert_refused_unchanged(const char *path, const char *expect) {
     cr_assert_not_null(strstr(err, path), "message names the file: %s", err);
     cr_assert_not_null(strstr(err, expect), "message says '%s': %s", expect, err);
     cr_assert_eq(store_open_existing(path, &s, err, sizeof err), -1);
-    char *after = slurp(path, &after_len);
+    char *after = read_file(path, &after_len);
     cr_assert_eq(after_len, before_len);
     cr_assert(memcmp(before, after, before_len) == 0, "file was modified");
     free(before);
@@ -561,16 +540,16 @@ Test(store, foreign_files_refused_unchanged) {
     char path[600];
     snprintf(path, sizeof path, "%s/notes.txt", dir);
     const char text[] = "these are my notes, not a database\n";
-    write_bytes(path, text, sizeof text - 1);
+    write_file(path, text, sizeof text - 1);
     assert_refused_unchanged(path, "not an SQLite database");
 
     snprintf(path, sizeof path, "%s/config.json", dir);
     const char json[] = "{\"model\":{\"layers\":4},\"train\":{\"steps\":1000}}\n";
-    write_bytes(path, json, sizeof json - 1);
+    write_file(path, json, sizeof json - 1);
     assert_refused_unchanged(path, "not an SQLite database");
 
     snprintf(path, sizeof path, "%s/tiny", dir);
-    write_bytes(path, "SQLite", 6);
+    write_file(path, "SQLite", 6);
     assert_refused_unchanged(path, "not an SQLite database");
 
     snprintf(path, sizeof path, "%s/other.db", dir);
@@ -586,7 +565,7 @@ Test(store, foreign_files_refused_unchanged) {
 Test(store, empty_file_becomes_a_database) {
     char path[600];
     snprintf(path, sizeof path, "%s/empty.db", dir);
-    write_bytes(path, "", 0);
+    write_file(path, "", 0);
     Store *s;
     char err[1024];
     cr_assert_eq(store_open_existing(path, &s, err, sizeof err), -1, "nothing to read");
@@ -620,9 +599,9 @@ static void make_db_with_runs(int runs) {
 Test(store, truncated_database_refused_unchanged) {
     make_db_with_runs(3);
     size_t len;
-    char *data = slurp(db, &len);
+    char *data = read_file(db, &len);
     cr_assert_gt(len, 8192u);
-    write_bytes(db, data, len / 2);
+    write_file(db, data, len / 2);
     free(data);
     assert_refused_unchanged(db, "corrupt");
 }
@@ -632,10 +611,10 @@ Test(store, damaged_table_refused_unchanged) {
     int64_t root = sql_int(db, "SELECT rootpage FROM sqlite_master WHERE name = 'runs'");
     int64_t page = sql_int(db, "PRAGMA page_size");
     size_t len;
-    char *data = slurp(db, &len);
+    char *data = read_file(db, &len);
     cr_assert_geq(len, (size_t)(root * page));
     memset(data + (root - 1) * page, 0xA5, (size_t)page);
-    write_bytes(db, data, len);
+    write_file(db, data, len);
     free(data);
     assert_refused_unchanged(db, "corrupt");
 }

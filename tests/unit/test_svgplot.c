@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "svgplot.h"
+#include "files.h"
 
 static char dir[] = "/tmp/exposure-svg-XXXXXX";
 static char path[512];
@@ -22,21 +23,6 @@ static void teardown(void) {
 }
 
 TestSuite(svgplot, .init = setup, .fini = teardown);
-
-static char *slurp(const char *file, size_t *len) {
-    FILE *f = fopen(file, "rb");
-    cr_assert_not_null(f, "%s", file);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    rewind(f);
-    char *data = malloc((size_t)size + 1);
-    cr_assert_not_null(data);
-    cr_assert_eq(fread(data, 1, (size_t)size, f), (size_t)size);
-    data[size] = '\0';
-    fclose(f);
-    if (len) *len = (size_t)size;
-    return data;
-}
 
 static int count_of(const char *text, const char *needle) {
     int n = 0;
@@ -125,7 +111,7 @@ Test(svgplot, panels_series_and_legend) {
     PlotPanel panels[] = {{"train loss", "step", "loss", loss, 2, 0},
                           {"free-running val/em", "step", "val/em", free_run, 1, 0}};
     write_ok(panels, 2, 800);
-    char *svg = slurp(path, NULL);
+    char *svg = read_file(path, NULL);
     assert_well_formed(svg);
     cr_assert_not_null(strstr(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
     cr_assert_eq(count_of(svg, "<polyline stroke="), 3, "one polyline per series");
@@ -145,7 +131,7 @@ Test(svgplot, escapes_labels) {
     PlotSeries s[] = {{"a<b & \"c\" 'd' > e", x, y, 2}, {"bad \x01 byte \xff end", x, y, 2}};
     PlotPanel p = {"loss < 1 & rising", "step", "r\xc3\xa9sum\xc3\xa9", s, 2, 0};
     write_ok(&p, 1, 640);
-    char *svg = slurp(path, NULL);
+    char *svg = read_file(path, NULL);
     assert_well_formed(svg);
     cr_assert_not_null(strstr(svg, "a&lt;b &amp; &quot;c&quot; &apos;d&apos; &gt; e"));
     cr_assert_not_null(strstr(svg, "loss &lt; 1 &amp; rising"));
@@ -159,7 +145,7 @@ Test(svgplot, sorts_by_x_and_breaks_at_gaps) {
     PlotSeries s = {"s", x, y, 7};
     PlotPanel p = {"t", "x", "y", &s, 1, 0};
     write_ok(&p, 1, 640);
-    char *svg = slurp(path, NULL);
+    char *svg = read_file(path, NULL);
     /* 0, 1 | gap at 2 | 3, 4, 5; the point with x NaN is dropped. */
     cr_assert_eq(count_of(svg, "<polyline stroke="), 2);
     double ys[16];
@@ -175,7 +161,7 @@ Test(svgplot, lone_point_is_drawn) {
     PlotSeries s = {"s", x, y, 3};
     PlotPanel p = {"t", "x", "y", &s, 1, 0};
     write_ok(&p, 1, 640);
-    char *svg = slurp(path, NULL);
+    char *svg = read_file(path, NULL);
     cr_assert_eq(count_of(svg, "<polyline stroke="), 2);
     double ys[4];
     cr_assert_eq(polyline_ys(svg, 0, ys, 4), 2, "a dot: the point twice");
@@ -187,7 +173,7 @@ Test(svgplot, log_axis) {
     PlotSeries s = {"s", x, y, 5};
     PlotPanel p = {"t", "x", "y", &s, 1, 1};
     write_ok(&p, 1, 640);
-    char *svg = slurp(path, NULL);
+    char *svg = read_file(path, NULL);
     assert_well_formed(svg);
     cr_assert_not_null(strstr(svg, ">0.01</text>"));
     cr_assert_not_null(strstr(svg, ">100</text>"));
@@ -208,7 +194,7 @@ Test(svgplot, downsamples_large_series_keeping_spikes) {
     PlotPanel p = {"t", "step", "loss", s, 2, 0};
     write_ok(&p, 1, 800);
     size_t len;
-    char *svg = slurp(path, &len);
+    char *svg = read_file(path, &len);
     assert_well_formed(svg);
     cr_assert_lt(len, 60000u, "%zu bytes for 100k points", len);
     double *ys = malloc(N * sizeof *ys);
@@ -241,9 +227,9 @@ Test(svgplot, deterministic) {
     PlotPanel p = {"t", "x", "y", s, 10, 0};
     write_ok(&p, 1, 700);
     size_t la, lb;
-    char *a = slurp(path, &la);
+    char *a = read_file(path, &la);
     write_ok(&p, 1, 700);
-    char *b = slurp(path, &lb);
+    char *b = read_file(path, &lb);
     cr_assert_eq(la, lb);
     cr_assert(memcmp(a, b, la) == 0);
     cr_assert_not_null(strstr(a, "stroke-dasharray"), "series 9 and 10 repeat colours dashed");
@@ -255,7 +241,7 @@ Test(svgplot, empty_panel_and_errors) {
     PlotSeries none = {"nothing", NULL, NULL, 0};
     PlotPanel p = {"empty", "x", "y", &none, 1, 0};
     write_ok(&p, 1, 100);
-    char *svg = slurp(path, NULL);
+    char *svg = read_file(path, NULL);
     assert_well_formed(svg);
     cr_assert_not_null(strstr(svg, ">no data</text>"));
     cr_assert_not_null(strstr(svg, "width=\"320\""), "narrow widths are raised");

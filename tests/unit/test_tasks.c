@@ -7,6 +7,7 @@
 #include "dataset.h"
 #include "metrics.h"
 #include "tasks.h"
+#include "files.h"
 
 static const char *const splits[3] = {"train", "val", "test"};
 
@@ -19,22 +20,6 @@ static size_t generate(const char *task, int n, uint64_t seed, char **bytes) {
     cr_assert_eq(task_generate(task, n, seed, f, err, sizeof err), 0, "%s", err);
     cr_assert_eq(fclose(f), 0);
     return len;
-}
-
-static char *read_whole(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    cr_assert_geq(n, 0);
-    rewind(f);
-    char *bytes = malloc((size_t)n + 1);
-    cr_assert_not_null(bytes);
-    cr_assert_eq(fread(bytes, 1, (size_t)n, f), (size_t)n);
-    cr_assert_eq(fclose(f), 0);
-    bytes[n] = '\0';
-    *len = (size_t)n;
-    return bytes;
 }
 
 static void load_shipped(const TaskInfo *t, int split, Dataset *d) {
@@ -106,7 +91,7 @@ Test(tasks, shipped_files_are_what_the_generator_writes) {
             char path[1024];
             cr_assert_eq(dataset_resolve(t->name, splits[s], path, sizeof path), 0);
             size_t shipped_len, fresh_len;
-            char *shipped = read_whole(path, &shipped_len), *fresh;
+            char *shipped = read_file(path, &shipped_len), *fresh;
             fresh_len = generate(t->name, t->sizes[s], t->seeds[s], &fresh);
             cr_assert_eq(shipped_len, fresh_len, "%s differs in length", path);
             cr_assert_eq(memcmp(shipped, fresh, fresh_len), 0, "%s differs", path);
