@@ -13,16 +13,34 @@ ARCH_FLAGS := -march=native
 endif
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
-BASEFLAGS = -std=c11 $(WARN) -D_DEFAULT_SOURCE -g -MMD -MP -Icore -Iui -Iapp
+BASEFLAGS = -std=c11 $(WARN) -D_DEFAULT_SOURCE -g -MMD -MP $(INCLUDES)
 # Full loop vectorization (GCC's -O2 default cost model is very cheap), no errno from math
 # functions, and fused multiply-adds, so that kernels such as GELU and softmax vectorize.
 OPTFLAGS := -O2 -fvect-cost-model=dynamic -fno-math-errno -ffp-contract=fast $(ARCH_FLAGS)
 SANFLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
+# The layers (docs/architecture.md): a source file is compiled with the include paths of its own
+# directory and of the layers below it only, so that including a header of a layer above (nn
+# including the store, core including ui, ui including app) does not compile. Within a layer,
+# files include each other's headers; across layers, only the layer's public header (nn.h,
+# data.h, store.h, train.h, util.h, ui.h), which scripts/check_includes.sh checks.
+INC_util  := -iquote core/util
+INC_nn    := -iquote core/nn $(INC_util)
+INC_data  := -iquote core/data $(INC_nn)
+INC_store := -iquote core/store $(INC_nn)
+INC_train := -iquote core/train -iquote core/data -iquote core/store $(INC_nn)
+INC_ui    := -iquote ui $(INC_train)
+INC_app   := -iquote app -iquote ui $(INC_train)
+INC_tests := -iquote app $(INC_ui)
+# core/nn/model.c -> nn, ui/shell.c -> ui, tests/unit/test_store.c -> tests; the generated
+# default config (under $(BUILD)) includes nothing.
+layer_of  = $(firstword $(subst /, ,$(patsubst core/%,%,$(1))))
+INCLUDES  = $(INC_$(call layer_of,$<))
+
 # MPI (docs/distributed.md): with MPI=1, build/exposure (and the test binaries that link the
 # plain core) can train on several processes under mpirun. By default MPI is on when mpicc is
 # on PATH; `make MPI=0` turns it off, and the program is then the same as without MPI
-# installed. Only core/dist.c sees the MPI headers. The sanitized, valgrind and fuzzing
+# installed. Only core/nn/dist.c sees the MPI headers. The sanitized, valgrind and fuzzing
 # builds never use MPI. Switching rebuilds dist.o and relinks (the stamp file below).
 ifeq ($(origin MPI),undefined)
 MPI := $(if $(shell command -v mpicc 2>/dev/null),1,0)
@@ -56,7 +74,7 @@ TEST_LIBS   = $(eval TEST_LIBS := $(call pkglibs,criterion))$(TEST_LIBS)
 
 # The default config is compiled in from its JSON file, so the program needs no files to start.
 GEN_SRC  := $(BUILD)/gen/default_config.c
-CORE_SRC := $(wildcard core/*.c) $(GEN_SRC)
+CORE_SRC := $(wildcard core/*/*.c) $(GEN_SRC)
 UI_SRC   := $(wildcard ui/*.c)
 APP_SRC  := $(wildcard app/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -103,12 +121,13 @@ run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/exposure
 	$(BUILD)/exposure $(ARGS)
 
-# `make test`: a short fuzzing run of every harness and a train/eval/runs pass under valgrind
-# first, then the Criterion suites, so that the output ends with their synthesis lines: the
-# unit suite, the same suite built with AddressSanitizer and UndefinedBehaviorSanitizer, and
-# the command-line tests, which drive the sanitized binary, so that every subcommand is
-# checked under the sanitizers too.
+# `make test`: first the layering check (scripts/check_includes.sh), a short fuzzing run of
+# every harness and a train/eval/runs pass under valgrind, then the Criterion suites, so that
+# the output ends with their synthesis lines: the unit suite, the same suite built with
+# AddressSanitizer and UndefinedBehaviorSanitizer, and the command-line tests, which drive the
+# sanitized binary, so that every subcommand is checked under the sanitizers too.
 test: deps
+	@sh scripts/check_includes.sh
 	@$(MAKE) --no-print-directory build-all
 	@$(MAKE) --no-print-directory fuzz-smoke valgrind
 	$(BUILD)/test-unit
@@ -150,8 +169,8 @@ $(BUILD)/test-cli: $(CLI_OBJ) $(CORE_OBJ)
 	$(Q)$(CC) $(OPTFLAGS) -o $@ $^ $(TEST_LIBS) $(CORE_LIBS) $(LINK_MPI)
 
 # Only dist.c is compiled differently with MPI; the stamp records which way it was built.
-$(BUILD)/obj/core/dist.o: EXTRA = $(DIST_FLAGS)
-$(BUILD)/obj/core/dist.o: $(MPI_STAMP)
+$(BUILD)/obj/core/nn/dist.o: EXTRA = $(DIST_FLAGS)
+$(BUILD)/obj/core/nn/dist.o: $(MPI_STAMP)
 $(MPI_STAMP):
 	@mkdir -p $(@D)
 	@rm -f $(BUILD)/gen/mpi-*

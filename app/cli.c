@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fileguard.h"
+#include "util.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_list ap;

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "train.h"
 
 enum {
     EXIT_OK = 0,      /* success */

@@ -12,13 +12,9 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "decode.h"
+#include "train.h"
 #include "jsonl.h"
-#include "method.h"
-#include "model.h"
-#include "optim.h"
-#include "parallel.h"
-#include "selfgen.h"
+#include "nn.h"
 
 static const char usage[] =
     "usage: exposure bench [--model S|M|all] [--steps N] [--threads N] [--json]\n"

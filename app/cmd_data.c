@@ -8,9 +8,8 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "dataset.h"
-#include "tasks.h"
-#include "utf8.h"
+#include "data.h"
+#include "util.h"
 
 enum { DEFAULT_CONTEXT = 256, MAX_PROBLEMS_SHOWN = 5 };
 
@@ -255,7 +254,7 @@ static int data_check(int argc, char **argv) {
     if (rc != EXIT_OK) return rc;
     char path[4096];
     const TaskInfo *task = task_find(c.file);
-    if (dataset_resolve(c.file, "train", path, sizeof path) != 0) {
+    if (task_resolve(c.file, "train", path, sizeof path) != 0) {
         fprintf(stderr, "exposure data check: %s: path too long\n", c.file);
         return EXIT_USAGE;
     }

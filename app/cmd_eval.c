@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "jsonl.h"
-#include "runeval.h"
+#include "train.h"
 
 static const char usage[] =
     "usage: exposure eval --run ID [--split val|test] [--data F] [--limit N] [--db F] [--jsonl]\n"
@@ -92,14 +92,14 @@ int cmd_eval(int argc, char **argv) {
     RunEvalOptions o = {.split = a.split, .data = a.data, .limit = a.limit,
                         .on_sample = a.jsonl ? print_sample : NULL};
     RunEvalResult r;
-    rc = run_evaluate(store, a.run, &o, &r, err, sizeof err);
+    rc = run_eval(store, a.run, &o, &r, err, sizeof err);
     store_close(store);
     if (r.dropped)
         fprintf(stderr, "exposure eval: %s: left out %d examples longer than the model's context\n",
                 r.data, r.dropped);
     if (rc) {
         fprintf(stderr, "exposure eval: %s\n", err);
-        return rc == RUNEVAL_EINPUT ? EXIT_USAGE : EXIT_RUNTIME;
+        return rc == RUN_EVAL_EINPUT ? EXIT_USAGE : EXIT_RUNTIME;
     }
     const EvalSummary *s = &r.summary;
     if (a.jsonl) {

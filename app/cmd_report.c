@@ -13,10 +13,9 @@
 #include "cli.h"
 #include "commands.h"
 #include "store.h"
-#include "svgplot.h"
+#include "util.h"
 #include "sweep_stats.h"
-#include "tasks.h"
-#include "version.h"
+#include "data.h"
 
 static const char usage[] =
     "usage: exposure report --sweep ID [-o FILE] [--plots DIR] [--db F]\n"

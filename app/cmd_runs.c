@@ -17,7 +17,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "store.h"
-#include "svgplot.h"
+#include "util.h"
 
 #define CMD "runs"
 #define MAX_IDS 64

@@ -12,10 +12,9 @@
 #include "commands.h"
 #include "jsonl.h"
 #include "progress.h"
-#include "runeval.h"
+#include "train.h"
 #include "sweep_stats.h"
-#include "tasks.h"
-#include "trainer.h"
+#include "data.h"
 
 static const char usage[] =
     "usage: exposure sweep [--config F] [--set key=value]... [--methods baseline,bash,rac]\n"
@@ -364,7 +363,7 @@ static int run_grid(const SweepArgs *a, const Plan *p, Store *store, int64_t swe
                 RunEvalResult test, *tested = NULL;
                 if (!strcmp(status, "completed") && (a->test || a->preset)) {
                     RunEvalOptions o = {.split = "test"};
-                    if (run_evaluate(store, run, &o, &test, err, sizeof err) == 0) tested = &test;
+                    if (run_eval(store, run, &o, &test, err, sizeof err) == 0) tested = &test;
                     else fprintf(stderr, "exposure sweep: run %lld: test evaluation: %s\n", (long long)run, err);
                 }
                 if (strcmp(status, "completed")) failures++;

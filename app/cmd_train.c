@@ -8,10 +8,10 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "dist.h"
+#include "nn.h"
 #include "jsonl.h"
 #include "progress.h"
-#include "trainer.h"
+#include "train.h"
 
 static const char usage[] =
     "usage: exposure train [--config F] [--set key=value]... [--db F] [--name N]\n"

@@ -5,8 +5,7 @@
 #include <cJSON.h>
 #include <stdint.h>
 
-#include "eval.h"
-#include "trainer.h"
+#include "train.h"
 
 /* Adds a number rounded to 7 significant digits, which is all a float carries, so that
  * 0.1f prints as 0.1 rather than 0.10000000149011612. */

@@ -6,8 +6,8 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "dist.h"
-#include "version.h"
+#include "nn.h"
+#include "util.h"
 
 const Command commands[] = {
     {"bench", cmd_bench, "bench [--model S|M|all] [--steps N] [--threads N] [--json]"},

@@ -3,7 +3,7 @@
 #ifndef EXPOSURE_PROGRESS_H
 #define EXPOSURE_PROGRESS_H
 
-#include "trainer.h"
+#include "train.h"
 
 typedef struct {
     int enabled;      /* stderr is a terminal and output was not silenced */

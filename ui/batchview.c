@@ -6,7 +6,7 @@
 #include "flow.h"
 #include "text.h"
 #include "theme.h"
-#include "tokenizer.h"
+#include "data.h"
 
 static Role kind_role(int kind) {
     switch (kind) {
@@ -84,7 +84,7 @@ static void draw_table(BatchView *b, int top, int rows, int x, int w) {
     }
 }
 
-void batchview_draw(BatchView *b, App *a, int top, int rows, int cols) {
+void batchview_draw(BatchView *b, Shell *a, int top, int rows, int cols) {
     text_put0(top, 1, cols - 2, "Batch inspector", theme_attr(R_TITLE));
     if (!a->run) {
         text_put0(top + 2, 2, cols - 4,
@@ -112,7 +112,7 @@ void batchview_draw(BatchView *b, App *a, int top, int rows, int cols) {
     draw_table(b, top + 3 + seq_rows + 1, rows - seq_rows - 4, 1, cols - 2);
 }
 
-int batchview_key(BatchView *b, App *a, int key) {
+int batchview_key(BatchView *b, Shell *a, int key) {
     (void)a;
     if (key == ' ') {
         b->frozen = !b->frozen;

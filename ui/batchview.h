@@ -5,7 +5,7 @@
 #ifndef EXPOSURE_UI_BATCHVIEW_H
 #define EXPOSURE_UI_BATCHVIEW_H
 
-#include "app.h"
+#include "shell.h"
 #include "widgets.h"
 
 typedef struct {
@@ -15,8 +15,8 @@ typedef struct {
     int table_rows;
 } BatchView;
 
-void batchview_draw(BatchView *b, App *a, int top, int rows, int cols);
+void batchview_draw(BatchView *b, Shell *a, int top, int rows, int cols);
 /* Space freezes/follows, Up/Down scroll the table. Returns 1 when the key was used. */
-int batchview_key(BatchView *b, App *a, int key);
+int batchview_key(BatchView *b, Shell *a, int key);
 
 #endif

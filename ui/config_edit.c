@@ -2,7 +2,7 @@
 
 #include <stdio.h>
 
-int config_edit_apply(App *a, const char *key, const char *value, char *err, size_t cap) {
+int config_edit_apply(Shell *a, const char *key, const char *value, char *err, size_t cap) {
     char assignment[1200];
     snprintf(assignment, sizeof assignment, "%s=%s", key, value);
     Config next = a->cfg;
@@ -11,16 +11,16 @@ int config_edit_apply(App *a, const char *key, const char *value, char *err, siz
     const ConfigKey *k = config_find_key(key);
     char shown[64];
     config_get(&a->cfg, key, shown, sizeof shown);
-    if (k && k->live && app_training(a)) {
+    if (k && k->live && shell_training(a)) {
         char why[512];
         if (liverun_set(a->run, assignment, why, sizeof why))
-            app_status(a, 1, "%s = %s for the next run; run %lld refused it: %s", key, shown,
+            shell_status(a, 1, "%s = %s for the next run; run %lld refused it: %s", key, shown,
                        (long long)a->run->run_id, why);
         else
-            app_status(a, 0, "%s = %s; run %lld applies it at its next batch", key, shown,
+            shell_status(a, 0, "%s = %s; run %lld applies it at its next batch", key, shown,
                        (long long)a->run->run_id);
     } else {
-        app_status(a, 0, "%s = %s", key, shown);
+        shell_status(a, 0, "%s = %s", key, shown);
     }
     return 0;
 }

@@ -6,10 +6,10 @@
 
 #include <stddef.h>
 
-#include "app.h"
+#include "shell.h"
 
 /* Returns 0 (and reports the change on the status line), or -1 with config_set's reason in
  * err (the config unchanged). */
-int config_edit_apply(App *a, const char *key, const char *value, char *err, size_t cap);
+int config_edit_apply(Shell *a, const char *key, const char *value, char *err, size_t cap);
 
 #endif

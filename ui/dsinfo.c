@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "util.h"
 
 static int by_int(const void *a, const void *b) {
     int x = *(const int *)a, y = *(const int *)b;

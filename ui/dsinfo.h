@@ -4,7 +4,7 @@
 #ifndef EXPOSURE_UI_DSINFO_H
 #define EXPOSURE_UI_DSINFO_H
 
-#include "dataset.h"
+#include "data.h"
 
 typedef struct {
     int min, median, max; /* median: the lower middle value */

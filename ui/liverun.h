@@ -9,7 +9,7 @@
 
 #include "history.h"
 #include "store.h"
-#include "trainer.h"
+#include "train.h"
 
 #define LIVERUN_NOTES 64
 

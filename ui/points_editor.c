@@ -18,7 +18,7 @@ static void points_json(const SchedulePoints *p, char *out, size_t cap) {
     if (len < cap) snprintf(out + len, cap - len, "]");
 }
 
-static int set_points(App *a, const SchedulePoints *p, char *err, size_t cap) {
+static int set_points(Shell *a, const SchedulePoints *p, char *err, size_t cap) {
     char json[2048];
     points_json(p, json, sizeof json);
     return config_edit_apply(a, "method.schedule.points", json, err, cap);
@@ -26,7 +26,7 @@ static int set_points(App *a, const SchedulePoints *p, char *err, size_t cap) {
 
 static int point_submit(void *ctx, const char *text, char *err, size_t cap) {
     PointsEditor *pe = ctx;
-    App *a = pe->app;
+    Shell *a = pe->shell;
     int step;
     double omega;
     char extra;
@@ -45,10 +45,10 @@ static int point_submit(void *ctx, const char *text, char *err, size_t cap) {
 
 /* A new point halfway to the next one (or to the end of the run). */
 static void add_point(PointsEditor *pe) {
-    App *a = pe->app;
+    Shell *a = pe->shell;
     SchedulePoints p = a->cfg.method.schedule.points;
     if (p.n >= CONFIG_MAX_POINTS) {
-        app_status(a, 1, "at most %d points", CONFIG_MAX_POINTS);
+        shell_status(a, 1, "at most %d points", CONFIG_MAX_POINTS);
         return;
     }
     int i = pe->list.cursor, steps = a->cfg.train.steps, at = i + 1;
@@ -63,15 +63,15 @@ static void add_point(PointsEditor *pe) {
     p.value[at] = v;
     p.n++;
     char err[512];
-    if (set_points(a, &p, err, sizeof err)) app_status(a, 1, "%s", err);
+    if (set_points(a, &p, err, sizeof err)) shell_status(a, 1, "%s", err);
     else pe->list.cursor = at;
 }
 
 static void delete_point(PointsEditor *pe) {
-    App *a = pe->app;
+    Shell *a = pe->shell;
     SchedulePoints p = a->cfg.method.schedule.points;
     if (p.n <= 1) {
-        app_status(a, 1, "a piecewise schedule needs at least one point");
+        shell_status(a, 1, "a piecewise schedule needs at least one point");
         return;
     }
     int i = pe->list.cursor;
@@ -79,17 +79,17 @@ static void delete_point(PointsEditor *pe) {
     memmove(&p.value[i], &p.value[i + 1], (size_t)(p.n - i - 1) * sizeof p.value[0]);
     p.n--;
     char err[512];
-    if (set_points(a, &p, err, sizeof err)) app_status(a, 1, "%s", err);
+    if (set_points(a, &p, err, sizeof err)) shell_status(a, 1, "%s", err);
 }
 
-void points_editor_open(PointsEditor *pe, App *a) {
+void points_editor_open(PointsEditor *pe, Shell *a) {
     pe->open = 1;
-    pe->app = a;
+    pe->shell = a;
     pe->list = (ListView){0, 0};
 }
 
 void points_editor_key(PointsEditor *pe, int key) {
-    App *a = pe->app;
+    Shell *a = pe->shell;
     const SchedulePoints *p = &a->cfg.method.schedule.points;
     if (key == KEY_ESC || key == 'p' || key == 'q') {
         pe->open = 0;
@@ -110,7 +110,7 @@ void points_editor_key(PointsEditor *pe, int key) {
 }
 
 void points_editor_draw(PointsEditor *pe, int y, int x, int h, int w) {
-    const SchedulePoints *p = &pe->app->cfg.method.schedule.points;
+    const SchedulePoints *p = &pe->shell->cfg.method.schedule.points;
     ui_clear_rect(y, x, h, w);
     ui_box(y, x, h, w, "piecewise points", theme_attr(R_BORDER), theme_attr(R_TITLE));
     int rows = h - 3;

@@ -4,16 +4,16 @@
 #ifndef EXPOSURE_UI_POINTS_EDITOR_H
 #define EXPOSURE_UI_POINTS_EDITOR_H
 
-#include "app.h"
+#include "shell.h"
 #include "widgets.h"
 
 typedef struct {
     int open;
     ListView list;
-    App *app;      /* for the point prompt's callback */
+    Shell *shell;    /* for the point prompt's callback */
 } PointsEditor;
 
-void points_editor_open(PointsEditor *pe, App *a);
+void points_editor_open(PointsEditor *pe, Shell *a);
 /* a adds a point after the selected one, x/Delete removes it, Enter edits it, Esc closes.
  * The editor is modal while open: it takes every key. */
 void points_editor_key(PointsEditor *pe, int key);

@@ -98,7 +98,7 @@ static void load_curves(RunsPanes *p, Store *s) {
         free(wall);
     }
     p->loaded = 1;
-    p->loaded_at = app_now();
+    p->loaded_at = shell_now();
 }
 
 static int any_running(const RunsPanes *p) {
@@ -107,8 +107,8 @@ static int any_running(const RunsPanes *p) {
     return 0;
 }
 
-static void draw_curves(RunsPanes *p, App *a, Store *s, int top, int rows, int cols) {
-    if (!p->loaded || (any_running(p) && app_now() - p->loaded_at > 2.0)) load_curves(p, s);
+static void draw_curves(RunsPanes *p, Shell *a, Store *s, int top, int rows, int cols) {
+    if (!p->loaded || (any_running(p) && shell_now() - p->loaded_at > 2.0)) load_curves(p, s);
     ChartSeries series[PANE_RUNS];
     for (int i = 0; i < p->n; i++)
         series[i] = (ChartSeries){p->labels[i], &p->curves[i], theme_series(i), STYLE_LINE, 0};
@@ -146,11 +146,11 @@ static void load_compare(RunsPanes *p, Store *s) {
             }
         }
     p->compare_loaded = 1;
-    p->compare_at = app_now();
+    p->compare_at = shell_now();
 }
 
 static void draw_compare(RunsPanes *p, Store *s, int top, int rows, int cols) {
-    if (!p->compare_loaded || (any_running(p) && app_now() - p->compare_at > 2.0)) load_compare(p, s);
+    if (!p->compare_loaded || (any_running(p) && shell_now() - p->compare_at > 2.0)) load_compare(p, s);
     int valw = 16, runw = cols - 2 - 15 - 3 * valw;
     if (runw < 14) runw = 14;
     int xrun = 17, xlast = xrun + runw + 1, xbest = xlast + valw, xat = xbest + valw;
@@ -221,7 +221,7 @@ static void draw_diff(RunsPanes *p, int top, int rows, int cols) {
     }
 }
 
-void panes_draw(RunsPanes *p, App *a, int top, int rows, int cols) {
+void panes_draw(RunsPanes *p, Shell *a, int top, int rows, int cols) {
     int col = 1;
     for (int i = 0; i < PANE_COUNT; i++) {
         char cell[32];
@@ -229,7 +229,7 @@ void panes_draw(RunsPanes *p, App *a, int top, int rows, int cols) {
         col += text_put0(top, col, cols - col, cell, theme_attr(i == p->pane ? R_TAB_ACTIVE : R_TAB)) + 1;
     }
     text_put0(top, col + 1, cols - col - 2, "(v)", theme_attr(R_DIM));
-    Store *s = app_store(a);
+    Store *s = shell_store(a);
     if (p->n == 0 || !s) {
         text_put0(top + 2, 2, cols - 4, "Space selects runs to compare (the run under the cursor is shown until then).",
                   theme_attr(R_DIM));
@@ -261,7 +261,7 @@ static int at_step_submit(void *ctx, const char *text, char *err, size_t cap) {
     return 0;
 }
 
-int panes_key(RunsPanes *p, App *a, int key) {
+int panes_key(RunsPanes *p, Shell *a, int key) {
     switch (key) {
     case 'v': p->pane = (p->pane + 1) % PANE_COUNT; return 1;
     case 'm': p->metric = (p->metric + 1) % N_METRICS; p->loaded = 0; p->pane = PANE_CURVES; return 1;

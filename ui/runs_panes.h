@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "app.h"
+#include "shell.h"
 
 #define PANE_RUNS 8
 
@@ -25,8 +25,8 @@ void panes_free(RunsPanes *p);
 void panes_set_runs(RunsPanes *p, const PaneRun *runs, int n);
 /* Reads the curves again (the runs may have progressed). */
 void panes_invalidate(RunsPanes *p);
-void panes_draw(RunsPanes *p, App *a, int top, int rows, int cols);
+void panes_draw(RunsPanes *p, Shell *a, int top, int rows, int cols);
 /* v: next pane, m/M: next/previous metric, a: compare at a step. 1 when the key was used. */
-int panes_key(RunsPanes *p, App *a, int key);
+int panes_key(RunsPanes *p, Shell *a, int key);
 
 #endif

@@ -10,10 +10,10 @@
 
 #include "chart.h"
 #include "config_edit.h"
-#include "fileguard.h"
+#include "util.h"
 #include "input.h"
 #include "points_editor.h"
-#include "schedule.h"
+#include "train.h"
 #include "screens.h"
 #include "text.h"
 #include "theme.h"
@@ -50,7 +50,7 @@ static const KeyHelp config_keys_help[] = {
     {"•", "marks live keys: while a run trains, changing one also changes that run"},
 };
 
-static void *config_create(App *a) {
+static void *config_create(Shell *a) {
     (void)a;
     ConfigScreen *c = calloc(1, sizeof *c);
     if (!c) return NULL;
@@ -88,14 +88,14 @@ static int schedule_param_used(const ScheduleConfig *s, const char *key) {
     return 1;
 }
 
-static void apply_or_show(App *a, ConfigScreen *c, int idx, const char *value) {
+static void apply_or_show(Shell *a, ConfigScreen *c, int idx, const char *value) {
     int n;
     const ConfigKey *k = all_keys(&n);
     if (config_edit_apply(a, k[idx].key, value, c->err, sizeof c->err)) c->err_key = idx;
     else c->err_key = -1;
 }
 
-static void cycle_choice(App *a, ConfigScreen *c, int idx, int by) {
+static void cycle_choice(Shell *a, ConfigScreen *c, int idx, int by) {
     int n;
     const ConfigKey *k = &all_keys(&n)[idx];
     if (k->type == CT_BOOL) {
@@ -114,7 +114,7 @@ static void cycle_choice(App *a, ConfigScreen *c, int idx, int by) {
 /* ---- files ---- */
 
 static int save_submit(void *ctx, const char *path, char *err, size_t cap) {
-    App *a = ctx;
+    Shell *a = ctx;
     ConfigScreen *c = a->state[SCR_CONFIG];
     if (fileguard_check_write(path, err, cap)) return -1;
     char *json = config_to_json(&a->cfg, 1);
@@ -131,12 +131,12 @@ static int save_submit(void *ctx, const char *path, char *err, size_t cap) {
         return -1;
     }
     snprintf(c->path, sizeof c->path, "%s", path);
-    app_status(a, 0, "config written to %s", path);
+    shell_status(a, 0, "config written to %s", path);
     return 0;
 }
 
 static int load_submit(void *ctx, const char *path, char *err, size_t cap) {
-    App *a = ctx;
+    Shell *a = ctx;
     ConfigScreen *c = a->state[SCR_CONFIG];
     Config next;
     config_defaults(&next);
@@ -148,12 +148,12 @@ static int load_submit(void *ctx, const char *path, char *err, size_t cap) {
     }
     a->cfg = next;
     snprintf(c->path, sizeof c->path, "%s", path);
-    app_status(a, 0, "config loaded from %s (for the next run)", path);
+    shell_status(a, 0, "config loaded from %s (for the next run)", path);
     return 0;
 }
 
 static int find_submit(void *ctx, const char *text, char *err, size_t cap) {
-    App *a = ctx;
+    Shell *a = ctx;
     ConfigScreen *c = a->state[SCR_CONFIG];
     int n;
     const ConfigKey *k = all_keys(&n);
@@ -170,7 +170,7 @@ static int find_submit(void *ctx, const char *text, char *err, size_t cap) {
 
 /* ---- keys ---- */
 
-static void start_edit(App *a, ConfigScreen *c) {
+static void start_edit(Shell *a, ConfigScreen *c) {
     int n;
     const ConfigKey *k = &all_keys(&n)[c->list.cursor];
     if (k->type == CT_ENUM || k->type == CT_BOOL) {
@@ -187,7 +187,7 @@ static void start_edit(App *a, ConfigScreen *c) {
     c->editing = 1;
 }
 
-static int edit_key(App *a, ConfigScreen *c, int key) {
+static int edit_key(Shell *a, ConfigScreen *c, int key) {
     InputResult r = input_key(&c->input, key);
     if (r == INPUT_CANCEL) {
         c->editing = 0;
@@ -198,9 +198,9 @@ static int edit_key(App *a, ConfigScreen *c, int key) {
     return 1;
 }
 
-static void next_method(App *a, ConfigScreen *c) { cycle_choice(a, c, key_index("method.name"), 1); }
+static void next_method(Shell *a, ConfigScreen *c) { cycle_choice(a, c, key_index("method.name"), 1); }
 
-static int config_key_press(void *st, App *a, int key) {
+static int config_key_press(void *st, Shell *a, int key) {
     ConfigScreen *c = st;
     int n;
     all_keys(&n);
@@ -243,7 +243,7 @@ static int config_key_press(void *st, App *a, int key) {
 
 /* ---- drawing ---- */
 
-static void draw_list(App *a, ConfigScreen *c, int top, int rows, int w) {
+static void draw_list(Shell *a, ConfigScreen *c, int top, int rows, int w) {
     int n;
     const ConfigKey *k = all_keys(&n);
     Config def;
@@ -275,7 +275,7 @@ static void draw_list(App *a, ConfigScreen *c, int top, int rows, int w) {
     }
 }
 
-static void draw_key_help(App *a, ConfigScreen *c, int y, int w) {
+static void draw_key_help(Shell *a, ConfigScreen *c, int y, int w) {
     int n;
     const ConfigKey *k = &all_keys(&n)[c->list.cursor];
     char range[96] = "";
@@ -288,14 +288,14 @@ static void draw_key_help(App *a, ConfigScreen *c, int y, int w) {
         text_put0(y + 1, 1, w, c->err, theme_attr(R_ERROR));
     else if (config_validate(&a->cfg, err, sizeof err))
         text_printf(y + 1, 1, w, theme_attr(R_WARN), "not valid yet: %s", err);
-    else if (app_training(a))
+    else if (shell_training(a))
         text_printf(y + 1, 1, w, theme_attr(R_DIM), "for the next run; live keys (%s) also change run %lld",
                     glyphs()->bullet, (long long)a->run->run_id);
     else
         text_put0(y + 1, 1, w, "valid: Enter on the Train screen (3) starts a run with it", theme_attr(R_GOOD));
 }
 
-static void draw_method(App *a, ConfigScreen *c, int y, int x, int w) {
+static void draw_method(Shell *a, ConfigScreen *c, int y, int x, int w) {
     static const char *const names[] = {"baseline", "bash", "rac"};
     int col = text_put0(y, x, w, "method ", theme_attr(R_DIM));
     c->method_row = y;
@@ -332,11 +332,11 @@ static void sample_schedule(History *h, const ScheduleConfig *s, int steps) {
     history_init(h);
     for (int i = 0; i <= PLOT_SAMPLES; i++) {
         int step = (int)((double)steps * i / PLOT_SAMPLES);
-        history_add(h, step, step, schedule_omega(s, step, steps));
+        history_add(h, step, step, mixing_omega(s, step, steps));
     }
 }
 
-static void draw_schedule(App *a, ConfigScreen *c, int y, int x, int h, int w) {
+static void draw_schedule(Shell *a, ConfigScreen *c, int y, int x, int h, int w) {
     const Config *cfg = &a->cfg;
     draw_method(a, c, y, x, w);
     char summary[160];
@@ -366,7 +366,7 @@ static void draw_schedule(App *a, ConfigScreen *c, int y, int x, int h, int w) {
     if (c->points.open) points_editor_draw(&c->points, y + 4, x + 2, h - 4 < 16 ? h - 4 : 16, w - 4);
 }
 
-static void config_draw(void *st, App *a, int top, int rows, int cols) {
+static void config_draw(void *st, Shell *a, int top, int rows, int cols) {
     ConfigScreen *c = st;
     int plot_w = cols * 40 / 100;
     if (plot_w < MIN_PLOT_COLS) plot_w = MIN_PLOT_COLS;
@@ -378,7 +378,7 @@ static void config_draw(void *st, App *a, int top, int rows, int cols) {
     draw_schedule(a, c, top, list_w + 4, rows - 3, cols - list_w - 5);
 }
 
-static void config_click(void *st, App *a, int y, int x, int wheel) {
+static void config_click(void *st, Shell *a, int y, int x, int wheel) {
     ConfigScreen *c = st;
     int n;
     all_keys(&n);

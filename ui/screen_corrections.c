@@ -56,7 +56,7 @@ static const KeyHelp corrections_keys[] = {
     {"highlighted", "the replacement written after a <corr>"},
 };
 
-static void *corr_create(App *a) {
+static void *corr_create(Shell *a) {
     (void)a;
     CorrScreen *c = calloc(1, sizeof *c);
     if (!c) return NULL;
@@ -111,7 +111,7 @@ static void apply_filter(CorrScreen *c) {
 }
 
 /* The run to show: the one asked for, else the one trained here, else the newest with samples. */
-static int64_t pick_run(App *a, Store *s) {
+static int64_t pick_run(Shell *a, Store *s) {
     if (a->focus_run) return a->focus_run;
     if (a->run) return a->run->run_id;
     RunRow *runs;
@@ -144,13 +144,13 @@ static void read_run_info(CorrScreen *c, Store *s) {
     run_row_free(&row);
 }
 
-static void load(CorrScreen *c, App *a) {
+static void load(CorrScreen *c, Shell *a) {
     int keep_idx = c->n_shown > 0 ? c->rows[c->shown[c->cur]].idx : -1;
     clear_samples(c);
     c->msg[0] = '\0';
-    c->loaded_at = app_now();
+    c->loaded_at = shell_now();
     if (a->run) c->live_evals = a->run->evals;
-    Store *s = app_store(a);
+    Store *s = shell_store(a);
     if (!s && a->store_missing) {
         snprintf(c->msg, sizeof c->msg, "No evaluation samples yet. Train a run (screen 3): every "
                  "evaluation stores its samples here.");
@@ -191,14 +191,14 @@ static void load(CorrScreen *c, App *a) {
         if (c->rows[c->shown[i]].idx == keep_idx) c->cur = i;
 }
 
-static int stale(const CorrScreen *c, const App *a) {
+static int stale(const CorrScreen *c, const Shell *a) {
     int64_t want = a->focus_run ? a->focus_run : a->run ? a->run->run_id : c->run;
     if (want && want != c->run) return 1;
-    if (c->run == 0) return app_now() - c->loaded_at > 2.0; /* nothing yet: look now and then */
+    if (c->run == 0) return shell_now() - c->loaded_at > 2.0; /* nothing yet: look now and then */
     return a->run && a->run->run_id == c->run && a->run->evals != c->live_evals;
 }
 
-static void corr_enter(void *st, App *a) {
+static void corr_enter(void *st, Shell *a) {
     CorrScreen *c = st;
     if (stale(c, a)) load(c, a);
 }
@@ -285,7 +285,7 @@ static void draw_side_by_side(CorrScreen *c, const SampleRow *r, int top, int bo
     }
 }
 
-static void draw_samples(CorrScreen *c, App *a, int top, int rows, int cols) {
+static void draw_samples(CorrScreen *c, Shell *a, int top, int rows, int cols) {
     if (stale(c, a)) load(c, a);
     const SampleRow *r = current(c);
     if (!r) {
@@ -312,7 +312,7 @@ static void draw_samples(CorrScreen *c, App *a, int top, int rows, int cols) {
     else draw_stacked(c, r, top + 3, top + rows, cols);
 }
 
-static void corr_draw(void *st, App *a, int top, int rows, int cols) {
+static void corr_draw(void *st, Shell *a, int top, int rows, int cols) {
     CorrScreen *c = st;
     if (c->batch_mode) batchview_draw(c->batch, a, top, rows, cols);
     else draw_samples(c, a, top, rows, cols);
@@ -321,7 +321,7 @@ static void corr_draw(void *st, App *a, int top, int rows, int cols) {
 /* ---- keys ---- */
 
 static int goto_submit(void *ctx, const char *text, char *err, size_t cap) {
-    App *a = ctx;
+    Shell *a = ctx;
     CorrScreen *c = a->state[SCR_CORRECTIONS];
     char *end;
     long k = strtol(text, &end, 10);
@@ -338,7 +338,7 @@ static int goto_submit(void *ctx, const char *text, char *err, size_t cap) {
 }
 
 static int find_submit(void *ctx, const char *text, char *err, size_t cap) {
-    App *a = ctx;
+    Shell *a = ctx;
     CorrScreen *c = a->state[SCR_CORRECTIONS];
     for (int k = 1; k <= c->n_shown; k++) {
         int i = (c->cur + k) % c->n_shown;
@@ -361,7 +361,7 @@ static void step(CorrScreen *c, int by) {
     c->scroll = 0;
 }
 
-static int corr_key(void *st, App *a, int key) {
+static int corr_key(void *st, Shell *a, int key) {
     CorrScreen *c = st;
     if (key == 'b') {
         c->batch_mode = !c->batch_mode;
@@ -394,7 +394,7 @@ static int corr_key(void *st, App *a, int key) {
     }
 }
 
-static void corr_click(void *st, App *a, int y, int x, int wheel) {
+static void corr_click(void *st, Shell *a, int y, int x, int wheel) {
     CorrScreen *c = st;
     (void)a, (void)y, (void)x;
     if (wheel && !c->batch_mode) {

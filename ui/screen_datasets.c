@@ -9,7 +9,7 @@
 
 #include "dsinfo.h"
 #include "screens.h"
-#include "tasks.h"
+#include "data.h"
 #include "text.h"
 #include "theme.h"
 #include "widgets.h"
@@ -43,7 +43,7 @@ static const KeyHelp datasets_keys[] = {
     {"/", "preview: find the next example containing a text"},
 };
 
-static void *datasets_create(App *a) {
+static void *datasets_create(Shell *a) {
     (void)a;
     return calloc(1, sizeof(DatasetsScreen));
 }
@@ -55,13 +55,13 @@ static void datasets_destroy(void *st) {
     free(d);
 }
 
-static void build_entries(DatasetsScreen *d, const App *a) {
+static void build_entries(DatasetsScreen *d, const Shell *a) {
     d->n = 0;
     for (const TaskInfo *t = builtin_tasks; t->name && d->n < MAX_ENTRIES - 1; t++) {
         Entry *e = &d->entries[d->n++];
         e->label = t->name;
         e->task = t;
-        if (dataset_resolve(t->name, "train", e->path, sizeof e->path)) e->path[0] = '\0';
+        if (task_resolve(t->name, "train", e->path, sizeof e->path)) e->path[0] = '\0';
     }
     for (int i = 0; i < a->prefs.n_recent && d->n < MAX_ENTRIES - 1; i++) {
         Entry *e = &d->entries[d->n++];
@@ -78,7 +78,7 @@ static void build_entries(DatasetsScreen *d, const App *a) {
 static int is_open_entry(const DatasetsScreen *d, int i) { return i == d->n - 1; }
 
 /* The loaded info of path for the current config (layout, context), loading on a miss. */
-static DsInfo *info_for(DatasetsScreen *d, const App *a, const char *path) {
+static DsInfo *info_for(DatasetsScreen *d, const Shell *a, const char *path) {
     const Config *c = &a->cfg;
     int free_slot = -1, oldest = 0;
     for (int i = 0; i < CACHE; i++) {
@@ -102,7 +102,7 @@ static DsInfo *info_for(DatasetsScreen *d, const App *a, const char *path) {
     return &d->cache[slot];
 }
 
-static void datasets_enter(void *st, App *a) {
+static void datasets_enter(void *st, Shell *a) {
     DatasetsScreen *d = st;
     build_entries(d, a);
     list_clamp(&d->list, d->n, d->n);
@@ -117,12 +117,12 @@ static const char *shown_path(const char *path) {
     return strncmp(path, cwd, n) == 0 && path[n] == '/' ? path + n + 1 : path;
 }
 
-static int in_use(const Entry *e, const App *a) {
+static int in_use(const Entry *e, const Shell *a) {
     const char *train = a->cfg.data.train;
     return e->task ? strcmp(train, e->task->name) == 0 : (e->path[0] && strcmp(train, e->path) == 0);
 }
 
-static void use_entry(App *a, const Entry *e) {
+static void use_entry(Shell *a, const Entry *e) {
     char err[600];
     Config next = a->cfg;
     char as[3][4200];
@@ -132,11 +132,11 @@ static void use_entry(App *a, const Entry *e) {
     snprintf(as[2], sizeof as[2], "data.test=%s", e->task ? value : "");
     for (int i = 0; i < 3; i++)
         if (config_set(&next, as[i], err, sizeof err)) {
-            app_status(a, 1, "%s", err);
+            shell_status(a, 1, "%s", err);
             return;
         }
     a->cfg = next;
-    app_status(a, 0, "the next run trains on %s%s (Train screen: Enter starts it)", value,
+    shell_status(a, 0, "the next run trains on %s%s (Train screen: Enter starts it)", value,
                e->task ? "" : ", validating on data.val_fraction of it");
 }
 
@@ -150,7 +150,7 @@ static void forget(DatasetsScreen *d, const char *path) {
 }
 
 static int open_submit(void *ctx, const char *path, char *err, size_t cap) {
-    App *a = ctx;
+    Shell *a = ctx;
     DatasetsScreen *d = a->state[SCR_DATASETS];
     if (!*path) {
         snprintf(err, cap, "type a path");
@@ -160,27 +160,27 @@ static int open_submit(void *ctx, const char *path, char *err, size_t cap) {
     DsInfo *info = info_for(d, a, path);
     if (!info->ok) {
         snprintf(err, cap, "%s", info->err);
-        app_status(a, 1, "%s", info->err);
+        shell_status(a, 1, "%s", info->err);
         return -1;
     }
     prefs_add_recent(&a->prefs, path);
-    app_save_prefs(a);
+    shell_save_prefs(a);
     build_entries(d, a);
     for (int i = 0; i < d->n; i++)
         if (!d->entries[i].task && strcmp(d->entries[i].path, path) == 0) d->list.cursor = i;
     d->first = 0;
-    app_status(a, 0, "%s: %d records (%s); Enter trains the next run on it", path, info->ds.n,
+    shell_status(a, 0, "%s: %d records (%s); Enter trains the next run on it", path, info->ds.n,
                layout_name(info->ds.layout));
     return 0;
 }
 
-static void open_prompt(App *a) {
+static void open_prompt(Shell *a) {
     dialog_prompt(&a->dlg, "Open dataset",
                   "A JSONL file (one JSON object a line; Tab completes the path):", "",
                   COMPLETE_PATH, open_submit, a);
 }
 
-static const DsInfo *current_info(DatasetsScreen *d, const App *a) {
+static const DsInfo *current_info(DatasetsScreen *d, const Shell *a) {
     const Entry *e = &d->entries[d->list.cursor];
     if (is_open_entry(d, d->list.cursor) || !e->path[0]) return NULL;
     return info_for(d, a, e->path);
@@ -191,7 +191,7 @@ static int contains(const Example *e, const char *s) {
 }
 
 static int search_submit(void *ctx, const char *text, char *err, size_t cap) {
-    App *a = ctx;
+    Shell *a = ctx;
     DatasetsScreen *d = a->state[SCR_DATASETS];
     const DsInfo *info = current_info(d, a);
     if (!info || !info->ok) {
@@ -210,7 +210,7 @@ static int search_submit(void *ctx, const char *text, char *err, size_t cap) {
     return -1;
 }
 
-static void move_preview(DatasetsScreen *d, App *a, int by) {
+static void move_preview(DatasetsScreen *d, Shell *a, int by) {
     const DsInfo *info = current_info(d, a);
     if (!info || !info->ok) return;
     d->first += by;
@@ -218,7 +218,7 @@ static void move_preview(DatasetsScreen *d, App *a, int by) {
     if (d->first < 0) d->first = 0;
 }
 
-static int datasets_key(void *st, App *a, int key) {
+static int datasets_key(void *st, Shell *a, int key) {
     DatasetsScreen *d = st;
     int before = d->list.cursor;
     if (list_key(&d->list, key, d->n, d->list_rows > 0 ? d->list_rows : d->n, 0)) {
@@ -232,7 +232,7 @@ static int datasets_key(void *st, App *a, int key) {
             return 1;
         }
         const DsInfo *info = current_info(d, a);
-        if (info && !info->ok) app_status(a, 1, "%s", info->err);
+        if (info && !info->ok) shell_status(a, 1, "%s", info->err);
         else use_entry(a, &d->entries[d->list.cursor]);
         return 1;
     }
@@ -249,7 +249,7 @@ static int datasets_key(void *st, App *a, int key) {
     }
 }
 
-static void draw_list(DatasetsScreen *d, const App *a, int top, int rows, int w) {
+static void draw_list(DatasetsScreen *d, const Shell *a, int top, int rows, int w) {
     text_put0(top, 1, w, "Datasets", theme_attr(R_TITLE));
     d->list_top_row = top + 1;
     d->list_rows = rows - 1;
@@ -284,7 +284,7 @@ static void stat_row(int y, int x, int w, const char *name, LenStats s) {
     text_printf(y, x + 18, w - 18, theme_attr(R_NORMAL), "%6d %7d %6d", s.min, s.median, s.max);
 }
 
-static int draw_info(const Entry *e, const DsInfo *info, const App *a, int y, int x, int w) {
+static int draw_info(const Entry *e, const DsInfo *info, const Shell *a, int y, int x, int w) {
     int r = y;
     int col;
     if (e->task)
@@ -348,7 +348,7 @@ static void draw_preview(DatasetsScreen *d, const DsInfo *info, int y, int x, in
     }
 }
 
-static void datasets_draw(void *st, App *a, int top, int rows, int cols) {
+static void datasets_draw(void *st, Shell *a, int top, int rows, int cols) {
     DatasetsScreen *d = st;
     if (d->n == 0) build_entries(d, a);
     int lw = cols >= 100 ? 32 : 24;
@@ -372,7 +372,7 @@ static void datasets_draw(void *st, App *a, int top, int rows, int cols) {
     if (info->ok) draw_preview(d, info, top + used, x, rows - used, w);
 }
 
-static void datasets_click(void *st, App *a, int y, int x, int wheel) {
+static void datasets_click(void *st, Shell *a, int y, int x, int wheel) {
     DatasetsScreen *d = st;
     if (wheel) {
         move_preview(d, a, wheel);

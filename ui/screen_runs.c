@@ -49,7 +49,7 @@ static const KeyHelp runs_keys_help[] = {
     {"[ / ]", "scroll the config diff"},
 };
 
-static void *runs_create(App *a) {
+static void *runs_create(Shell *a) {
     (void)a;
     RunsScreen *r = calloc(1, sizeof *r);
     if (!r) return NULL;
@@ -75,9 +75,9 @@ static int64_t cursor_id(const RunsScreen *r) {
 }
 
 /* Filters and sorts again, keeping the cursor on the same run. */
-static void arrange(RunsScreen *r, App *a) {
+static void arrange(RunsScreen *r, Shell *a) {
     int64_t keep = cursor_id(r);
-    if (runlist_arrange(&r->list)) app_status(a, 1, "out of memory");
+    if (runlist_arrange(&r->list)) shell_status(a, 1, "out of memory");
     int at = runlist_position(&r->list, keep);
     if (at >= 0) r->view.cursor = at;
 }
@@ -89,11 +89,11 @@ static void forget_missing_selections(RunsScreen *r) {
     r->n_sel = n;
 }
 
-static void reload(RunsScreen *r, App *a) {
+static void reload(RunsScreen *r, Shell *a) {
     int64_t keep = cursor_id(r);
     r->msg[0] = '\0';
-    r->listed_at = app_now();
-    Store *s = app_store(a);
+    r->listed_at = shell_now();
+    Store *s = shell_store(a);
     if (!s) {
         runlist_free(&r->list);
         snprintf(r->msg, sizeof r->msg, "%s: %.900s", a->store_missing ? "No runs yet" : "No runs to show",
@@ -103,7 +103,7 @@ static void reload(RunsScreen *r, App *a) {
     char err[1024];
     if (runlist_load(&r->list, s, err, sizeof err)) {
         snprintf(r->msg, sizeof r->msg, "cannot list the runs: %.900s", err);
-        app_store_reset(a);
+        shell_store_reset(a);
         return;
     }
     int at = runlist_position(&r->list, keep);
@@ -112,7 +112,7 @@ static void reload(RunsScreen *r, App *a) {
     panes_invalidate(r->panes);
 }
 
-static void runs_enter(void *st, App *a) { reload(st, a); }
+static void runs_enter(void *st, Shell *a) { reload(st, a); }
 
 static int selected(const RunsScreen *r, int64_t id) {
     for (int i = 0; i < r->n_sel; i++)
@@ -203,9 +203,9 @@ static void draw_table(RunsScreen *r, int top, int rows, int cols) {
     }
 }
 
-static void runs_draw(void *st, App *a, int top, int rows, int cols) {
+static void runs_draw(void *st, Shell *a, int top, int rows, int cols) {
     RunsScreen *r = st;
-    if (app_now() - r->listed_at > 2.0 || (a->run_changes & LR_DONE)) reload(r, a);
+    if (shell_now() - r->listed_at > 2.0 || (a->run_changes & LR_DONE)) reload(r, a);
     char title[4200];
     snprintf(title, sizeof title, "Runs in %s", a->db_path);
     int col = text_put0(top, 1, cols - 2, title, theme_attr(R_TITLE));
@@ -233,7 +233,7 @@ static void runs_draw(void *st, App *a, int top, int rows, int cols) {
 
 static const RunRow *cursor_row(const RunsScreen *r) { return runlist_shown(&r->list, r->view.cursor); }
 
-static void toggle_selection(RunsScreen *r, App *a) {
+static void toggle_selection(RunsScreen *r, Shell *a) {
     int64_t id = cursor_id(r);
     if (!id) return;
     for (int i = 0; i < r->n_sel; i++)
@@ -243,7 +243,7 @@ static void toggle_selection(RunsScreen *r, App *a) {
             return;
         }
     if (r->n_sel == PANE_RUNS) {
-        app_status(a, 1, "at most %d runs at a time (u unselects all)", PANE_RUNS);
+        shell_status(a, 1, "at most %d runs at a time (u unselects all)", PANE_RUNS);
         return;
     }
     r->sel[r->n_sel++] = id;
@@ -253,9 +253,9 @@ typedef int (*RunEdit)(Store *s, int64_t run, const char *text);
 
 /* Applies edit to the run under the cursor and sets *id to it; 0, or -1 with the reason in
  * err. */
-static int edit_cursor_run(App *a, RunEdit edit, const char *text, int64_t *id, char *err,
+static int edit_cursor_run(Shell *a, RunEdit edit, const char *text, int64_t *id, char *err,
                            size_t cap) {
-    Store *s = app_store(a);
+    Store *s = shell_store(a);
     *id = cursor_id(a->state[SCR_RUNS]);
     if (!s || !*id) {
         snprintf(err, cap, "%s", s ? "no run" : a->store_err);
@@ -269,19 +269,19 @@ static int edit_cursor_run(App *a, RunEdit edit, const char *text, int64_t *id, 
 }
 
 static int rename_submit(void *ctx, const char *text, char *err, size_t cap) {
-    App *a = ctx;
+    Shell *a = ctx;
     int64_t id;
     if (edit_cursor_run(a, store_rename_run, text, &id, err, cap)) return -1;
-    app_status(a, 0, "run %lld renamed to %s", (long long)id, text);
+    shell_status(a, 0, "run %lld renamed to %s", (long long)id, text);
     reload(a->state[SCR_RUNS], a);
     return 0;
 }
 
 static int tags_submit(void *ctx, const char *text, char *err, size_t cap) {
-    App *a = ctx;
+    Shell *a = ctx;
     int64_t id;
     if (edit_cursor_run(a, store_set_tags, text, &id, err, cap)) return -1;
-    app_status(a, 0, "run %lld tagged \"%s\"", (long long)id, text);
+    shell_status(a, 0, "run %lld tagged \"%s\"", (long long)id, text);
     reload(a->state[SCR_RUNS], a);
     return 0;
 }
@@ -300,18 +300,18 @@ static void remove_run_files(Store *s, int64_t id, const CheckpointRow *ck, int 
 }
 
 static void delete_confirmed(void *ctx) {
-    App *a = ctx;
+    Shell *a = ctx;
     RunsScreen *r = a->state[SCR_RUNS];
-    Store *s = app_store(a);
+    Store *s = shell_store(a);
     int64_t id = cursor_id(r);
     if (!s || !id) return;
     CheckpointRow *ck = NULL;
     int n = 0;
     if (store_checkpoints(s, id, &ck, &n) || store_delete_run(s, id)) {
-        app_status(a, 1, "run %lld not deleted: %s", (long long)id, store_error(s));
+        shell_status(a, 1, "run %lld not deleted: %s", (long long)id, store_error(s));
     } else {
         remove_run_files(s, id, ck, n);
-        app_status(a, 0, "run %lld deleted", (long long)id);
+        shell_status(a, 0, "run %lld deleted", (long long)id);
         if (a->focus_run == id) a->focus_run = 0;
     }
     for (int i = 0; i < n; i++) checkpoint_row_free(&ck[i]);
@@ -319,11 +319,11 @@ static void delete_confirmed(void *ctx) {
     reload(r, a);
 }
 
-static void ask_delete(RunsScreen *r, App *a) {
+static void ask_delete(RunsScreen *r, Shell *a) {
     const RunRow *row = cursor_row(r);
     if (!row) return;
     if (strcmp(row->status, "running") == 0) {
-        app_status(a, 1, "run %lld is running: stop it first", (long long)row->id);
+        shell_status(a, 1, "run %lld is running: stop it first", (long long)row->id);
         return;
     }
     char q[400];
@@ -332,27 +332,27 @@ static void ask_delete(RunsScreen *r, App *a) {
     dialog_confirm(&a->dlg, "Delete run", q, delete_confirmed, a);
 }
 
-static void resume(RunsScreen *r, App *a) {
+static void resume(RunsScreen *r, Shell *a) {
     const RunRow *row = cursor_row(r);
     if (!row) return;
     if (strcmp(row->status, "stopped") != 0 && strcmp(row->status, "interrupted") != 0) {
-        app_status(a, 1, "run %lld is %s: only stopped or interrupted runs resume", (long long)row->id,
+        shell_status(a, 1, "run %lld is %s: only stopped or interrupted runs resume", (long long)row->id,
                    row->status);
         return;
     }
-    if (app_start_run(a, row->id) == 0) app_show(a, SCR_TRAIN);
+    if (shell_start_run(a, row->id) == 0) shell_show(a, SCR_TRAIN);
 }
 
 static int filter_submit(void *ctx, const char *text, char *err, size_t cap) {
     (void)err, (void)cap;
-    App *a = ctx;
+    Shell *a = ctx;
     RunsScreen *r = a->state[SCR_RUNS];
     snprintf(r->list.filter, sizeof r->list.filter, "%s", text);
     arrange(r, a);
     return 0;
 }
 
-static int runs_key(void *st, App *a, int key) {
+static int runs_key(void *st, Shell *a, int key) {
     RunsScreen *r = st;
     if (list_key(&r->view, key, r->list.n_order, r->rows_shown > 0 ? r->rows_shown : 10, 1)) return 1;
     const RunRow *row = cursor_row(r);
@@ -369,7 +369,7 @@ static int runs_key(void *st, App *a, int key) {
     case '\r': case '\n': case KEY_FN(KEY_ENTER):
         if (row) {
             a->focus_run = row->id;
-            app_show(a, SCR_CORRECTIONS);
+            shell_show(a, SCR_CORRECTIONS);
         }
         return 1;
     case 'R':
@@ -384,7 +384,7 @@ static int runs_key(void *st, App *a, int key) {
     }
 }
 
-static void runs_click(void *st, App *a, int y, int x, int wheel) {
+static void runs_click(void *st, Shell *a, int y, int x, int wheel) {
     RunsScreen *r = st;
     if (wheel) {
         r->view.cursor += wheel;

@@ -30,7 +30,7 @@ static const KeyHelp train_keys[] = {
     {"c", "show this run's latest evaluation samples (Corrections)"},
 };
 
-static void *train_create(App *a) {
+static void *train_create(Shell *a) {
     (void)a;
     TrainScreen *t = calloc(1, sizeof *t);
     if (!t) return NULL;
@@ -61,7 +61,7 @@ static const char *phase_text(const LiveRun *s, Role *role) {
     }
 }
 
-static void draw_idle(App *a, int top, int rows, int cols) {
+static void draw_idle(Shell *a, int top, int rows, int cols) {
     const Config *c = &a->cfg;
     int y = top + rows / 3, w = cols - 8;
     text_put0(y, 4, w, "No run trained yet since exposure started.", theme_attr(R_TITLE));
@@ -117,7 +117,7 @@ static void stat_line(int y, int x, int w, const char *name, double v, const cha
     text_put_right(y, x, w, val, theme_attr(r));
 }
 
-static void draw_panel(const App *a, const LiveRun *s, int y, int x, int h, int w) {
+static void draw_panel(const Shell *a, const LiveRun *s, int y, int x, int h, int w) {
     const TrainerSnapshot *p = &s->snap;
     int evald = p->eval_step >= 0;
     /* The baseline mixes nothing: its omega and fractions are not numbers to show. */
@@ -169,7 +169,7 @@ static void draw_panel(const App *a, const LiveRun *s, int y, int x, int h, int 
         text_put0(++r, x, w, s->done_text, theme_attr(R_ERROR));
 }
 
-static void draw_charts(const App *a, const LiveRun *s, int y, int h, int cols) {
+static void draw_charts(const Shell *a, const LiveRun *s, int y, int h, int cols) {
     int by_time = a->prefs.x_time;
     int loss_h = h * 55 / 100, left_w = cols - PANEL_COLS - 3;
     ChartSeries loss[] = {
@@ -219,7 +219,7 @@ static void draw_notes(const LiveRun *s, int y, int rows, int cols) {
         text_put0(y + 1, 2, cols - 4, s->start_text, theme_attr(R_DIM));
 }
 
-static void train_draw(void *st, App *a, int top, int rows, int cols) {
+static void train_draw(void *st, Shell *a, int top, int rows, int cols) {
     (void)st;
     const LiveRun *s = a->run;
     if (!s) {
@@ -233,16 +233,16 @@ static void train_draw(void *st, App *a, int top, int rows, int cols) {
 }
 
 static void stop_confirmed(void *ctx) {
-    App *a = ctx;
-    if (!app_training(a)) return;
+    Shell *a = ctx;
+    if (!shell_training(a)) return;
     liverun_stop(a->run);
-    app_status(a, 0, "stopping run %lld: finishing the step and writing a checkpoint",
+    shell_status(a, 0, "stopping run %lld: finishing the step and writing a checkpoint",
                (long long)a->run->run_id);
 }
 
 static int live_change(void *ctx, const char *text, char *err, size_t cap) {
-    App *a = ctx;
-    if (!app_training(a)) {
+    Shell *a = ctx;
+    if (!shell_training(a)) {
         snprintf(err, cap, "no run is training");
         return -1;
     }
@@ -251,31 +251,31 @@ static int live_change(void *ctx, const char *text, char *err, size_t cap) {
         return -1;
     }
     if (liverun_set(a->run, text, err, cap)) return -1;
-    app_status(a, 0, "%s: applies at the next batch (see the notes)", text);
+    shell_status(a, 0, "%s: applies at the next batch (see the notes)", text);
     return 0;
 }
 
-static void adjust_smoothing(App *a, double by) {
+static void adjust_smoothing(Shell *a, double by) {
     double w = a->prefs.smoothing + by;
     a->prefs.smoothing = w < 0 ? 0 : w > 0.99 ? 0.99 : round(w * 100) / 100;
-    app_save_prefs(a);
+    shell_save_prefs(a);
 }
 
-static int train_key(void *st, App *a, int key) {
+static int train_key(void *st, Shell *a, int key) {
     TrainScreen *t = st;
     switch (key) {
     case '\r': case '\n': case KEY_FN(KEY_ENTER): case 'r':
-        if (app_training(a))
-            app_status(a, 1, "run %lld is training: Space pauses it, s stops it", (long long)a->run->run_id);
-        else app_start_run(a, 0);
+        if (shell_training(a))
+            shell_status(a, 1, "run %lld is training: Space pauses it, s stops it", (long long)a->run->run_id);
+        else shell_start_run(a, 0);
         return 1;
     case ' ':
-        if (!app_training(a)) app_status(a, 1, "no run is training (Enter starts one)");
-        else if (a->run->snap.phase == PHASE_PAUSED) liverun_resume(a->run), app_status(a, 0, "resumed");
-        else liverun_pause(a->run), app_status(a, 0, "pausing after this step (Space resumes)");
+        if (!shell_training(a)) shell_status(a, 1, "no run is training (Enter starts one)");
+        else if (a->run->snap.phase == PHASE_PAUSED) liverun_resume(a->run), shell_status(a, 0, "resumed");
+        else liverun_pause(a->run), shell_status(a, 0, "pausing after this step (Space resumes)");
         return 1;
     case 's':
-        if (!app_training(a)) app_status(a, 1, "no run is training");
+        if (!shell_training(a)) shell_status(a, 1, "no run is training");
         else {
             char q[200];
             snprintf(q, sizeof q, "Stop run %lld? It finishes the step, writes a checkpoint and is marked stopped.",
@@ -284,8 +284,8 @@ static int train_key(void *st, App *a, int key) {
         }
         return 1;
     case 'e':
-        if (!app_training(a)) {
-            app_status(a, 1, "no run is training: change the config on screen 2");
+        if (!shell_training(a)) {
+            shell_status(a, 1, "no run is training: change the config on screen 2");
             return 1;
         }
         dialog_prompt(&a->dlg, "Live change",
@@ -298,12 +298,12 @@ static int train_key(void *st, App *a, int key) {
     case ']': adjust_smoothing(a, 0.05); return 1;
     case 'x':
         a->prefs.x_time = !a->prefs.x_time;
-        app_save_prefs(a);
+        shell_save_prefs(a);
         return 1;
     case 'c':
         if (a->run) {
             a->focus_run = a->run->run_id;
-            app_show(a, SCR_CORRECTIONS);
+            shell_show(a, SCR_CORRECTIONS);
         }
         return 1;
     default: return 0;

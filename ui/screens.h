@@ -2,7 +2,7 @@
 #ifndef EXPOSURE_UI_SCREENS_H
 #define EXPOSURE_UI_SCREENS_H
 
-#include "app.h"
+#include "shell.h"
 
 extern const Screen screen_datasets;
 extern const Screen screen_config;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "utf8.h"
+#include "util.h"
 
 static int utf8_locale, force_ascii;
 

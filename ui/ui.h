@@ -3,7 +3,7 @@
 #ifndef EXPOSURE_UI_H
 #define EXPOSURE_UI_H
 
-#include "config.h"
+#include "train.h"
 
 typedef struct {
     const char *db_path;  /* the run store */

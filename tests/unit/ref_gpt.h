@@ -1,5 +1,5 @@
 /* A double-precision reference of the model, written for clarity, not speed: the oracle
- * the gradient checks take finite differences of. Shapes and layouts match core/layers.h. */
+ * the gradient checks take finite differences of. Shapes and layouts match core/nn/layers.h. */
 #ifndef EXPOSURE_TEST_REF_GPT_H
 #define EXPOSURE_TEST_REF_GPT_H
 

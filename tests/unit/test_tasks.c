@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assets.h"
 #include "dataset.h"
 #include "metrics.h"
 #include "tasks.h"
@@ -24,7 +25,7 @@ static size_t generate(const char *task, int n, uint64_t seed, char **bytes) {
 
 static void load_shipped(const TaskInfo *t, int split, Dataset *d) {
     char path[1024], err[512];
-    cr_assert_eq(dataset_resolve(t->name, splits[split], path, sizeof path), 0);
+    cr_assert_eq(task_resolve(t->name, splits[split], path, sizeof path), 0);
     LoadOptions opt = {0};
     cr_assert_eq(dataset_load(path, &opt, d, err, sizeof err), 0, "%s", err);
 }
@@ -89,7 +90,7 @@ Test(tasks, shipped_files_are_what_the_generator_writes) {
     for (const TaskInfo *t = builtin_tasks; t->name; t++)
         for (int s = 0; s < 3; s++) {
             char path[1024];
-            cr_assert_eq(dataset_resolve(t->name, splits[s], path, sizeof path), 0);
+            cr_assert_eq(task_resolve(t->name, splits[s], path, sizeof path), 0);
             size_t shipped_len, fresh_len;
             char *shipped = read_file(path, &shipped_len), *fresh;
             fresh_len = generate(t->name, t->sizes[s], t->seeds[s], &fresh);
@@ -153,7 +154,7 @@ static long apply(long a, char op, long b) {
 
 Test(tasks, arith_steps_are_right_and_each_uses_the_previous_result) {
     char path[1024], err[512];
-    cr_assert_eq(dataset_resolve("arith", "train", path, sizeof path), 0);
+    cr_assert_eq(task_resolve("arith", "train", path, sizeof path), 0);
     LoadOptions keep = {.keep_calc = 1};
     Dataset d;
     cr_assert_eq(dataset_load(path, &keep, &d, err, sizeof err), 0, "%s", err);
@@ -241,7 +242,7 @@ Test(tasks, assets_dir_prefers_the_environment) {
     cr_assert_eq(setenv("EXPOSURE_ASSETS", "/opt/exposure-assets", 1), 0);
     cr_assert_str_eq(assets_dir(), "/opt/exposure-assets");
     char out[256];
-    cr_assert_eq(dataset_resolve("digest", "val", out, sizeof out), 0);
+    cr_assert_eq(task_resolve("digest", "val", out, sizeof out), 0);
     cr_assert_str_eq(out, "/opt/exposure-assets/datasets/digest/val.jsonl");
     cr_assert_eq(unsetenv("EXPOSURE_ASSETS"), 0);
     /* without it: beside the binary (build/../assets) or ./assets; both hold the datasets */
@@ -254,13 +255,13 @@ Test(tasks, assets_dir_prefers_the_environment) {
 
 Test(tasks, resolve_paths_and_errors) {
     char out[64];
-    cr_assert_eq(dataset_resolve("data/my.jsonl", "train", out, sizeof out), 0);
+    cr_assert_eq(task_resolve("data/my.jsonl", "train", out, sizeof out), 0);
     cr_assert_str_eq(out, "data/my.jsonl");
-    cr_assert_eq(dataset_resolve("arith", "dev", out, sizeof out), -1, "unknown split");
-    cr_assert_eq(dataset_resolve("a-rather-long-file-name.jsonl", "val", out, 10), -1);
+    cr_assert_eq(task_resolve("arith", "dev", out, sizeof out), -1, "unknown split");
+    cr_assert_eq(task_resolve("a-rather-long-file-name.jsonl", "val", out, 10), -1);
     cr_assert_eq(setenv("EXPOSURE_ASSETS", "a", 1), 0);
-    cr_assert_eq(dataset_resolve("facts", "test", out, sizeof out), 0);
+    cr_assert_eq(task_resolve("facts", "test", out, sizeof out), 0);
     cr_assert_str_eq(out, "a/datasets/facts/test.jsonl");
-    cr_assert_eq(dataset_resolve("facts", "test", out, 27), -1, "one byte short");
-    cr_assert_eq(dataset_resolve("facts", "test", out, 28), 0, "exactly fits");
+    cr_assert_eq(task_resolve("facts", "test", out, 27), -1, "one byte short");
+    cr_assert_eq(task_resolve("facts", "test", out, 28), 0, "exactly fits");
 }

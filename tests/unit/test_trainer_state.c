@@ -58,7 +58,7 @@ static void load_state(void) {
     cr_assert_eq(store_open(db, &s, err, sizeof err), 0, "%s", err);
     cr_assert_eq(store_last_checkpoint(s, 1, &step, ckpt, sizeof ckpt), 0);
     store_close(s);
-    cr_assert_eq(data_load_split(&cfg, "train", &ds, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(datasource_load_split(&cfg, "train", &ds, err, sizeof err), 0, "%s", err);
     cr_assert_eq(corpus_build(&corpus, &ds), 0);
     ModelConfig mc;
     cr_assert_eq(checkpoint_read_config(ckpt, &mc, err, sizeof err), 0, "%s", err);
@@ -204,7 +204,7 @@ Test(trainer_state, the_model_and_batch_cannot_change_but_live_keys_can) {
 
 Test(trainer_state, other_training_data_is_refused) {
     Dataset fewer = {0};
-    cr_assert_eq(data_load_split(&cfg, "train", &fewer, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(datasource_load_split(&cfg, "train", &fewer, err, sizeof err), 0, "%s", err);
     dataset_truncate(&fewer, fewer.n - 1);
     Corpus c;
     cr_assert_eq(corpus_build(&c, &fewer), 0);

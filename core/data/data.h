@@ -1,0 +1,13 @@
+/* The data: the tokenizer, datasets and their record layouts, corpora (tokenized datasets
+ * that fill batches), the built-in tasks and their generators, and the text metrics
+ * (exact match, F1, ROUGE-L). Uses nn and util. */
+#ifndef EXPOSURE_DATA_H
+#define EXPOSURE_DATA_H
+
+#include "corpus.h"
+#include "dataset.h"
+#include "metrics.h"
+#include "tasks.h"
+#include "tokenizer.h"
+
+#endif

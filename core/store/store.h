@@ -1,0 +1,9 @@
+/* What is kept on disk: the run store (runstore.h, one SQLite database of runs, metrics,
+ * events and samples) and checkpoint files (checkpoint.h). Uses nn and util. */
+#ifndef EXPOSURE_STORE_H
+#define EXPOSURE_STORE_H
+
+#include "checkpoint.h"
+#include "runstore.h"
+
+#endif

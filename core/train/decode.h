@@ -1,0 +1,72 @@
+/* Autoregressive generation with a per-layer key/value cache, batched over samples.
+ *
+ * Each sequence starts from its prompt tokens (normally <bos> prompt <sep>), which are
+ * processed in one pass, and then grows one token per step until it emits <eos> or reaches
+ * max_new_tokens. Only bytes, <eos> and (when RAC decoding is on) <corr> can be emitted.
+ *
+ * RAC-aware decoding: when the model emits <corr>, the visible output drops its last token
+ * (token granularity) or everything generated so far (segment granularity); the model's
+ * context keeps everything. A <corr> with nothing to retract changes nothing; once a sample
+ * has made max_corrections corrections, <corr> can no longer be emitted. Every correction is
+ * recorded: the visible position it retracted at, the retracted token (the last one for
+ * segment granularity), and the replacement (the next token emitted). */
+#ifndef EXPOSURE_DECODE_H
+#define EXPOSURE_DECODE_H
+
+#include "nn.h"
+#include "util.h"
+
+typedef struct {
+    int max_new_tokens; /* raw tokens generated at most, <corr> included, <eos> excluded */
+    float temperature;  /* 0: greedy (argmax) */
+    int top_k;          /* 0: sample among all tokens */
+    int rac;            /* honour <corr> */
+    int rac_segment;    /* segment granularity (else token) */
+    int max_corrections;
+    int ignore_eos;     /* never choose <eos>: generate exactly the budget (benchmarks) */
+} DecodeOptions;
+
+typedef struct {
+    int pos;               /* position in the visible output that was retracted */
+    token_t retracted;     /* the retracted token (segment: the last of the segment) */
+    token_t replacement;   /* first token emitted after <corr>; TOK_EOS or -1 when none */
+} Correction;
+
+typedef struct {
+    token_t *raw;   /* every generated token, <corr> included, <eos> excluded */
+    int n_raw;
+    token_t *out;   /* the visible output after retractions */
+    int n_out;
+    Correction *corr;
+    int n_corr;
+    int ended;      /* 1 when the model emitted <eos> */
+} DecodeResult;
+
+typedef struct Decoder Decoder;
+
+/* A decoder for up to max_batch sequences of the model's context. Returns NULL when out of
+ * memory. It reads the model's parameters at each call, so it follows training. */
+Decoder *decoder_new(const Model *m, int max_batch);
+/* Bytes of the key/value cache a decoder for max_batch sequences of model c holds: the bulk of
+ * its memory, so that a model can be checked against the memory available before it is built. */
+static inline size_t decoder_cache_bytes(const ModelConfig *c, int max_batch) {
+    return 2 * (size_t)c->layers * (size_t)max_batch * (size_t)c->context * (size_t)c->dim *
+           sizeof(float);
+}
+void decoder_free(Decoder *d);
+int decoder_max_batch(const Decoder *d);
+
+/* Generates for B (<= max_batch) prompts with 1 <= prompt_len[b] < context. Each sequence
+ * generates at most min(opt->max_new_tokens, context - prompt_len[b]) tokens. results[b] are
+ * filled (arrays owned by the decoder, valid until its next call). rng is used only when
+ * temperature > 0. Returns 0, or -1 when the shapes do not fit. */
+int decode_batch(Decoder *d, const Model *m, const token_t *const *prompts,
+                 const int *prompt_len, int B, const DecodeOptions *opt, Rng *rng,
+                 DecodeResult *results);
+
+/* Index of the token to emit from one row of logits, with the rules above: greedy when
+ * temperature is 0, else top-k sampling; allow_corr says whether <corr> may be chosen. */
+token_t decode_pick(const float *logits, int vocab, float temperature, int top_k,
+                    int allow_corr, Rng *rng, float *scratch);
+
+#endif

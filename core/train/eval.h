@@ -1,0 +1,86 @@
+/* Evaluation on a corpus (DESIGN section 7): teacher-forced loss and token accuracy, then
+ * free-running generation from each prompt and its metrics against the references.
+ *
+ * fr_acc compares the visible output followed by <eos> (when the model stopped) with the
+ * reference response followed by <eos>, position by position, over the reference's length.
+ * first_err is the first position where they differ; a sample that matches to the end
+ * counts as its reference length in the mean. gap = tf_acc - fr_acc. */
+#ifndef EXPOSURE_EVAL_H
+#define EXPOSURE_EVAL_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "data.h"
+#include "decode.h"
+#include "nn.h"
+#include "store.h"
+
+typedef struct {
+    int n;                      /* samples */
+    double loss, tf_acc;        /* teacher-forced */
+    double fr_acc, gap, em, f1, rouge_l, first_err;
+    double corrections;         /* RAC: mean corrections per sample */
+    int corrected;              /* samples with at least one correction */
+    int corrected_right;        /* of those, how many end with em = 1 */
+} EvalSummary;
+
+typedef struct {
+    int idx;                    /* example index in the corpus */
+    const Example *ex;
+    const DecodeResult *res;
+    const char *output;         /* visible output text */
+    const char *raw_output;     /* everything generated, <corr> included */
+    double em, f1, rouge_l, fr_acc;
+    int first_err;              /* -1 when the output matches the reference to the end */
+} EvalSample;
+
+typedef void (*EvalSampleFn)(void *ctx, const EvalSample *s);
+
+typedef struct {
+    Model *m;
+    Decoder *dec;
+    Batch *scratch;             /* room for m->max_batch rows of the corpus's longest example */
+    DecodeOptions decode;
+    int gsm8k;                  /* em compares the final "####" numbers */
+    uint64_t seed;              /* sampling, when decode.temperature > 0 */
+} EvalContext;
+
+/* Evaluates the first n examples of c; calls fn (when not NULL) for every sample in order.
+ * Returns 0, or -1 when out of memory or a shape does not fit. */
+int evaluate(const EvalContext *e, const Corpus *c, int n, EvalSummary *out, EvalSampleFn fn,
+             void *ctx);
+
+/* The sums an evaluation's summary is made of. Those of parts of an evaluation add up to
+ * the whole's, so that several processes can each evaluate a part (counts are doubles, exact
+ * below 2^53, so that all of it is one array of sums). */
+typedef struct {
+    double n;                          /* samples */
+    double loss_sum, tf_count, tf_correct;
+    double fr_correct, fr_total;
+    double em, f1, rouge_l, first_err, corrections, corrected, corrected_right;
+} EvalTotals;
+
+/* Evaluates examples begin..end-1 of c, adding to *t (zero it first); fn as for evaluate.
+ * Returns 0, or -1 when out of memory or a shape does not fit. */
+int evaluate_part(const EvalContext *e, const Corpus *c, int begin, int end, EvalTotals *t,
+                  EvalSampleFn fn, void *ctx);
+/* Adds up every rank's totals (dist.h), in place on every rank. */
+void eval_totals_allreduce(EvalTotals *t);
+/* The summary of totals: the means and rates evaluate reports. */
+void eval_summarize(const EvalTotals *t, EvalSummary *out);
+
+/* The decoding options a config asks for: decode.*, and RAC-aware decoding for method rac. */
+DecodeOptions eval_decode_options(const Config *c);
+
+/* The corrections of a generation as JSON, [{"pos":P,"retracted":"x","replacement":"y"}]
+ * (replacement null when the sample ended right after the <corr>); malloc'd, NULL when out
+ * of memory. */
+char *eval_corrections_json(const DecodeResult *r);
+
+/* Buffers the summary as metrics "<split>/<name>" of the run at step (the RAC counts only
+ * when rac is set). */
+void eval_store_summary(Store *s, int64_t run, int64_t step, const char *split,
+                        const EvalSummary *e, int rac);
+
+#endif

@@ -1,0 +1,144 @@
+#include "run_eval.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capacity.h"
+#include "store.h"
+#include "datasource.h"
+
+/* Sequences decoded together, as the trainer does. */
+enum { EVAL_DECODE_BATCH = 32 };
+
+/* Everything one evaluation needs, released together. */
+typedef struct {
+    Store *store;
+    int64_t run;
+    Config cfg;
+    Dataset ds;
+    Corpus corpus;
+    Model model;
+    Batch scratch;
+    Decoder *dec;
+    const RunEvalOptions *opt;
+    RunEvalResult *result;
+} Job;
+
+static void job_free(Job *j) {
+    decoder_free(j->dec);
+    batch_free(&j->scratch);
+    model_free(&j->model);
+    corpus_free(&j->corpus);
+    dataset_free(&j->ds);
+}
+
+static int load_model(Job *j, char *err, size_t cap) {
+    RunRow run;
+    if (store_get_run(j->store, j->run, &run)) {
+        snprintf(err, cap, "%s", store_error(j->store));
+        return RUN_EVAL_ERUNTIME; /* as `exposure runs` treats an unknown run */
+    }
+    config_defaults(&j->cfg);
+    int bad = config_apply_json_text(&j->cfg, run.config_json, "stored config", err, cap);
+    run_row_free(&run);
+    if (bad) return RUN_EVAL_ERUNTIME;
+    char path[4096];
+    if (store_last_checkpoint(j->store, j->run, &j->result->step, path, sizeof path)) {
+        snprintf(err, cap, "run %lld has no checkpoint yet", (long long)j->run);
+        return RUN_EVAL_EINPUT;
+    }
+    ModelConfig mc;
+    if (checkpoint_read_config(path, &mc, err, cap)) return RUN_EVAL_ERUNTIME;
+    MemoryAvailable avail = capacity_memory_available();
+    if (capacity_check_memory(&mc, j->cfg.train.batch, 1, EVAL_DECODE_BATCH, &avail, err, cap))
+        return RUN_EVAL_EINPUT;
+    int threads = j->opt->threads > 0 ? j->opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (model_init(&j->model, &mc, j->cfg.train.batch) || model_set_threads(&j->model, threads) ||
+        batch_alloc(&j->scratch, j->cfg.train.batch, mc.context) ||
+        !(j->dec = decoder_new(&j->model, EVAL_DECODE_BATCH))) {
+        snprintf(err, cap, "out of memory for the model of run %lld", (long long)j->run);
+        return RUN_EVAL_ERUNTIME;
+    }
+    CheckpointState st;
+    if (checkpoint_load(path, &j->model, &st, err, cap)) return RUN_EVAL_ERUNTIME;
+    free(st.extra);
+    return 0;
+}
+
+static int load_data(Job *j, char *err, size_t cap) {
+    const RunEvalOptions *o = j->opt;
+    int rc;
+    if (o->data) {
+        LoadOptions lo = {.layout = (Layout)j->cfg.data.layout, .keep_calc = j->cfg.data.keep_calc};
+        rc = dataset_load(o->data, &lo, &j->ds, err, cap);
+    } else {
+        rc = datasource_load_split(&j->cfg, o->split, &j->ds, err, cap);
+    }
+    if (rc) return RUN_EVAL_EINPUT;
+    snprintf(j->result->data, sizeof j->result->data, "%s", j->ds.path ? j->ds.path : "");
+    j->result->dropped = dataset_drop_longer_than(&j->ds, j->model.cfg.context);
+    if (o->limit) dataset_truncate(&j->ds, (int)o->limit);
+    if (j->ds.n == 0) {
+        snprintf(err, cap, "%s: no examples to evaluate", j->result->data);
+        return RUN_EVAL_EINPUT;
+    }
+    if (corpus_build(&j->corpus, &j->ds)) {
+        snprintf(err, cap, "out of memory");
+        return RUN_EVAL_ERUNTIME;
+    }
+    return 0;
+}
+
+int run_eval_store_sample(Store *st, int64_t run, int64_t step, const char *split,
+                     const EvalSample *s) {
+    char *corr = eval_corrections_json(s->res);
+    SampleRow row = {.step = step, .idx = s->idx, .prompt = s->ex->prompt,
+                     .reference = s->ex->response, .output = (char *)s->output,
+                     .raw_output = (char *)s->raw_output, .corrections_json = corr ? corr : "[]",
+                     .em = s->em, .f1 = s->f1, .rouge_l = s->rouge_l, .fr_acc = s->fr_acc,
+                     .first_err = s->first_err, .corrections = s->res->n_corr};
+    snprintf(row.split, sizeof row.split, "%s", split);
+    int rc = store_sample(st, run, &row);
+    free(corr);
+    return rc;
+}
+
+static void store_sample_row(void *ctx, const EvalSample *s) {
+    Job *j = ctx;
+    run_eval_store_sample(j->store, j->run, j->result->step, j->opt->split, s);
+    store_maybe_commit(j->store);
+    if (j->opt->on_sample) j->opt->on_sample(j->opt->ctx, s);
+}
+
+int run_eval(Store *s, int64_t run, const RunEvalOptions *o, RunEvalResult *r, char *err,
+                 size_t cap) {
+    memset(r, 0, sizeof *r);
+    if (strcmp(o->split, "val") != 0 && strcmp(o->split, "test") != 0) {
+        snprintf(err, cap, "split must be val or test, not '%s'", o->split);
+        return RUN_EVAL_EINPUT;
+    }
+    Job j = {.store = s, .run = run, .opt = o, .result = r};
+    int rc = load_model(&j, err, cap);
+    if (!rc) rc = load_data(&j, err, cap);
+    if (!rc) {
+        r->rac = j.cfg.method.name == METHOD_RAC;
+        EvalContext e = {&j.model, j.dec, &j.scratch, eval_decode_options(&j.cfg),
+                         j.ds.layout == LAYOUT_QUESTION_ANSWER,
+                         (uint64_t)j.cfg.train.seed * 1000003u + (uint64_t)r->step};
+        if (evaluate(&e, &j.corpus, j.corpus.n, &r->summary, store_sample_row, &j)) {
+            snprintf(err, cap, "evaluation failed (out of memory)");
+            rc = RUN_EVAL_ERUNTIME;
+        }
+    }
+    if (!rc) {
+        eval_store_summary(s, run, r->step, o->split, &r->summary, r->rac);
+        if (store_commit(s)) {
+            snprintf(err, cap, "%s", store_error(s));
+            rc = RUN_EVAL_ERUNTIME;
+        }
+    }
+    job_free(&j);
+    return rc;
+}

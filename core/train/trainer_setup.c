@@ -1,0 +1,256 @@
+/* Everything before the first step: config, data, model, store; for a new run or a resumed
+ * one. Errors the user can fix return TRAINER_EINPUT, the rest TRAINER_ERUNTIME. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "datasource.h"
+#include "capacity.h"
+#include "nn.h"
+#include "trainer_internal.h"
+#include "util.h"
+
+/* Drops what does not fit the context, telling the user how much. */
+static void fit_context(Trainer *t, Dataset *d, const char *what) {
+    int before = d->n, dropped = dataset_drop_longer_than(d, t->cfg.model.context);
+    if (dropped)
+        trainer_note(t, "%s: dropped %d of %d examples longer than model.context (%d tokens)",
+                     what, dropped, before, t->cfg.model.context);
+}
+
+static int load_data(Trainer *t, char *err, size_t cap) {
+    const Config *c = &t->cfg;
+    if (datasource_load_split(c, "train", &t->train_ds, err, cap) ||
+        datasource_load_split(c, "val", &t->val_ds, err, cap))
+        return TRAINER_EINPUT;
+    fit_context(t, &t->train_ds, "training data");
+    fit_context(t, &t->val_ds, "validation data");
+    if (t->train_ds.n == 0) {
+        snprintf(err, cap, "%s: no training example fits model.context (%d)", t->train_ds.path,
+                 c->model.context);
+        return TRAINER_EINPUT;
+    }
+    if (t->val_ds.n == 0) {
+        snprintf(err, cap, "no validation examples: set data.val or data.val_fraction");
+        return TRAINER_EINPUT;
+    }
+    t->gsm8k = t->train_ds.layout == LAYOUT_QUESTION_ANSWER;
+    if (corpus_build(&t->train, &t->train_ds) || corpus_build(&t->val, &t->val_ds) ||
+        selfgen_init(&t->sg, &t->train)) {
+        snprintf(err, cap, "out of memory preparing the data");
+        return TRAINER_ERUNTIME;
+    }
+    return 0;
+}
+
+static ModelConfig model_config(const Config *c) {
+    return (ModelConfig){c->model.layers, c->model.dim, c->model.heads, c->model.context,
+                         TOK_COUNT};
+}
+
+/* The rows of every batch this process works on: all of them, or its share in a job of
+ * several processes. */
+static int local_rows(const Config *c) {
+    int lo, hi;
+    trainer_share(c->train.batch, &lo, &hi);
+    return hi - lo;
+}
+
+static int fits_ranks(const Trainer *t, char *err, size_t cap) {
+    if (t->cfg.train.batch >= dist_size()) return 0;
+    snprintf(err, cap, "train.batch: %d rows cannot be shared by %d processes (at least one each)",
+             t->cfg.train.batch, dist_size());
+    return TRAINER_EINPUT;
+}
+
+/* Refuses a model the machine cannot hold before anything is allocated for it: once before the
+ * data is loaded, so that the answer is immediate, and again after, when the memory the data
+ * took is no longer available. */
+static int check_memory(const Trainer *t, char *err, size_t cap) {
+    ModelConfig mc = model_config(&t->cfg);
+    MemoryAvailable avail = capacity_memory_available();
+    if (capacity_check_memory(&mc, local_rows(&t->cfg), 2, DECODE_BATCH, &avail, err, cap))
+        return TRAINER_EINPUT;
+    return 0;
+}
+
+/* One thread per core by default, the cores shared by the ranks on this host. */
+static int thread_count(const Config *c) {
+    if (c->train.threads > 0) return c->train.threads;
+    int n = (int)sysconf(_SC_NPROCESSORS_ONLN) / dist_local_size();
+    return n > 1 ? n : 1;
+}
+
+static int alloc_compute(Trainer *t, char *err, size_t cap) {
+    const Config *c = &t->cfg;
+    ModelConfig mc = model_config(c);
+    int rc = check_memory(t, err, cap);
+    if (rc) return rc;
+    int rows = local_rows(c);
+    if (model_init(&t->model, &mc, rows) || model_set_threads(&t->model, thread_count(c)) ||
+        batch_alloc(&t->batch, rows, mc.context) || batch_alloc(&t->scratch, rows, mc.context) ||
+        !(t->dec = decoder_new(&t->model, DECODE_BATCH)) ||
+        !(t->perm = malloc((size_t)t->train.n * sizeof *t->perm))) {
+        snprintf(err, cap, "out of memory for a model of %d layers, dim %d, context %d, batch %d",
+                 mc.layers, mc.dim, mc.context, c->train.batch);
+        return TRAINER_ERUNTIME;
+    }
+    t->oc = (OptimConfig){.lr = c->train.lr, .min_lr_frac = c->train.min_lr_frac,
+                          .beta1 = c->train.beta1, .beta2 = c->train.beta2, .eps = 1e-8f,
+                          .weight_decay = c->train.weight_decay, .grad_clip = c->train.grad_clip,
+                          .warmup = c->train.warmup, .steps = c->train.steps};
+    return 0;
+}
+
+static const char *method_label(const Config *c) {
+    static const char *const names[] = {"baseline", "bash", "rac"};
+    return names[c->method.name];
+}
+
+static int open_store(Trainer *t, const TrainerOptions *opt, char *err, size_t cap) {
+    if (store_open(opt->db_path, &t->store, err, cap)) return TRAINER_ERUNTIME;
+    return 0;
+}
+
+/* Rank 0: the run in the store. */
+static int create_run(Trainer *t, const Config *cfg, const TrainerOptions *opt, char *err,
+                      size_t cap) {
+    int rc = open_store(t, opt, err, cap);
+    if (rc) return rc;
+    char *json = config_to_json(&t->cfg, 0), name[128];
+    if (!json) {
+        snprintf(err, cap, "out of memory");
+        return TRAINER_ERUNTIME;
+    }
+    if (opt->name && *opt->name) snprintf(name, sizeof name, "%s", opt->name);
+    else snprintf(name, sizeof name, "%s-%.80s-s%d", method_label(cfg), cfg->data.train, cfg->train.seed);
+    NewRun nr = {.name = name, .method = method_label(cfg), .dataset = cfg->data.train,
+                 .config_json = json, .seed = cfg->train.seed, .steps = cfg->train.steps,
+                 .sweep = opt->sweep};
+    t->run_id = store_create_run(t->store, &nr);
+    free(json);
+    if (t->run_id < 0) {
+        snprintf(err, cap, "%s", store_error(t->store));
+        return TRAINER_ERUNTIME;
+    }
+    return 0;
+}
+
+/* Every rank: rank 0's run id and model, and a note in the run of how many ranks train it. */
+static void share_run(Trainer *t) {
+    if (!t->dist) return;
+    int64_t id = t->run_id;
+    dist_bcast(&id, sizeof id, 0);
+    t->run_id = id;
+    trainer_share_model(&t->model);
+    if (t->store) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "{\"ranks\":%d}", dist_size());
+        store_event(t->store, t->run_id, t->step, "ranks", detail);
+    }
+}
+
+/* Every rank trains rank 0's config, whatever it read itself. */
+static int share_config(Trainer *t, char *err, size_t cap) {
+    int rc = trainer_share_config(&t->cfg, err, cap) ? TRAINER_ERUNTIME : 0;
+    return trainer_agree(rc, err, cap);
+}
+
+int trainer_setup_new(Trainer *t, const Config *cfg, const TrainerOptions *opt, char *err,
+                      size_t cap) {
+    t->cfg = *cfg;
+    int rc = share_config(t, err, cap);
+    if (rc) return rc;
+    rc = config_validate(&t->cfg, err, cap) ? TRAINER_EINPUT : fits_ranks(t, err, cap);
+    if (!rc) rc = check_memory(t, err, cap);
+    if (!rc) rc = load_data(t, err, cap);
+    if (!rc) rc = alloc_compute(t, err, cap);
+    /* Nothing is stored unless every rank is ready. */
+    if ((rc = trainer_agree(rc, err, cap))) return rc;
+    uint64_t seed = (uint64_t)t->cfg.train.seed;
+    model_init_weights(&t->model, seed);
+    /* Independent streams, so that evaluation or a method's coin flips never shift the
+     * order of the data. */
+    rng_seed(&t->rng_data, seed * 3 + 1);
+    rng_seed(&t->rng_sample, seed * 3 + 3);
+    t->perm_pos = t->train.n; /* the first batch starts an epoch */
+    t->epoch = 0;
+    t->selfgen_refreshed = -1;
+    if (dist_rank() == 0) rc = create_run(t, cfg, opt, err, cap);
+    if ((rc = trainer_agree(rc, err, cap))) return rc;
+    share_run(t);
+    return 0;
+}
+
+/* Rank 0: the run to resume, its config and its last checkpoint, from the store. */
+static int read_run(Trainer *t, const TrainerOptions *opt, char *path, size_t pathcap, char *err,
+                    size_t cap) {
+    int rc = open_store(t, opt, err, cap);
+    if (rc) return rc;
+    RunRow run;
+    if (store_get_run(t->store, opt->resume, &run)) {
+        snprintf(err, cap, "%s", store_error(t->store));
+        return TRAINER_EINPUT;
+    }
+    rc = 0;
+    if (strcmp(run.status, "stopped") != 0 && strcmp(run.status, "interrupted") != 0) {
+        snprintf(err, cap, "run %lld is %s; only stopped or interrupted runs can be resumed",
+                 (long long)run.id, run.status);
+        rc = TRAINER_EINPUT;
+    }
+    config_defaults(&t->cfg);
+    if (!rc && config_apply_json_text(&t->cfg, run.config_json, "stored config", err, cap))
+        rc = TRAINER_EINPUT;
+    run_row_free(&run);
+    if (rc) return rc;
+    int64_t ckpt_step;
+    if (store_last_checkpoint(t->store, opt->resume, &ckpt_step, path, pathcap)) {
+        snprintf(err, cap, "run %lld has no checkpoint to resume from", (long long)opt->resume);
+        return TRAINER_EINPUT;
+    }
+    return 0;
+}
+
+/* Rank 0 reads the store and the checkpoint and hands both to the other ranks, so that only
+ * rank 0's host needs the run directory. */
+int trainer_setup_resume(Trainer *t, const TrainerOptions *opt, char *err, size_t cap) {
+    char path[4096] = "";
+    int rc = dist_rank() == 0 ? read_run(t, opt, path, sizeof path, err, cap) : 0;
+    if ((rc = trainer_agree(rc, err, cap)) || (rc = share_config(t, err, cap))) return rc;
+    dist_bcast(path, sizeof path, 0);
+    t->run_id = opt->resume;
+    rc = fits_ranks(t, err, cap);
+    if (!rc) rc = check_memory(t, err, cap);
+    if (!rc) rc = load_data(t, err, cap);
+    if (!rc) rc = alloc_compute(t, err, cap);
+    if ((rc = trainer_agree(rc, err, cap))) return rc;
+    if (trainer_load_checkpoint(t, path, err, cap)) return TRAINER_EINPUT;
+    rc = 0;
+    if (t->store && store_set_status(t->store, t->run_id, "running")) {
+        snprintf(err, cap, "%s", store_error(t->store));
+        rc = TRAINER_ERUNTIME;
+    }
+    if ((rc = trainer_agree(rc, err, cap))) return rc;
+    share_run(t);
+    trainer_note(t, "resuming run %lld from step %d (%s)", (long long)t->run_id, t->step, path);
+    return 0;
+}
+
+void trainer_release(Trainer *t) {
+    store_close(t->store);
+    t->store = NULL;
+    decoder_free(t->dec);
+    t->dec = NULL;
+    selfgen_free(&t->sg);
+    corpus_free(&t->train);
+    corpus_free(&t->val);
+    dataset_free(&t->train_ds);
+    dataset_free(&t->val_ds);
+    batch_free(&t->batch);
+    batch_free(&t->scratch);
+    model_free(&t->model);
+    free(t->perm);
+    t->perm = NULL;
+}

@@ -1,0 +1,17 @@
+/* The base layer: what every other layer may use and what itself uses nothing of the
+ * project's. Random numbers, growable strings, binary blobs, UTF-8, reading lines, the file
+ * guard, SVG charts, where the assets are and the version. */
+#ifndef EXPOSURE_UTIL_H
+#define EXPOSURE_UTIL_H
+
+#include "assets.h"
+#include "blob.h"
+#include "fileguard.h"
+#include "linereader.h"
+#include "rng.h"
+#include "strbuf.h"
+#include "svgplot.h"
+#include "utf8.h"
+#include "version.h"
+
+#endif
