@@ -51,8 +51,8 @@ void cli_format_duration(double seconds, char *out, size_t cap) {
     else snprintf(out, cap, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
 }
 
-int cli_build_config(Config *c, const char *config_path, char *const *sets, int n_sets,
-                     char *err, size_t cap) {
+int cli_build_config(Config *c, const char *config_path, char *const *sets, int n_sets, char *err,
+                     size_t cap) {
     config_defaults(c);
     if (config_path && config_load_file(c, config_path, err, cap)) return -1;
     for (int i = 0; i < n_sets; i++) {

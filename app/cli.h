@@ -13,8 +13,7 @@ enum {
 };
 
 /* Prints "exposure CMD: message" and a pointer to --help on stderr; returns EXIT_USAGE. */
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* 1 for "-h" and "--help". */
 int cli_is_help(const char *arg);
@@ -36,7 +35,7 @@ void cli_format_duration(double seconds, char *out, size_t cap);
 /* Builds a run configuration: the embedded default, then the --config file (when not NULL),
  * then each "key=value" of sets, then the rules between keys. Returns 0, or -1 with the
  * message (naming the file, line or key) in err. */
-int cli_build_config(Config *c, const char *config_path, char *const *sets, int n_sets,
-                     char *err, size_t cap);
+int cli_build_config(Config *c, const char *config_path, char *const *sets, int n_sets, char *err,
+                     size_t cap);
 
 #endif

@@ -116,8 +116,8 @@ static void gemm_task(void *ctx, int w, int workers) {
     const Shape *s = j->s;
     int lda = s->ta == CblasNoTrans ? s->K : s->M, ldb = s->tb == CblasNoTrans ? s->N : s->K;
     for (int r = 0; r < j->reps; r++)
-        cblas_sgemm(CblasRowMajor, s->ta, s->tb, s->M, s->N, s->K, 1.0f, j->a[w], lda, j->b[w],
-                    ldb, 0.0f, j->c[w], s->N);
+        cblas_sgemm(CblasRowMajor, s->ta, s->tb, s->M, s->N, s->K, 1.0f, j->a[w], lda, j->b[w], ldb,
+                    0.0f, j->c[w], s->N);
 }
 
 /* GFLOP/s of every thread running the shape at once, as the shards do in a step. */
@@ -177,8 +177,8 @@ static GemmPeak measure_gemm(const ModelConfig *c, int rows, int threads) {
         seconds += f / (gf * 1e9);
         if (gf > g.peak) {
             g.peak = gf;
-            snprintf(g.best_shape, sizeof g.best_shape, "%s %dx%dx%d", shapes[i].what,
-                     shapes[i].M, shapes[i].N, shapes[i].K);
+            snprintf(g.best_shape, sizeof g.best_shape, "%s %dx%dx%d", shapes[i].what, shapes[i].M,
+                     shapes[i].N, shapes[i].K);
         }
     }
     pool_free(pool);
@@ -385,8 +385,9 @@ static void print_table(const BenchResult *r) {
     printf("  sgemm peak    %10.1f GFLOP/s   (%s); step's GEMM mix %.1f GFLOP/s\n", r->gemm.peak,
            r->gemm.best_shape, r->gemm.weighted);
     printf("  of peak       %10.1f %%\n", 100.0 * r->gflops / r->gemm.peak);
-    printf("  peak RSS      %10.1f MiB      (parameters, gradients, AdamW and activations: %.1f MiB)\n",
-           r->rss / 1048576.0, r->need / 1048576.0);
+    printf(
+        "  peak RSS      %10.1f MiB      (parameters, gradients, AdamW and activations: %.1f MiB)\n",
+        r->rss / 1048576.0, r->need / 1048576.0);
     printf("  decode b=1    %10.0f tokens/s\n", r->decode1);
     printf("  decode b=32   %10.0f tokens/s\n", r->decode32);
     const MethodCost *m = &r->cost;

@@ -48,10 +48,11 @@ static int list_keys(void) {
         char type[256], value[256];
         type_text(&keys[i], type, sizeof type);
         config_get(&def, keys[i].key, value, sizeof value);
-        printf("%-28s %-4s %s\n    default %s; %s\n", keys[i].key, keys[i].live ? "live" : "",
-               type, value, keys[i].help);
+        printf("%-28s %-4s %s\n    default %s; %s\n", keys[i].key, keys[i].live ? "live" : "", type,
+               value, keys[i].help);
     }
-    printf("\n\"live\" keys can be changed while a run trains; the change applies at the next step.\n");
+    printf(
+        "\n\"live\" keys can be changed while a run trains; the change applies at the next step.\n");
     return EXIT_OK;
 }
 

@@ -89,7 +89,9 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "exposure eval: %s\n", err);
         return EXIT_RUNTIME;
     }
-    RunEvalOptions o = {.split = a.split, .data = a.data, .limit = a.limit,
+    RunEvalOptions o = {.split = a.split,
+                        .data = a.data,
+                        .limit = a.limit,
                         .on_sample = a.jsonl ? print_sample : NULL};
     RunEvalResult r;
     rc = run_eval(store, a.run, &o, &r, err, sizeof err);

@@ -90,7 +90,8 @@ static void write_setup(FILE *o, Store *s, const SweepTable *t) {
     run_row_free(&row);
     if (!ok) return;
     char a[8][64];
-    fprintf(o, "- Setup, the same for every run: a model of %s layers, dim %s, %s heads, context %s; ",
+    fprintf(o,
+            "- Setup, the same for every run: a model of %s layers, dim %s, %s heads, context %s; ",
             cfg(&c, "model.layers", a[0], 64), cfg(&c, "model.dim", a[1], 64),
             cfg(&c, "model.heads", a[2], 64), cfg(&c, "model.context", a[3], 64));
     fprintf(o, "%s steps of %s sequences, AdamW at lr %s (warm-up %s steps, cosine decay).\n",
@@ -98,21 +99,22 @@ static void write_setup(FILE *o, Store *s, const SweepTable *t) {
             cfg(&c, "train.lr", a[2], 64), cfg(&c, "train.warmup", a[3], 64));
     fprintf(o, "- BASH and RAC: ω by a %s schedule", cfg(&c, "method.schedule.kind", a[0], 64));
     ScheduleKind k = c.method.schedule.kind;
-    if (k == SCHED_CONSTANT)
-        fprintf(o, " of %s", cfg(&c, "method.schedule.value", a[1], 64));
+    if (k == SCHED_CONSTANT) fprintf(o, " of %s", cfg(&c, "method.schedule.value", a[1], 64));
     else if (k == SCHED_LINEAR || k == SCHED_COSINE)
         fprintf(o, " from %s at step %s to %s at %s", cfg(&c, "method.schedule.start", a[1], 64),
                 cfg(&c, "method.schedule.from_step", a[2], 64),
                 cfg(&c, "method.schedule.end", a[3], 64),
                 c.method.schedule.to_step < 0 ? "the last step"
                                               : cfg(&c, "method.schedule.to_step", a[4], 64));
-    fprintf(o, "; self-generated tokens from `%s`, refreshed every %s; RAC at %s granularity, at "
-               "most %s corrections a sample in decoding.\n",
+    fprintf(o,
+            "; self-generated tokens from `%s`, refreshed every %s; RAC at %s granularity, at "
+            "most %s corrections a sample in decoding.\n",
             cfg(&c, "method.selfgen.source", a[5], 64), cfg(&c, "method.selfgen.refresh", a[6], 64),
             cfg(&c, "method.rac.granularity", a[7], 64),
             cfg(&c, "method.rac.max_corrections", a[0], 64));
-    fprintf(o, "- Evaluation: greedy decoding of at most %s tokens; the curves below are %s "
-               "validation samples every %s steps.\n",
+    fprintf(o,
+            "- Evaluation: greedy decoding of at most %s tokens; the curves below are %s "
+            "validation samples every %s steps.\n",
             cfg(&c, "decode.max_new_tokens", a[0], 64), cfg(&c, "train.eval_samples", a[1], 64),
             cfg(&c, "train.eval_every", a[2], 64));
 }
@@ -126,7 +128,9 @@ static const char legend[] =
     "`corrected` how many test samples had at least one, `corrected_right` how many of those "
     "ended exactly right; `minutes` a run's wall time, evaluations included.\n\n";
 
-static void fmt(int m, double mean, double sd, char *out, size_t cap) { sweep_format(m, mean, sd, out, cap); }
+static void fmt(int m, double mean, double sd, char *out, size_t cap) {
+    sweep_format(m, mean, sd, out, cap);
+}
 
 /* Per method, across tasks: how many tasks it helps, hurts or leaves unchanged on their
  * metric, with the differences. */
@@ -182,8 +186,9 @@ static void write_summary(FILE *o, const SweepTable *t) {
         int m = primary_metric(c->task);
         double d, se, dg, seg;
         const char *v = verdict(c, b, m, &d, &se), *vg = verdict(c, b, SM_GAP, &dg, &seg);
-        fprintf(o, "- **%s, %s**: %s on %s (%+.3f ± %.3f against %.3f); exposure gap: %s "
-                   "(%+.3f ± %.3f against %.3f).\n",
+        fprintf(o,
+                "- **%s, %s**: %s on %s (%+.3f ± %.3f against %.3f); exposure gap: %s "
+                "(%+.3f ± %.3f against %.3f).\n",
                 c->task, c->method, v, sweep_metric_names[m], d, se, b->mean[m], vg, dg, seg,
                 b->mean[SM_GAP]);
     }
@@ -191,8 +196,9 @@ static void write_summary(FILE *o, const SweepTable *t) {
 }
 
 static void write_task_table(FILE *o, const SweepTable *t, const char *task) {
-    static const int cols[] = {SM_EM, SM_F1, SM_ROUGE_L, SM_TF_ACC, SM_FR_ACC, SM_GAP,
-                               SM_FIRST_ERR, SM_CORRECTIONS, SM_CORRECTED, SM_CORRECTED_RIGHT};
+    static const int cols[] = {
+        SM_EM,  SM_F1,        SM_ROUGE_L,     SM_TF_ACC,    SM_FR_ACC,
+        SM_GAP, SM_FIRST_ERR, SM_CORRECTIONS, SM_CORRECTED, SM_CORRECTED_RIGHT};
     const int k = (int)(sizeof cols / sizeof *cols);
     fprintf(o, "| method | runs |");
     for (int j = 0; j < k; j++) fprintf(o, " %s |", sweep_metric_names[cols[j]]);
@@ -210,20 +216,26 @@ static void write_task_table(FILE *o, const SweepTable *t, const char *task) {
         }
         fputc('\n', o);
     }
-    fprintf(o, "\nEvery run:\n\n| run | method | seed | status | em | f1 | rougeL | tf_acc | fr_acc | gap "
-               "| first_err | corrections | minutes |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    static const int each[] = {SM_EM, SM_F1, SM_ROUGE_L, SM_TF_ACC, SM_FR_ACC, SM_GAP,
-                               SM_FIRST_ERR, SM_CORRECTIONS, SM_MINUTES};
+    fprintf(
+        o,
+        "\nEvery run:\n\n| run | method | seed | status | em | f1 | rougeL | tf_acc | fr_acc | gap "
+        "| first_err | corrections | minutes |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    static const int each[] = {SM_EM,  SM_F1,        SM_ROUGE_L,     SM_TF_ACC, SM_FR_ACC,
+                               SM_GAP, SM_FIRST_ERR, SM_CORRECTIONS, SM_MINUTES};
     for (int i = 0; i < t->n; i++) {
         const SweepCell *c = &t->cells[i];
         if (strcmp(c->task, task)) continue;
         for (int r = 0; r < c->n; r++) {
             const SweepRun *run = &c->runs[r];
-            fprintf(o, "| %lld | %s | %d | %s |", (long long)run->run, c->method, run->seed, run->status);
+            fprintf(o, "| %lld | %s | %d | %s |", (long long)run->run, c->method, run->seed,
+                    run->status);
             for (size_t j = 0; j < sizeof each / sizeof *each; j++) {
                 double v = run->v[each[j]];
                 if (isnan(v)) fprintf(o, " - |");
-                else fprintf(o, each[j] == SM_FIRST_ERR || each[j] == SM_MINUTES ? " %.1f |" : " %.3f |", v);
+                else
+                    fprintf(
+                        o, each[j] == SM_FIRST_ERR || each[j] == SM_MINUTES ? " %.1f |" : " %.3f |",
+                        v);
             }
             fputc('\n', o);
         }
@@ -243,7 +255,8 @@ static int plot_panel(Store *s, const SweepTable *t, const char *task, const cha
             int64_t *steps;
             double *values;
             int count;
-            if (store_metric_series(s, c->runs[r].run, key, &steps, &values, NULL, &count)) return -1;
+            if (store_metric_series(s, c->runs[r].run, key, &steps, &values, NULL, &count))
+                return -1;
             double *x = malloc((size_t)(count ? count : 1) * sizeof *x);
             if (!x) {
                 free(steps), free(values);
@@ -262,8 +275,8 @@ static int plot_panel(Store *s, const SweepTable *t, const char *task, const cha
     return 0;
 }
 
-static int write_plot(Store *s, const SweepTable *t, const char *task, const char *path,
-                      char *err, size_t cap) {
+static int write_plot(Store *s, const SweepTable *t, const char *task, const char *path, char *err,
+                      size_t cap) {
     char key[64], title[2][160];
     int m = primary_metric(task);
     snprintf(key, sizeof key, "val/%s", sweep_metric_names[m]);
@@ -275,11 +288,11 @@ static int write_plot(Store *s, const SweepTable *t, const char *task, const cha
     char labels[2][64][64];
     double *bufs[4 * 64];
     int n_bufs = 0, rc = -1;
-    if (plot_panel(s, t, task, "val/loss", title[0], &panels[0], series[0], labels[0], bufs, &n_bufs) == 0 &&
+    if (plot_panel(s, t, task, "val/loss", title[0], &panels[0], series[0], labels[0], bufs,
+                   &n_bufs) == 0 &&
         plot_panel(s, t, task, key, title[1], &panels[1], series[1], labels[1], bufs, &n_bufs) == 0)
         rc = svg_plot_write(path, panels, 2, 900, err, cap);
-    else
-        snprintf(err, cap, "%s", store_error(s));
+    else snprintf(err, cap, "%s", store_error(s));
     for (int i = 0; i < n_bufs; i++) free(bufs[i]);
     return rc;
 }
@@ -318,15 +331,18 @@ static void write_header(FILE *o, Store *s, int64_t sweep, const SweepTable *t) 
     strftime(when, sizeof when, "%Y-%m-%d", gmtime(&now));
     cli_format_duration(last - first, took, sizeof took);
     fprintf(o, "# Results: BASH and RAC against teacher forcing\n\n");
-    fprintf(o, "Generated by `exposure report --sweep %lld` (exposure %s) on %s from sweep %lld, "
-               "run as\n\n    %s\n\n",
+    fprintf(o,
+            "Generated by `exposure report --sweep %lld` (exposure %s) on %s from sweep %lld, "
+            "run as\n\n    %s\n\n",
             (long long)sweep, EXPOSURE_VERSION, when, (long long)sweep, command);
-    fprintf(o, "- Machine: %s.\n- Sweep time: %s from the first run's start to the end of the "
-               "last run's test evaluation.\n",
+    fprintf(o,
+            "- Machine: %s.\n- Sweep time: %s from the first run's start to the end of the "
+            "last run's test evaluation.\n",
             host, took);
-    fprintf(o, "- Metrics: the %s split, after the last training step, as defined in "
-               "[methods.md](methods.md#evaluation-metrics); mean ± sample sd over seeds. Every "
-               "seed's run is listed; none was selected or dropped.\n",
+    fprintf(o,
+            "- Metrics: the %s split, after the last training step, as defined in "
+            "[methods.md](methods.md#evaluation-metrics); mean ± sample sd over seeds. Every "
+            "seed's run is listed; none was selected or dropped.\n",
             t->split);
 }
 
@@ -338,7 +354,8 @@ int cmd_report(int argc, char **argv) {
         if (cli_is_help(arg)) {
             fputs(usage, stdout);
             return EXIT_OK;
-        } else if (!value) return cli_usage_error("report", "unknown argument '%s' (or no value)", arg);
+        } else if (!value)
+            return cli_usage_error("report", "unknown argument '%s' (or no value)", arg);
         else if (!strcmp(arg, "--sweep")) {
             if (cli_parse_long(argv[++i], 1, INT64_MAX, &sweep))
                 return cli_usage_error("report", "--sweep: '%s' is not a sweep id", value);
@@ -369,7 +386,9 @@ int cmd_report(int argc, char **argv) {
     }
     /* Plots go beside the report, in a directory named after it, linked relatively. */
     if (plots) snprintf(plot_dir, sizeof plot_dir, "%s", plots);
-    else if (out_path) snprintf(plot_dir, sizeof plot_dir, "%.*s", (int)(strlen(out_path) - (strstr(out_path, ".md") ? 3 : 0)), out_path);
+    else if (out_path)
+        snprintf(plot_dir, sizeof plot_dir, "%.*s",
+                 (int)(strlen(out_path) - (strstr(out_path, ".md") ? 3 : 0)), out_path);
     else snprintf(plot_dir, sizeof plot_dir, "sweep-%ld", sweep);
     const char *slash = strrchr(plot_dir, '/');
     snprintf(link_dir, sizeof link_dir, "%s", slash && !plots ? slash + 1 : plot_dir);
@@ -401,7 +420,8 @@ int cmd_report(int argc, char **argv) {
         if (seen || n_done == 64) continue;
         done[n_done++] = task;
         const TaskInfo *info = task_find(task);
-        fprintf(o, "## %s%s%s%s\n\n", task, info ? " (" : "", info ? info->kind : "", info ? ")" : "");
+        fprintf(o, "## %s%s%s%s\n\n", task, info ? " (" : "", info ? info->kind : "",
+                info ? ")" : "");
         write_task_table(o, &t, task);
         char file[4200], path[8400];
         snprintf(file, sizeof file, "sweep%ld-%.60s.svg", sweep, task);

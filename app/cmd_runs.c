@@ -82,18 +82,12 @@ static const FlagSpec flag_specs[] = {
 
 static int set_flag(Options *o, const FlagSpec *spec, const char *value) {
     o->seen |= spec->flag;
-    if (strcmp(spec->name, "--db") == 0)
-        o->db = value;
-    else if (spec->flag == F_JSON)
-        o->json = 1;
-    else if (spec->flag == F_YES)
-        o->yes = 1;
-    else if (spec->flag == F_FORMAT)
-        o->format = value;
-    else if (spec->flag == F_OUTPUT)
-        o->output = value;
-    else if (spec->flag == F_SVG)
-        o->svg = value;
+    if (strcmp(spec->name, "--db") == 0) o->db = value;
+    else if (spec->flag == F_JSON) o->json = 1;
+    else if (spec->flag == F_YES) o->yes = 1;
+    else if (spec->flag == F_FORMAT) o->format = value;
+    else if (spec->flag == F_OUTPUT) o->output = value;
+    else if (spec->flag == F_SVG) o->svg = value;
     else if (spec->flag == F_STEP && cli_parse_long(value, 0, LONG_MAX, &o->step))
         return cli_usage_error(CMD, "--step needs a step number, not '%s'", value);
     else if (spec->flag == F_WIDTH && cli_parse_long(value, 320, 8192, &o->width))
@@ -111,14 +105,10 @@ static int parse_flag(Options *o, int argc, char **argv, int *i) {
         size_t len = strlen(spec->name);
         if (strncmp(arg, spec->name, len) != 0 || (arg[len] != '\0' && arg[len] != '=')) continue;
         const char *value = NULL;
-        if (spec->takes_value && arg[len] == '=')
-            value = arg + len + 1;
-        else if (spec->takes_value && *i + 1 < argc)
-            value = argv[++*i];
-        else if (spec->takes_value)
-            return cli_usage_error(CMD, "%s needs a value", spec->name);
-        else if (arg[len] == '=')
-            return cli_usage_error(CMD, "%s takes no value", spec->name);
+        if (spec->takes_value && arg[len] == '=') value = arg + len + 1;
+        else if (spec->takes_value && *i + 1 < argc) value = argv[++*i];
+        else if (spec->takes_value) return cli_usage_error(CMD, "%s needs a value", spec->name);
+        else if (arg[len] == '=') return cli_usage_error(CMD, "%s takes no value", spec->name);
         return set_flag(o, spec, value) ? EXIT_USAGE : 1;
     }
     return cli_usage_error(CMD, "unknown option '%s'", arg);
@@ -190,14 +180,10 @@ static int parse_args(Options *o, int argc, char **argv, int *help) {
 static void format_duration(double seconds, char *out, size_t cap) {
     if (!(seconds >= 0)) seconds = 0;
     long long s = (long long)(seconds + 0.5);
-    if (s < 60)
-        snprintf(out, cap, "%llds", s);
-    else if (s < 3600)
-        snprintf(out, cap, "%lldm%02llds", s / 60, s % 60);
-    else if (s < 86400)
-        snprintf(out, cap, "%lldh%02lldm", s / 3600, s % 3600 / 60);
-    else
-        snprintf(out, cap, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+    if (s < 60) snprintf(out, cap, "%llds", s);
+    else if (s < 3600) snprintf(out, cap, "%lldm%02llds", s / 60, s % 60);
+    else if (s < 86400) snprintf(out, cap, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+    else snprintf(out, cap, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
 }
 
 static double run_duration(const RunRow *r) {
@@ -304,10 +290,8 @@ static void table_print(const Table *t, FILE *out) {
             const char *cell = t->cells[r * t->cols + c];
             int pad = width[c] - text_width(cell);
             int last = c == t->cols - 1;
-            if (t->right && t->right[c] == 'r')
-                fprintf(out, "%*s%s", pad, "", cell);
-            else
-                fprintf(out, "%s%*s", cell, last ? 0 : pad, "");
+            if (t->right && t->right[c] == 'r') fprintf(out, "%*s%s", pad, "", cell);
+            else fprintf(out, "%s%*s", cell, last ? 0 : pad, "");
             if (!last) fputs("  ", out);
         }
         fputc('\n', out);
@@ -366,10 +350,8 @@ static void metric_cell(Store *s, int64_t run, const char *key, int best, char *
     double v;
     int rc =
         best ? store_metric_best(s, run, key, NULL, &v) : store_metric_last(s, run, key, NULL, &v);
-    if (rc == 0)
-        format_value(v, out, cap);
-    else
-        snprintf(out, cap, "-");
+    if (rc == 0) format_value(v, out, cap);
+    else snprintf(out, cap, "-");
 }
 
 static int list_row(Store *s, const RunRow *r, Table *t) {
@@ -434,19 +416,15 @@ static cJSON *run_json(const RunRow *r) {
     cJSON_AddNumberToObject(o, "step", (double)r->step);
     cJSON_AddNumberToObject(o, "steps", (double)r->steps);
     cJSON_AddNumberToObject(o, "created", r->created);
-    if (r->finished > 0)
-        cJSON_AddNumberToObject(o, "finished", r->finished);
-    else
-        cJSON_AddNullToObject(o, "finished");
+    if (r->finished > 0) cJSON_AddNumberToObject(o, "finished", r->finished);
+    else cJSON_AddNullToObject(o, "finished");
     cJSON_AddNumberToObject(o, "heartbeat", r->heartbeat);
     cJSON_AddNumberToObject(o, "duration", run_duration(r));
     cJSON_AddStringToObject(o, "version", r->version);
     cJSON_AddNumberToObject(o, "pid", (double)r->pid);
     cJSON_AddStringToObject(o, "host", r->host);
-    if (r->sweep > 0)
-        cJSON_AddNumberToObject(o, "sweep", (double)r->sweep);
-    else
-        cJSON_AddNullToObject(o, "sweep");
+    if (r->sweep > 0) cJSON_AddNumberToObject(o, "sweep", (double)r->sweep);
+    else cJSON_AddNullToObject(o, "sweep");
     cJSON_AddStringToObject(o, "tags", r->tags);
     return o;
 }
@@ -479,10 +457,8 @@ static int list_table(Store *s, const RunRow *rows, int n) {
                             "best val/em", "last val/em", "time"};
     int rc = table_row(&t, header);
     for (int i = 0; i < n && rc == 0; i++) rc = list_row(s, &rows[i], &t);
-    if (rc == 0)
-        table_print(&t, stdout);
-    else
-        fail_memory();
+    if (rc == 0) table_print(&t, stdout);
+    else fail_memory();
     table_free(&t);
     return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
@@ -499,10 +475,8 @@ static int cmd_list(const Options *o, const char *path) {
     if (store_list_runs(s, &rows, &n)) {
         fail_store(s);
     } else {
-        if (n == 0 && !o->json)
-            printf("no runs in %s\n", path);
-        else
-            rc = o->json ? list_json(s, rows, n) : list_table(s, rows, n);
+        if (n == 0 && !o->json) printf("no runs in %s\n", path);
+        else rc = o->json ? list_json(s, rows, n) : list_table(s, rows, n);
         if (n == 0) rc = EXIT_OK;
         free_runs(rows, n);
         free(rows);
@@ -554,10 +528,8 @@ static void show_fields(const RunRow *r) {
     printf("  duration   %s\n", duration);
     printf("  process    %lld on %s\n", (long long)r->pid, r->host);
     printf("  version    %s\n", r->version);
-    if (r->sweep > 0)
-        printf("  sweep      %lld\n", (long long)r->sweep);
-    else
-        printf("  sweep      -\n");
+    if (r->sweep > 0) printf("  sweep      %lld\n", (long long)r->sweep);
+    else printf("  sweep      -\n");
     printf("  tags       %s\n", r->tags[0] ? r->tags : "-");
 }
 
@@ -581,8 +553,7 @@ static int show_metrics(Store *s, int64_t run) {
         snprintf(c[1], 32, "%lld", (long long)last_step);
         if (has_best)
             format_value(best, c[2], 32), snprintf(c[3], 32, "%lld", (long long)best_step);
-        else
-            snprintf(c[2], 32, "-"), snprintf(c[3], 32, "-");
+        else snprintf(c[2], 32, "-"), snprintf(c[3], 32, "-");
         snprintf(c[4], 32, "%d", count);
         const char *cells[] = {keys[k], c[0], c[1], c[2], c[3], c[4]};
         rc = table_row(&t, cells);
@@ -804,16 +775,12 @@ static int metric_rows(Store *s, const RunRow *rows, int n, const char *key, con
             int rc = st == 0   ? store_metric_last(s, rows[i].id, key, NULL, &v)
                      : st == 1 ? store_metric_best(s, rows[i].id, key, NULL, &v)
                                : store_metric_at(s, rows[i].id, key, o->step, &v);
-            if (rc == 0)
-                format_value(v, values[i], 32);
-            else
-                snprintf(values[i], 32, "-");
+            if (rc == 0) format_value(v, values[i], 32);
+            else snprintf(values[i], 32, "-");
             cells[i + 2] = values[i];
         }
-        if (st == 2)
-            snprintf(label, sizeof label, "at %ld", o->step);
-        else
-            snprintf(label, sizeof label, "%s", stats[st]);
+        if (st == 2) snprintf(label, sizeof label, "at %ld", o->step);
+        else snprintf(label, sizeof label, "%s", stats[st]);
         cells[0] = st == 0 ? key : "";
         cells[1] = label;
         if (table_row(t, cells)) return -1;
@@ -852,10 +819,8 @@ static int compare_metrics(Store *s, const RunRow *rows, int n, const Options *o
     for (int k = 0; k < keys.n && rc == 0; k++) rc = metric_rows(s, rows, n, keys.keys[k], o, &t);
     if (rc == 0) {
         printf("\nmetrics\n");
-        if (keys.n > 0)
-            table_print(&t, stdout);
-        else
-            printf("  none\n");
+        if (keys.n > 0) table_print(&t, stdout);
+        else printf("  none\n");
     } else {
         fail_memory();
     }
@@ -884,10 +849,8 @@ static int compare_fields(const RunRow *rows, int n) {
         for (int i = 0; i < n; i++) cells[i + 1] = cells_buf[i][f];
         rc = table_row(&t, cells);
     }
-    if (rc == 0)
-        table_print(&t, stdout);
-    else
-        fail_memory();
+    if (rc == 0) table_print(&t, stdout);
+    else fail_memory();
     table_free(&t);
     return rc;
 }
@@ -1048,10 +1011,8 @@ static FILE *open_output(const Options *o) {
 
 static int close_output(const Options *o, FILE *f) {
     int failed = ferror(f);
-    if (f == stdout)
-        failed |= fflush(f) != 0;
-    else
-        failed |= fclose(f) != 0;
+    if (f == stdout) failed |= fflush(f) != 0;
+    else failed |= fclose(f) != 0;
     if (failed)
         fprintf(stderr, "exposure runs: %s: cannot write: %s\n",
                 o->output && f != stdout ? o->output : "stdout", strerror(errno));

@@ -72,7 +72,8 @@ static int parse_args(int argc, char **argv, SweepArgs *a) {
         else if (!strcmp(arg, "--quiet")) a->quiet = 1;
         else if (!strcmp(arg, "--test")) a->test = 1;
         else if (!strcmp(arg, "--quick")) a->quick = 1;
-        else if (!value) return cli_usage_error("sweep", "unknown argument '%s' (or no value)", arg);
+        else if (!value)
+            return cli_usage_error("sweep", "unknown argument '%s' (or no value)", arg);
         else if (!strcmp(arg, "--config")) a->config = argv[++i];
         else if (!strcmp(arg, "--db")) a->db = argv[++i];
         else if (!strcmp(arg, "--name")) a->name = argv[++i];
@@ -80,18 +81,21 @@ static int parse_args(int argc, char **argv, SweepArgs *a) {
         else if (!strcmp(arg, "--set")) {
             if (a->n_sets == 256) return cli_usage_error("sweep", "too many --set");
             a->sets[a->n_sets++] = argv[++i];
-        } else if (!strcmp(arg, "--methods") || !strcmp(arg, "--seeds") || !strcmp(arg, "--tasks")) {
+        } else if (!strcmp(arg, "--methods") || !strcmp(arg, "--seeds") ||
+                   !strcmp(arg, "--tasks")) {
             int which = arg[2] == 'm' ? 0 : arg[3] == 'e' ? 1 : 2;
             char **items = which == 0 ? a->methods : which == 1 ? a->seeds : a->tasks;
             int *n = which == 0 ? &a->n_methods : which == 1 ? &a->n_seeds : &a->n_tasks;
             free(a->lists[which]);
             a->lists[which] = strdup(argv[++i]);
             if (!a->lists[which] || split_list(a->lists[which], items, n))
-                return cli_usage_error("sweep", "%s: a comma-separated list of 1..%d items", arg, MAX_LIST);
+                return cli_usage_error("sweep", "%s: a comma-separated list of 1..%d items", arg,
+                                       MAX_LIST);
         } else return cli_usage_error("sweep", "unknown argument '%s'", arg);
     }
     if (a->quick && !a->preset) return cli_usage_error("sweep", "--quick needs --preset");
-    if (a->preset && a->config) return cli_usage_error("sweep", "--preset and --config exclude each other");
+    if (a->preset && a->config)
+        return cli_usage_error("sweep", "--preset and --config exclude each other");
     return 0;
 }
 
@@ -101,7 +105,7 @@ static void free_args(SweepArgs *a) {
 
 /* The plan: the base config as JSON overlays, and the grid. */
 typedef struct {
-    cJSON *preset;            /* the parsed preset file, or NULL */
+    cJSON *preset; /* the parsed preset file, or NULL */
     const cJSON *base, *quick, *per_method, *per_task;
     char methods[MAX_LIST][16];
     int seeds[MAX_LIST];
@@ -150,10 +154,13 @@ static int grid_strings(const SweepArgs *a, const Plan *p, int quick, const char
     if (p->preset && quick && p->quick) list = cJSON_GetObjectItemCaseSensitive(p->quick, key);
     if (p->preset && !list) list = cJSON_GetObjectItemCaseSensitive(p->preset, key);
     for (const cJSON *it = list ? list->child : NULL; it && *n < MAX_LIST; it = it->next) {
-        if (cJSON_IsString(it)) snprintf(out + (size_t)(*n)++ * width, width, "%s", it->valuestring);
-        else if (cJSON_IsNumber(it)) snprintf(out + (size_t)(*n)++ * width, width, "%d", it->valueint);
+        if (cJSON_IsString(it))
+            snprintf(out + (size_t)(*n)++ * width, width, "%s", it->valuestring);
+        else if (cJSON_IsNumber(it))
+            snprintf(out + (size_t)(*n)++ * width, width, "%d", it->valueint);
         else {
-            snprintf(err, cap, "preset %s: \"%s\" must be a list of strings or numbers", a->preset, key);
+            snprintf(err, cap, "preset %s: \"%s\" must be a list of strings or numbers", a->preset,
+                     key);
             return -1;
         }
     }
@@ -186,7 +193,8 @@ static int make_plan(const SweepArgs *a, Plan *p, char *err, size_t cap) {
         p->seeds[i] = (int)v;
     }
     for (int i = 0; i < p->n_methods; i++)
-        if (strcmp(p->methods[i], "baseline") && strcmp(p->methods[i], "bash") && strcmp(p->methods[i], "rac")) {
+        if (strcmp(p->methods[i], "baseline") && strcmp(p->methods[i], "bash") &&
+            strcmp(p->methods[i], "rac")) {
             snprintf(err, cap, "method '%s': must be baseline, bash or rac", p->methods[i]);
             return -1;
         }
@@ -212,7 +220,8 @@ static int run_config(const SweepArgs *a, const Plan *p, const char *task, const
     config_defaults(c);
     if (apply_object(c, p->base, "preset config", err, cap)) return -1;
     if (a->quick && p->quick &&
-        apply_object(c, cJSON_GetObjectItemCaseSensitive(p->quick, "config"), "preset quick config", err, cap))
+        apply_object(c, cJSON_GetObjectItemCaseSensitive(p->quick, "config"), "preset quick config",
+                     err, cap))
         return -1;
     if (a->config && config_load_file(c, a->config, err, cap)) return -1;
     if (*task) {
@@ -222,12 +231,12 @@ static int run_config(const SweepArgs *a, const Plan *p, const char *task, const
             snprintf(set, sizeof set, "%s=%s", keys[k], task);
             if (config_set(c, set, err, cap)) return -1;
         }
-        if (p->per_task &&
-            apply_object(c, cJSON_GetObjectItemCaseSensitive(p->per_task, task), "preset task config", err, cap))
+        if (p->per_task && apply_object(c, cJSON_GetObjectItemCaseSensitive(p->per_task, task),
+                                        "preset task config", err, cap))
             return -1;
     }
-    if (p->per_method &&
-        apply_object(c, cJSON_GetObjectItemCaseSensitive(p->per_method, method), "preset method config", err, cap))
+    if (p->per_method && apply_object(c, cJSON_GetObjectItemCaseSensitive(p->per_method, method),
+                                      "preset method config", err, cap))
         return -1;
     for (int i = 0; i < a->n_sets; i++) {
         char why[512];
@@ -252,7 +261,8 @@ static char *sweep_json(const SweepArgs *a, const Plan *p, int argc, char **argv
     cJSON_AddBoolToObject(o, "test", a->test || a->preset);
     cJSON *m = cJSON_AddArrayToObject(o, "methods"), *s = cJSON_AddArrayToObject(o, "seeds");
     cJSON *t = cJSON_AddArrayToObject(o, "tasks");
-    for (int i = 0; i < p->n_methods; i++) cJSON_AddItemToArray(m, cJSON_CreateString(p->methods[i]));
+    for (int i = 0; i < p->n_methods; i++)
+        cJSON_AddItemToArray(m, cJSON_CreateString(p->methods[i]));
     for (int i = 0; i < p->n_seeds; i++) cJSON_AddItemToArray(s, cJSON_CreateNumber(p->seeds[i]));
     for (int i = 0; i < p->n_tasks; i++) cJSON_AddItemToArray(t, cJSON_CreateString(p->tasks[i]));
     char line[4096] = "exposure";
@@ -278,8 +288,8 @@ static int64_t train_one(const Config *c, const TrainerOptions *opt, const Slot 
     int rc = trainer_start(c, opt, &tr, err, errcap);
     if (rc) return rc == TRAINER_EINPUT ? -2 : -1;
     char prefix[192];
-    snprintf(prefix, sizeof prefix, "[%d/%d %s %s s%d] ", slot->index, slot->total,
-             slot->task, slot->method, slot->seed);
+    snprintf(prefix, sizeof prefix, "[%d/%d %s %s s%d] ", slot->index, slot->total, slot->task,
+             slot->method, slot->seed);
     Progress p;
     progress_init(&p, !a->quiet && isatty(STDERR_FILENO), prefix);
     int stop_sent = 0;
@@ -320,15 +330,18 @@ static void announce(const SweepArgs *a, const Slot *slot, int64_t run, const ch
         cJSON_AddStringToObject(o, "method", slot->method);
         cJSON_AddNumberToObject(o, "seed", slot->seed);
         cJSON_AddStringToObject(o, "status", status);
-        if (test) cJSON_AddItemToObject(o, "test", jsonl_eval(test->step, "test", &test->summary, test->rac));
+        if (test)
+            cJSON_AddItemToObject(o, "test",
+                                  jsonl_eval(test->step, "test", &test->summary, test->rac));
         jsonl_print(o);
     }
     if (!a->quiet) {
         fprintf(stderr, "[%d/%d %s %s s%d] run %lld %s", slot->index, slot->total, slot->task,
                 slot->method, slot->seed, (long long)run, status);
         if (test)
-            fprintf(stderr, "; test em %.3f f1 %.3f rougeL %.3f fr_acc %.3f gap %.3f", test->summary.em,
-                    test->summary.f1, test->summary.rouge_l, test->summary.fr_acc, test->summary.gap);
+            fprintf(stderr, "; test em %.3f f1 %.3f rougeL %.3f fr_acc %.3f gap %.3f",
+                    test->summary.em, test->summary.f1, test->summary.rouge_l, test->summary.fr_acc,
+                    test->summary.gap);
         fputc('\n', stderr);
     }
 }
@@ -364,7 +377,9 @@ static int run_grid(const SweepArgs *a, const Plan *p, Store *store, int64_t swe
                 if (!strcmp(status, "completed") && (a->test || a->preset)) {
                     RunEvalOptions o = {.split = "test"};
                     if (run_eval(store, run, &o, &test, err, sizeof err) == 0) tested = &test;
-                    else fprintf(stderr, "exposure sweep: run %lld: test evaluation: %s\n", (long long)run, err);
+                    else
+                        fprintf(stderr, "exposure sweep: run %lld: test evaluation: %s\n",
+                                (long long)run, err);
                 }
                 if (strcmp(status, "completed")) failures++;
                 announce(a, &slot, run, status, tested);
@@ -388,7 +403,8 @@ int cmd_sweep(int argc, char **argv) {
     for (int t = 0; t < (p.n_tasks ? p.n_tasks : 1); t++)
         for (int m = 0; m < p.n_methods; m++) {
             Config c;
-            if (run_config(&a, &p, p.n_tasks ? p.tasks[t] : "", p.methods[m], p.seeds[0], &c, err, sizeof err)) {
+            if (run_config(&a, &p, p.n_tasks ? p.tasks[t] : "", p.methods[m], p.seeds[0], &c, err,
+                           sizeof err)) {
                 fprintf(stderr, "exposure sweep: %s\n", err);
                 cJSON_Delete(p.preset);
                 free_args(&a);
@@ -404,7 +420,11 @@ int cmd_sweep(int argc, char **argv) {
         return EXIT_RUNTIME;
     }
     char *json = sweep_json(&a, &p, argc, argv);
-    int64_t sweep = store_create_sweep(store, a.name ? a.name : a.preset ? a.preset : "sweep", json);
+    int64_t sweep = store_create_sweep(store,
+                                       a.name     ? a.name
+                                       : a.preset ? a.preset
+                                                  : "sweep",
+                                       json);
     free(json);
     if (sweep < 0) {
         fprintf(stderr, "exposure sweep: %s\n", store_error(store));
@@ -433,8 +453,8 @@ int cmd_sweep(int argc, char **argv) {
         } else {
             printf("sweep %lld", (long long)sweep);
             sweep_table_print(&table, stdout);
-            printf("\nreport: exposure report --sweep %lld%s%s\n", (long long)sweep, a.db ? " --db " : "",
-                   a.db ? a.db : "");
+            printf("\nreport: exposure report --sweep %lld%s%s\n", (long long)sweep,
+                   a.db ? " --db " : "", a.db ? a.db : "");
         }
         sweep_table_free(&table);
     } else {

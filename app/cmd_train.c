@@ -100,8 +100,9 @@ static int finish(const TrainerEvent *done, const TrainerSnapshot *s, const Trai
         return EXIT_RUNTIME;
     }
     if (!strcmp(done->status, "stopped")) {
-        fprintf(stderr, "exposure train: run %lld stopped at step %d of %d; resume with:\n"
-                        "    exposure train --resume %lld%s\n",
+        fprintf(stderr,
+                "exposure train: run %lld stopped at step %d of %d; resume with:\n"
+                "    exposure train --resume %lld%s\n",
                 (long long)s->run_id, s->step, s->steps, (long long)s->run_id, db_flag);
         return EXIT_OK;
     }

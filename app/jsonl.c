@@ -72,8 +72,7 @@ cJSON *jsonl_trainer_event(const TrainerEvent *ev, int64_t run_id, int rac) {
         cJSON_AddNumberToObject(o, "step", ev->step);
         if (ev->text[0]) cJSON_AddStringToObject(o, "message", ev->text);
         break;
-    case EV_EVAL:
-        break;
+    case EV_EVAL: break;
     }
     return o;
 }

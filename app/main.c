@@ -44,8 +44,10 @@ static int dispatch(int argc, char **argv) {
      * do the same work several times (and write the same rows). */
     if (dist_size() > 1 && (argc < 2 || strcmp(argv[1], "train") != 0)) {
         if (dist_rank() == 0)
-            fprintf(stderr, "exposure %s: runs in one process; only exposure train runs on "
-                            "several (docs/distributed.md)\n", argc < 2 ? "" : argv[1]);
+            fprintf(stderr,
+                    "exposure %s: runs in one process; only exposure train runs on "
+                    "several (docs/distributed.md)\n",
+                    argc < 2 ? "" : argv[1]);
         return EXIT_USAGE;
     }
     if (argc < 2 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {

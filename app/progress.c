@@ -37,7 +37,9 @@ void progress_draw(Progress *p, const TrainerSnapshot *s, int force) {
     char eta[32] = "-", rate[32], tail[160];
     if (s->eta >= 0 && s->step > 0) cli_format_duration(s->eta, eta, sizeof eta);
     format_rate(s->last.tok_s, rate, sizeof rate);
-    const char *state = s->phase == PHASE_PAUSED ? " paused" : s->phase == PHASE_STOPPING ? " stopping" : "";
+    const char *state = s->phase == PHASE_PAUSED     ? " paused"
+                        : s->phase == PHASE_STOPPING ? " stopping"
+                                                     : "";
     int tail_len = snprintf(tail, sizeof tail, " %3d%% loss %.3f %s tok/s ETA %s%s",
                             s->steps ? (int)(100.0 * s->step / s->steps) : 0, (double)s->last.loss,
                             rate, eta, state);

@@ -5,8 +5,8 @@
 #include <string.h>
 
 const char *const sweep_metric_names[SM_COUNT] = {
-    "em", "f1", "rougeL", "tf_acc", "fr_acc", "gap", "first_err", "corrections", "corrected",
-    "corrected_right", "loss", "minutes"};
+    "em",        "f1",          "rougeL",    "tf_acc",          "fr_acc", "gap",
+    "first_err", "corrections", "corrected", "corrected_right", "loss",   "minutes"};
 
 static SweepCell *cell_for(SweepTable *t, const char *task, const char *method) {
     for (int i = 0; i < t->n; i++)
@@ -45,7 +45,8 @@ static void summarize(SweepCell *c) {
             if (!isnan(c->runs[i].v[m])) sum += c->runs[i].v[m], k++;
         c->mean[m] = k ? sum / k : NAN;
         for (int i = 0; i < c->n; i++)
-            if (!isnan(c->runs[i].v[m])) sq += (c->runs[i].v[m] - c->mean[m]) * (c->runs[i].v[m] - c->mean[m]);
+            if (!isnan(c->runs[i].v[m]))
+                sq += (c->runs[i].v[m] - c->mean[m]) * (c->runs[i].v[m] - c->mean[m]);
         c->sd[m] = k > 1 ? sqrt(sq / (k - 1)) : 0.0;
     }
 }
@@ -105,19 +106,23 @@ void sweep_format(int m, double mean, double sd, char *out, size_t cap) {
         snprintf(out, cap, "-");
         return;
     }
-    int digits = m == SM_FIRST_ERR || m == SM_MINUTES ? 1 : m == SM_CORRECTED || m == SM_CORRECTED_RIGHT ? 1 : 3;
+    int digits = m == SM_FIRST_ERR || m == SM_MINUTES           ? 1
+                 : m == SM_CORRECTED || m == SM_CORRECTED_RIGHT ? 1
+                                                                : 3;
     snprintf(out, cap, "%.*f ± %.*f", digits, mean, digits, sd);
 }
 
 void sweep_table_print(const SweepTable *t, FILE *out) {
-    static const int shown[] = {SM_EM, SM_F1, SM_ROUGE_L, SM_FR_ACC, SM_GAP, SM_FIRST_ERR, SM_MINUTES};
+    static const int shown[] = {SM_EM,  SM_F1,        SM_ROUGE_L, SM_FR_ACC,
+                                SM_GAP, SM_FIRST_ERR, SM_MINUTES};
     const int k = (int)(sizeof shown / sizeof *shown);
     const char *task = NULL;
     for (int i = 0; i < t->n; i++) {
         const SweepCell *c = &t->cells[i];
         if (!task || strcmp(task, c->task)) {
             task = c->task;
-            fprintf(out, "\n%s (%s split, mean ± sd over seeds)\n%-9s %4s", task, t->split, "method", "runs");
+            fprintf(out, "\n%s (%s split, mean ± sd over seeds)\n%-9s %4s", task, t->split,
+                    "method", "runs");
             for (int j = 0; j < k; j++) fprintf(out, "  %-15s", sweep_metric_names[shown[j]]);
             fputc('\n', out);
         }

@@ -10,8 +10,19 @@
 #include "store.h"
 
 enum {
-    SM_EM, SM_F1, SM_ROUGE_L, SM_TF_ACC, SM_FR_ACC, SM_GAP, SM_FIRST_ERR, SM_CORRECTIONS,
-    SM_CORRECTED, SM_CORRECTED_RIGHT, SM_LOSS, SM_MINUTES, SM_COUNT
+    SM_EM,
+    SM_F1,
+    SM_ROUGE_L,
+    SM_TF_ACC,
+    SM_FR_ACC,
+    SM_GAP,
+    SM_FIRST_ERR,
+    SM_CORRECTIONS,
+    SM_CORRECTED,
+    SM_CORRECTED_RIGHT,
+    SM_LOSS,
+    SM_MINUTES,
+    SM_COUNT
 };
 /* Column names ("em", ..., "minutes"); the store's keys are "<split>/<name>" except minutes. */
 extern const char *const sweep_metric_names[SM_COUNT];
@@ -33,7 +44,7 @@ typedef struct {
 
 typedef struct {
     int64_t sweep;
-    char split[8];  /* "test" when every run was evaluated on it, else "val" */
+    char split[8];    /* "test" when every run was evaluated on it, else "val" */
     SweepCell *cells; /* in order of first appearance: task, then method */
     int n;
 } SweepTable;

@@ -77,7 +77,8 @@ static void draw_table(BatchView *b, int top, int rows, int x, int w) {
         token_text(r->target[p], tg, sizeof tg);
         attr_t row = b->table.top + i == b->table.cursor ? A_REVERSE : 0;
         text_printf(y, x, 7, theme_attr(R_DIM) | row, "%5d  ", p);
-        text_put_padded(y, x + 7, 10, kind_name(r->kind[p]), theme_attr(kind_role(r->kind[p])) | row);
+        text_put_padded(y, x + 7, 10, kind_name(r->kind[p]),
+                        theme_attr(kind_role(r->kind[p])) | row);
         text_put_padded(y, x + 17, 11, in, theme_attr(kind_role(r->kind[p])) | row);
         text_put_padded(y, x + 28, 11, r->mask[p] ? tg : "", theme_attr(R_NORMAL) | row);
         text_put_padded(y, x + 39, 5, r->mask[p] ? glyphs()->mark : "", theme_attr(R_LOSS) | row);
@@ -89,7 +90,8 @@ void batchview_draw(BatchView *b, Shell *a, int top, int rows, int cols) {
     if (!a->run) {
         text_put0(top + 2, 2, cols - 4,
                   "It shows a training sequence of the run exposure trains here: start one on the "
-                  "Train screen (3).", theme_attr(R_NORMAL));
+                  "Train screen (3).",
+                  theme_attr(R_NORMAL));
         return;
     }
     if (!b->frozen) trainer_batch_row(a->run->tr, &b->row);

@@ -10,7 +10,7 @@
 
 typedef struct {
     BatchRowView row;
-    int frozen;       /* keep showing the same row */
+    int frozen; /* keep showing the same row */
     ListView table;
     int table_rows;
 } BatchView;

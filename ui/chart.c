@@ -18,8 +18,8 @@ static int8_t owner[MAX_ROWS][MAX_COLS];
 static double smoothed[HISTORY_BUCKETS];
 
 typedef struct {
-    int cols, rows;     /* plot cells */
-    int sx, sy;         /* dots per cell: 2x4 braille, 1x1 ASCII */
+    int cols, rows; /* plot cells */
+    int sx, sy;     /* dots per cell: 2x4 braille, 1x1 ASCII */
     double xlo, xhi, ylo, yhi;
 } Canvas;
 
@@ -192,7 +192,8 @@ static void x_labels(int y, int x, const Canvas *c, int by_time) {
 static void blit(int y, int x, const Canvas *c, const ChartSpec *spec, const ChartSeries *s) {
     const char *marks = "*+ox#@%&";
     int marker_col = spec->has_marker && spec->marker_x >= c->xlo && spec->marker_x <= c->xhi
-                         ? to_px(c, spec->marker_x) / c->sx : -1;
+                         ? to_px(c, spec->marker_x) / c->sx
+                         : -1;
     for (int r = 0; r < c->rows; r++)
         for (int col = 0; col < c->cols; col++) {
             if (!dots[r][col]) {

@@ -24,14 +24,14 @@ typedef struct {
 
 typedef struct {
     const char *title;
-    int by_time;         /* x in seconds (the buckets' t) instead of steps */
-    int fix_y;           /* y from y0 to y1 instead of the data's range */
+    int by_time; /* x in seconds (the buckets' t) instead of steps */
+    int fix_y;   /* y from y0 to y1 instead of the data's range */
     double y0, y1;
-    int fix_x;           /* x from x0 to x1 instead of the data's range */
+    int fix_x; /* x from x0 to x1 instead of the data's range */
     double x0, x1;
-    int has_marker;      /* a vertical marker at marker_x (e.g. the current step) */
+    int has_marker; /* a vertical marker at marker_x (e.g. the current step) */
     double marker_x;
-    const char *empty;   /* shown when no series has a point */
+    const char *empty; /* shown when no series has a point */
 } ChartSpec;
 
 /* Draws the chart in h rows and w columns at (y, x). Needs h >= 4 and w >= 20 to show

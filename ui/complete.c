@@ -32,8 +32,8 @@ static void collect(char **names, int n, Completions *c, size_t *lcp) {
     }
 }
 
-int complete_word(const char *typed, const char *const *words, int n_words, char *out,
-                  size_t cap, Completions *c) {
+int complete_word(const char *typed, const char *const *words, int n_words, char *out, size_t cap,
+                  Completions *c) {
     memset(c, 0, sizeof *c);
     snprintf(out, cap, "%s", typed);
     char **match = malloc((size_t)(n_words > 0 ? n_words : 1) * sizeof *match);
@@ -62,8 +62,7 @@ int complete_path(const char *typed, char *out, size_t cap, Completions *c) {
     const char *home = getenv("HOME");
     if (strncmp(typed, "~/", 2) == 0 && home)
         snprintf(expanded, sizeof expanded, "%s/%s", home, typed + 2);
-    else
-        snprintf(expanded, sizeof expanded, "%s", typed);
+    else snprintf(expanded, sizeof expanded, "%s", typed);
     snprintf(out, cap, "%s", expanded);
     const char *slash = strrchr(expanded, '/');
     char dir[4096];

@@ -7,9 +7,9 @@
 #define COMPLETE_SHOWN 24
 
 typedef struct {
-    int n;                            /* matches in total */
-    int shown;                        /* how many of them are in names, sorted */
-    char names[COMPLETE_SHOWN][128];  /* for display: entry names (directories end in '/') */
+    int n;                           /* matches in total */
+    int shown;                       /* how many of them are in names, sorted */
+    char names[COMPLETE_SHOWN][128]; /* for display: entry names (directories end in '/') */
 } Completions;
 
 /* Completes the last component of a path: out becomes typed extended by what every entry of
@@ -19,7 +19,7 @@ typedef struct {
 int complete_path(const char *typed, char *out, size_t cap, Completions *c);
 
 /* The same over a list of words (whole words, no directories). */
-int complete_word(const char *typed, const char *const *words, int n_words, char *out,
-                  size_t cap, Completions *c);
+int complete_word(const char *typed, const char *const *words, int n_words, char *out, size_t cap,
+                  Completions *c);
 
 #endif

@@ -15,13 +15,12 @@ int config_edit_apply(Shell *a, const char *key, const char *value, char *err, s
         char why[512];
         if (liverun_set(a->run, assignment, why, sizeof why))
             shell_status(a, 1, "%s = %s for the next run; run %lld refused it: %s", key, shown,
-                       (long long)a->run->run_id, why);
+                         (long long)a->run->run_id, why);
         else
             shell_status(a, 0, "%s = %s; run %lld applies it at its next batch", key, shown,
-                       (long long)a->run->run_id);
+                         (long long)a->run->run_id);
     } else {
         shell_status(a, 0, "%s = %s", key, shown);
     }
     return 0;
 }
-

@@ -126,9 +126,7 @@ static void frame(const Dialog *d, int rows, int cols, int h, int w, int *y, int
     ui_box(*y, *x, h, w, d->title, theme_attr(R_BORDER), theme_attr(R_TITLE));
 }
 
-static int wrapped_rows(const char *s, int width) {
-    return *s ? text_wrap(s, width, NULL, 0) : 0;
-}
+static int wrapped_rows(const char *s, int width) { return *s ? text_wrap(s, width, NULL, 0) : 0; }
 
 static int draw_wrapped(const char *s, int y, int x, int width, int max_rows, attr_t a) {
     return *s ? ui_paragraph(y, x, width, max_rows, s, a) : 0;
@@ -153,7 +151,8 @@ static void draw_prompt(Dialog *d, int rows, int cols) {
             text_put0(r + i / 3, x + 2 + (i % 3) * colw, colw - 1, d->comps.names[i],
                       theme_attr(R_NORMAL));
     }
-    text_put0(y + h - 1, x + 2, inner, " Enter: OK  Esc: cancel  Tab: complete ", theme_attr(R_DIM));
+    text_put0(y + h - 1, x + 2, inner, " Enter: OK  Esc: cancel  Tab: complete ",
+              theme_attr(R_DIM));
 }
 
 static void draw_confirm(const Dialog *d, int rows, int cols) {
@@ -164,7 +163,8 @@ static void draw_confirm(const Dialog *d, int rows, int cols) {
     int r = y + 1 + draw_wrapped(d->text, y + 1, x + 2, inner, rows, theme_attr(R_NORMAL));
     int bx = x + (w - 20) / 2;
     text_put0(r + 1, bx, 8, " [y]es ", d->yes_selected ? theme_attr(R_CURSOR) : theme_attr(R_KEY));
-    text_put0(r + 1, bx + 10, 8, " [n]o ", d->yes_selected ? theme_attr(R_KEY) : theme_attr(R_CURSOR));
+    text_put0(r + 1, bx + 10, 8, " [n]o ",
+              d->yes_selected ? theme_attr(R_KEY) : theme_attr(R_CURSOR));
 }
 
 static void draw_message(const Dialog *d, int rows, int cols) {
@@ -180,7 +180,7 @@ static void draw_message(const Dialog *d, int rows, int cols) {
  * and the part of its description that fits. */
 typedef struct {
     const char *key, *text;
-    int len;      /* bytes of text on this line */
+    int len; /* bytes of text on this line */
     int heading;
 } HelpLine;
 

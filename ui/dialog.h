@@ -20,14 +20,14 @@ typedef void (*DialogYes)(void *ctx);
 typedef struct {
     DialogKind kind;
     char title[128];
-    char text[1024];   /* the question, the message, or the prompt's label */
+    char text[1024]; /* the question, the message, or the prompt's label */
     char err[1024];
     TextInput input;
     CompleteKind complete;
     const char *const *words;
     int n_words;
     Completions comps;
-    int yes_selected;  /* confirm: which button Enter presses */
+    int yes_selected; /* confirm: which button Enter presses */
     DialogSubmit submit;
     DialogYes yes;
     void *ctx;

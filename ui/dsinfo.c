@@ -25,8 +25,7 @@ static int measure(DsInfo *d) {
     const Example *ex = d->ds.ex;
     for (int i = 0; i < n; i++) v[i] = (int)utf8_codepoints(ex[i].prompt, strlen(ex[i].prompt));
     d->prompt_chars = stats(v, n);
-    for (int i = 0; i < n; i++)
-        v[i] = (int)utf8_codepoints(ex[i].response, strlen(ex[i].response));
+    for (int i = 0; i < n; i++) v[i] = (int)utf8_codepoints(ex[i].response, strlen(ex[i].response));
     d->response_chars = stats(v, n);
     for (int i = 0; i < n; i++) v[i] = (int)strlen(ex[i].prompt);
     d->prompt_tokens = stats(v, n);

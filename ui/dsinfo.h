@@ -12,13 +12,13 @@ typedef struct {
 
 typedef struct {
     char path[4096];
-    int ok;                   /* loaded; else err says why */
+    int ok; /* loaded; else err says why */
     char err[1024];
     Dataset ds;
-    int detected;             /* the layout was detected, not named */
+    int detected; /* the layout was detected, not named */
     LenStats prompt_chars, response_chars, prompt_tokens, response_tokens, seq_tokens;
-    int context;              /* the context the count below was made for */
-    int too_long;             /* examples longer than context (dropped for training) */
+    int context;  /* the context the count below was made for */
+    int too_long; /* examples longer than context (dropped for training) */
 } DsInfo;
 
 /* Loads path with the given layout (LAYOUT_AUTO detects it). Returns 0, or -1 with the

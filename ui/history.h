@@ -8,8 +8,8 @@
 #define HISTORY_BUCKETS 512
 
 typedef struct {
-    double x0, x1;  /* steps of the first and last point */
-    double t0, t1;  /* seconds of the first and last point */
+    double x0, x1; /* steps of the first and last point */
+    double t0, t1; /* seconds of the first and last point */
     double min, max, sum;
     int count;
 } HistBucket;

@@ -73,16 +73,20 @@ static void delete_word_before(TextInput *in) {
 
 InputResult input_key(TextInput *in, int key) {
     switch (key) {
-    case '\n': case '\r': case KEY_FN(KEY_ENTER): return INPUT_SUBMIT;
+    case '\n':
+    case '\r':
+    case KEY_FN(KEY_ENTER): return INPUT_SUBMIT;
     case KEY_ESC: return INPUT_CANCEL;
     case KEY_TAB: return INPUT_COMPLETE;
     case KEY_FN(KEY_LEFT): in->cur = prev_char(in, in->cur); return INPUT_EDITED;
     case KEY_FN(KEY_RIGHT): in->cur = next_char(in, in->cur); return INPUT_EDITED;
-    case KEY_FN(KEY_HOME): case KEY_CTRL('a'): in->cur = 0; return INPUT_EDITED;
-    case KEY_FN(KEY_END): case KEY_CTRL('e'): in->cur = in->len; return INPUT_EDITED;
-    case KEY_FN(KEY_BACKSPACE): case 127: case KEY_CTRL('h'):
-        delete_range(in, prev_char(in, in->cur), in->cur);
-        return INPUT_EDITED;
+    case KEY_FN(KEY_HOME):
+    case KEY_CTRL('a'): in->cur = 0; return INPUT_EDITED;
+    case KEY_FN(KEY_END):
+    case KEY_CTRL('e'): in->cur = in->len; return INPUT_EDITED;
+    case KEY_FN(KEY_BACKSPACE):
+    case 127:
+    case KEY_CTRL('h'): delete_range(in, prev_char(in, in->cur), in->cur); return INPUT_EDITED;
     case KEY_FN(KEY_DC): delete_range(in, in->cur, next_char(in, in->cur)); return INPUT_EDITED;
     case KEY_CTRL('u'): delete_range(in, 0, in->cur); return INPUT_EDITED;
     case KEY_CTRL('k'): delete_range(in, in->cur, in->len); return INPUT_EDITED;

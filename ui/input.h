@@ -8,11 +8,11 @@
 #define INPUT_CAP 1024
 
 typedef enum {
-    INPUT_IGNORED,   /* not a key of the field */
-    INPUT_EDITED,    /* the text or the cursor changed */
-    INPUT_SUBMIT,    /* Enter */
-    INPUT_CANCEL,    /* Esc */
-    INPUT_COMPLETE,  /* Tab: the owner completes the text */
+    INPUT_IGNORED,  /* not a key of the field */
+    INPUT_EDITED,   /* the text or the cursor changed */
+    INPUT_SUBMIT,   /* Enter */
+    INPUT_CANCEL,   /* Esc */
+    INPUT_COMPLETE, /* Tab: the owner completes the text */
 } InputResult;
 
 typedef struct {

@@ -5,7 +5,7 @@
 #define EXPOSURE_UI_KEYS_H
 
 #define KEY_FN(k) (0x110000 + (k))
-#define KEY_CTRL(c) ((c) & 0x1f)
+#define KEY_CTRL(c) ((c)&0x1f)
 #define KEY_ESC 27
 #define KEY_TAB '\t'
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int liverun_start(const Config *cfg, const char *db_path, int64_t resume, LiveRun **out,
-                  char *err, size_t cap) {
+int liverun_start(const Config *cfg, const char *db_path, int64_t resume, LiveRun **out, char *err,
+                  size_t cap) {
     *out = NULL;
     LiveRun *s = calloc(1, sizeof *s);
     if (!s) {
@@ -30,11 +30,22 @@ void liverun_preload(LiveRun *s, Store *st) {
         const char *key;
         HistoryId id;
     } map[] = {
-        {"loss", H_LOSS}, {"val/loss", H_VAL_LOSS}, {"val/tf_acc", H_TF_ACC},
-        {"val/fr_acc", H_FR_ACC}, {"val/gap", H_GAP}, {"val/em", H_EM}, {"val/f1", H_F1},
-        {"val/rougeL", H_ROUGE}, {"val/first_err", H_FIRST_ERR},
-        {"val/corrections", H_CORRECTIONS}, {"omega", H_OMEGA}, {"mixed_frac", H_MIXED},
-        {"diff_frac", H_DIFF}, {"lr", H_LR}, {"tok_s", H_TOK_S}, {"grad_norm", H_GRAD_NORM},
+        {"loss", H_LOSS},
+        {"val/loss", H_VAL_LOSS},
+        {"val/tf_acc", H_TF_ACC},
+        {"val/fr_acc", H_FR_ACC},
+        {"val/gap", H_GAP},
+        {"val/em", H_EM},
+        {"val/f1", H_F1},
+        {"val/rougeL", H_ROUGE},
+        {"val/first_err", H_FIRST_ERR},
+        {"val/corrections", H_CORRECTIONS},
+        {"omega", H_OMEGA},
+        {"mixed_frac", H_MIXED},
+        {"diff_frac", H_DIFF},
+        {"lr", H_LR},
+        {"tok_s", H_TOK_S},
+        {"grad_norm", H_GRAD_NORM},
     };
     double wall0 = 0;
     for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
@@ -100,8 +111,14 @@ unsigned liverun_poll(LiveRun *s) {
     while (trainer_poll_event(s->tr, &ev)) {
         switch (ev.kind) {
         case EV_START: snprintf(s->start_text, sizeof s->start_text, "%s", ev.text); break;
-        case EV_STEP: on_step(s, &ev); seen |= LR_STEP; break;
-        case EV_EVAL: on_eval(s, &ev); seen |= LR_EVAL; break;
+        case EV_STEP:
+            on_step(s, &ev);
+            seen |= LR_STEP;
+            break;
+        case EV_EVAL:
+            on_eval(s, &ev);
+            seen |= LR_EVAL;
+            break;
         case EV_CHECKPOINT: {
             char note[600];
             snprintf(note, sizeof note, "step %d: checkpoint %s", ev.step, ev.text);
@@ -109,7 +126,10 @@ unsigned liverun_poll(LiveRun *s) {
             seen |= LR_NOTE;
             break;
         }
-        case EV_NOTE: add_note(s, ev.text); seen |= LR_NOTE; break;
+        case EV_NOTE:
+            add_note(s, ev.text);
+            seen |= LR_NOTE;
+            break;
         case EV_DONE:
             s->finished = 1;
             snprintf(s->status, sizeof s->status, "%s", ev.status);

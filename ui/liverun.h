@@ -17,8 +17,23 @@
 enum { LR_STEP = 1, LR_EVAL = 2, LR_NOTE = 4, LR_DONE = 8 };
 
 typedef enum {
-    H_LOSS, H_VAL_LOSS, H_TF_ACC, H_FR_ACC, H_GAP, H_EM, H_F1, H_ROUGE, H_FIRST_ERR,
-    H_CORRECTIONS, H_OMEGA, H_MIXED, H_DIFF, H_LR, H_TOK_S, H_GRAD_NORM, H_COUNT
+    H_LOSS,
+    H_VAL_LOSS,
+    H_TF_ACC,
+    H_FR_ACC,
+    H_GAP,
+    H_EM,
+    H_F1,
+    H_ROUGE,
+    H_FIRST_ERR,
+    H_CORRECTIONS,
+    H_OMEGA,
+    H_MIXED,
+    H_DIFF,
+    H_LR,
+    H_TOK_S,
+    H_GRAD_NORM,
+    H_COUNT
 } HistoryId;
 
 typedef struct {
@@ -26,20 +41,20 @@ typedef struct {
     int64_t run_id;
     TrainerSnapshot snap;
     History h[H_COUNT];
-    double train_seconds;  /* sum of the steps' durations: the time axis */
-    int evals;             /* evaluations seen (the Corrections screen reloads on a change) */
+    double train_seconds; /* sum of the steps' durations: the time axis */
+    int evals;            /* evaluations seen (the Corrections screen reloads on a change) */
     int finished;
-    char status[16];       /* of the done event: completed | stopped | failed */
-    char done_text[512];   /* why it failed */
-    char start_text[512];  /* the start event's one-line description */
-    int n_notes;           /* notes received; the last LIVERUN_NOTES are kept */
+    char status[16];      /* of the done event: completed | stopped | failed */
+    char done_text[512];  /* why it failed */
+    char start_text[512]; /* the start event's one-line description */
+    int n_notes;          /* notes received; the last LIVERUN_NOTES are kept */
     char notes[LIVERUN_NOTES][512];
 } LiveRun;
 
 /* Starts a run (a new one from cfg, or `resume` > 0 to continue that stopped run). Returns
  * 0, or TRAINER_EINPUT / TRAINER_ERUNTIME with the reason in err. */
-int liverun_start(const Config *cfg, const char *db_path, int64_t resume, LiveRun **out,
-                  char *err, size_t cap);
+int liverun_start(const Config *cfg, const char *db_path, int64_t resume, LiveRun **out, char *err,
+                  size_t cap);
 /* Fills the histories with what the store holds of the run: a resumed run's charts then
  * start at its first step, not where it resumed. */
 void liverun_preload(LiveRun *s, Store *st);

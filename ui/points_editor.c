@@ -101,8 +101,9 @@ void points_editor_key(PointsEditor *pe, int key) {
         char init[64];
         int i = pe->list.cursor;
         snprintf(init, sizeof init, "%d, %.6g", p->step[i], (double)p->value[i]);
-        dialog_prompt(&a->dlg, "Schedule point", "step, omega (omega in 0..1; steps increase):",
-                      init, COMPLETE_NONE, point_submit, pe);
+        dialog_prompt(&a->dlg, "Schedule point",
+                      "step, omega (omega in 0..1; steps increase):", init, COMPLETE_NONE,
+                      point_submit, pe);
     } else {
         list_key(&pe->list, key, p->n, PAGE, 0);
     }

@@ -10,7 +10,7 @@
 typedef struct {
     int open;
     ListView list;
-    Shell *shell;    /* for the point prompt's callback */
+    Shell *shell; /* for the point prompt's callback */
 } PointsEditor;
 
 void points_editor_open(PointsEditor *pe, Shell *a);

@@ -165,7 +165,8 @@ void prefs_add_recent(Prefs *p, const char *path) {
     int n = 0;
     snprintf(keep[n++], sizeof keep[0], "%s", path);
     for (int i = 0; i < p->n_recent && n < PREFS_RECENT; i++)
-        if (strcmp(p->recent[i], path) != 0) snprintf(keep[n++], sizeof keep[0], "%s", p->recent[i]);
+        if (strcmp(p->recent[i], path) != 0)
+            snprintf(keep[n++], sizeof keep[0], "%s", p->recent[i]);
     memcpy(p->recent, keep, sizeof keep);
     p->n_recent = n;
 }

@@ -10,8 +10,8 @@
 
 typedef struct {
     char theme[32];
-    double smoothing;  /* EMA weight for the train loss, [0, 0.99] */
-    int x_time;        /* charts by training time instead of steps */
+    double smoothing; /* EMA weight for the train loss, [0, 0.99] */
+    int x_time;       /* charts by training time instead of steps */
     int n_recent;
     char recent[PREFS_RECENT][1024]; /* most recent first */
 } Prefs;

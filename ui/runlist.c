@@ -11,7 +11,8 @@ static int contains_folded(const char *hay, const char *needle) {
     if (n == 0) return 1;
     for (const char *p = hay; *p; p++) {
         size_t i = 0;
-        while (i < n && p[i] && tolower((unsigned char)p[i]) == tolower((unsigned char)needle[i])) i++;
+        while (i < n && p[i] && tolower((unsigned char)p[i]) == tolower((unsigned char)needle[i]))
+            i++;
         if (i == n) return 1;
     }
     return 0;
@@ -124,7 +125,9 @@ void runlist_cell(const RunRow *row, RunColumn col, char *out, size_t cap) {
         snprintf(out, cap, "%s", slash ? slash + 1 : row->dataset);
         break;
     }
-    case RC_STEP: snprintf(out, cap, "%lld/%lld", (long long)row->step, (long long)row->steps); break;
+    case RC_STEP:
+        snprintf(out, cap, "%lld/%lld", (long long)row->step, (long long)row->steps);
+        break;
     case RC_CREATED: {
         time_t t = (time_t)row->created;
         struct tm tm;
@@ -137,7 +140,7 @@ void runlist_cell(const RunRow *row, RunColumn col, char *out, size_t cap) {
 }
 
 const char *runlist_column_title(RunColumn col) {
-    static const char *const titles[RC_COUNT] = {"id", "name", "status", "method", "data",
-                                                 "step", "created", "tags"};
+    static const char *const titles[RC_COUNT] = {"id",   "name", "status",  "method",
+                                                 "data", "step", "created", "tags"};
     return col < RC_COUNT ? titles[col] : "";
 }

@@ -9,17 +9,25 @@
 #include "store.h"
 
 typedef enum {
-    RC_ID, RC_NAME, RC_STATUS, RC_METHOD, RC_DATA, RC_STEP, RC_CREATED, RC_TAGS, RC_COUNT
+    RC_ID,
+    RC_NAME,
+    RC_STATUS,
+    RC_METHOD,
+    RC_DATA,
+    RC_STEP,
+    RC_CREATED,
+    RC_TAGS,
+    RC_COUNT
 } RunColumn;
 
 typedef struct {
     RunRow *rows;
     int n;
-    int *order;        /* indices of the rows shown: filtered, then sorted */
+    int *order; /* indices of the rows shown: filtered, then sorted */
     int n_order;
     RunColumn sort;
     int desc;
-    char filter[256];  /* case-insensitive; matches name, status, method, data or tags */
+    char filter[256]; /* case-insensitive; matches name, status, method, data or tags */
 } RunList;
 
 /* Reads the runs from the store (keeping sort and filter). Returns 0, or -1 with the store's

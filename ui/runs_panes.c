@@ -16,9 +16,9 @@ enum { PANE_CURVES, PANE_COMPARE, PANE_DIFF, PANE_COUNT };
 static const char *const pane_names[PANE_COUNT] = {"curves", "compare", "config diff"};
 
 static const char *const metrics[] = {
-    "loss", "val/loss", "val/em", "val/f1", "val/rougeL", "val/fr_acc", "val/tf_acc", "val/gap",
-    "val/first_err", "val/corrections", "omega", "mixed_frac", "diff_frac", "lr", "tok_s",
-    "grad_norm",
+    "loss",       "val/loss", "val/em",        "val/f1",          "val/rougeL", "val/fr_acc",
+    "val/tf_acc", "val/gap",  "val/first_err", "val/corrections", "omega",      "mixed_frac",
+    "diff_frac",  "lr",       "tok_s",         "grad_norm",
 };
 enum { N_METRICS = (int)(sizeof metrics / sizeof *metrics) };
 /* The rows of the comparison table. */
@@ -28,8 +28,8 @@ struct RunsPanes {
     PaneRun runs[PANE_RUNS];
     int n;
     int pane, metric;
-    long at_step;           /* the comparison's chosen step; -1: none */
-    int loaded;             /* curves match runs and metric */
+    long at_step; /* the comparison's chosen step; -1: none */
+    int loaded;   /* curves match runs and metric */
     double loaded_at;
     History curves[PANE_RUNS];
     char labels[PANE_RUNS][160];
@@ -116,7 +116,11 @@ static void draw_curves(RunsPanes *p, Shell *a, Store *s, int top, int rows, int
     snprintf(title, sizeof title, "%s (m)", metrics[p->metric]);
     int unit = strstr(metrics[p->metric], "em") || strstr(metrics[p->metric], "f1") ||
                strstr(metrics[p->metric], "rougeL") || strstr(metrics[p->metric], "acc");
-    ChartSpec spec = {.title = title, .by_time = a->prefs.x_time, .fix_y = unit, .y0 = 0, .y1 = 1,
+    ChartSpec spec = {.title = title,
+                      .by_time = a->prefs.x_time,
+                      .fix_y = unit,
+                      .y0 = 0,
+                      .y1 = 1,
                       .empty = "these runs have no points of this metric (m: another)"};
     chart_draw(top, 1, rows, cols - 2, &spec, series, p->n);
 }
@@ -134,7 +138,7 @@ static void load_compare(RunsPanes *p, Store *s) {
             const char *key = metrics[m];
             int64_t step = -1;
             double v = 0;
-            char (*cell)[48] = p->cells[m][i];
+            char(*cell)[48] = p->cells[m][i];
             int rc = store_metric_last(s, p->runs[i].id, key, &step, &v);
             value_text(rc, v, step, cell[0], sizeof cell[0]);
             rc = store_metric_best(s, p->runs[i].id, key, &step, &v);
@@ -150,7 +154,8 @@ static void load_compare(RunsPanes *p, Store *s) {
 }
 
 static void draw_compare(RunsPanes *p, Store *s, int top, int rows, int cols) {
-    if (!p->compare_loaded || (any_running(p) && shell_now() - p->compare_at > 2.0)) load_compare(p, s);
+    if (!p->compare_loaded || (any_running(p) && shell_now() - p->compare_at > 2.0))
+        load_compare(p, s);
     int valw = 16, runw = cols - 2 - 15 - 3 * valw;
     if (runw < 14) runw = 14;
     int xrun = 17, xlast = xrun + runw + 1, xbest = xlast + valw, xat = xbest + valw;
@@ -226,12 +231,15 @@ void panes_draw(RunsPanes *p, Shell *a, int top, int rows, int cols) {
     for (int i = 0; i < PANE_COUNT; i++) {
         char cell[32];
         snprintf(cell, sizeof cell, " %s ", pane_names[i]);
-        col += text_put0(top, col, cols - col, cell, theme_attr(i == p->pane ? R_TAB_ACTIVE : R_TAB)) + 1;
+        col +=
+            text_put0(top, col, cols - col, cell, theme_attr(i == p->pane ? R_TAB_ACTIVE : R_TAB)) +
+            1;
     }
     text_put0(top, col + 1, cols - col - 2, "(v)", theme_attr(R_DIM));
     Store *s = shell_store(a);
     if (p->n == 0 || !s) {
-        text_put0(top + 2, 2, cols - 4, "Space selects runs to compare (the run under the cursor is shown until then).",
+        text_put0(top + 2, 2, cols - 4,
+                  "Space selects runs to compare (the run under the cursor is shown until then).",
                   theme_attr(R_DIM));
         return;
     }
@@ -264,14 +272,25 @@ static int at_step_submit(void *ctx, const char *text, char *err, size_t cap) {
 int panes_key(RunsPanes *p, Shell *a, int key) {
     switch (key) {
     case 'v': p->pane = (p->pane + 1) % PANE_COUNT; return 1;
-    case 'm': p->metric = (p->metric + 1) % N_METRICS; p->loaded = 0; p->pane = PANE_CURVES; return 1;
-    case 'M': p->metric = (p->metric + N_METRICS - 1) % N_METRICS; p->loaded = 0; p->pane = PANE_CURVES; return 1;
+    case 'm':
+        p->metric = (p->metric + 1) % N_METRICS;
+        p->loaded = 0;
+        p->pane = PANE_CURVES;
+        return 1;
+    case 'M':
+        p->metric = (p->metric + N_METRICS - 1) % N_METRICS;
+        p->loaded = 0;
+        p->pane = PANE_CURVES;
+        return 1;
     case 'a':
-        dialog_prompt(&a->dlg, "Compare at step", "Step to compare the runs at (the last value at or before it):",
-                      "", COMPLETE_NONE, at_step_submit, p);
+        dialog_prompt(&a->dlg, "Compare at step",
+                      "Step to compare the runs at (the last value at or before it):", "",
+                      COMPLETE_NONE, at_step_submit, p);
         return 1;
     case ']': p->diff_scroll++; return 1;
-    case '[': if (p->diff_scroll > 0) p->diff_scroll--; return 1;
+    case '[':
+        if (p->diff_scroll > 0) p->diff_scroll--;
+        return 1;
     default: return 0;
     }
 }

@@ -13,7 +13,8 @@ void sample_legend(int y, int cols) {
     col += text_put0(y, col, cols - col, " diverged ", theme_attr(R_TOK_DIVERGED));
     col += text_put0(y, col, cols - col, " first divergence ", theme_attr(R_TOK_FIRST_DIV));
     col += 1;
-    if (text_utf8()) col += text_put_struck(y, col, cols - col, "retracted", 9, theme_attr(R_TOK_RETRACTED));
+    if (text_utf8())
+        col += text_put_struck(y, col, cols - col, "retracted", 9, theme_attr(R_TOK_RETRACTED));
     else col += text_put0(y, col, cols - col, "[-retracted-]", theme_attr(R_TOK_RETRACTED));
     col += 1;
     text_put0(y, col, cols - col, " replacement ", theme_attr(R_TOK_REPLACEMENT));
@@ -36,12 +37,14 @@ void sample_flow_output(Flow *f, const TokenView *tv, const char *raw) {
             continue;
         }
         int starts_run = u->kind == TV_RETRACTED && (i == 0 || tv->u[i - 1].kind != TV_RETRACTED);
-        int ends_run = u->kind == TV_RETRACTED && (i + 1 == tv->n || tv->u[i + 1].kind != TV_RETRACTED);
+        int ends_run =
+            u->kind == TV_RETRACTED && (i + 1 == tv->n || tv->u[i + 1].kind != TV_RETRACTED);
         if (!utf8 && starts_run) flow_text0(f, "[-", theme_attr(R_TOK_RETRACTED));
         flow_text(f, raw + u->off, u->len, unit_attr(u), utf8 && u->kind == TV_RETRACTED);
         if (!utf8 && ends_run) flow_text0(f, "-]", theme_attr(R_TOK_RETRACTED));
     }
-    if (tv->div_missing) flow_text0(f, utf8 ? "\u2205 ends early" : "(ends early)", theme_attr(R_TOK_FIRST_DIV));
+    if (tv->div_missing)
+        flow_text0(f, utf8 ? "\u2205 ends early" : "(ends early)", theme_attr(R_TOK_FIRST_DIV));
 }
 
 void sample_flow_reference(Flow *f, const char *ref, int first_div) {

@@ -24,12 +24,12 @@ enum { PLOT_SAMPLES = 400, KEY_COLS = 28, MIN_PLOT_COLS = 30 };
 
 typedef struct {
     ListView list;
-    int editing;             /* the value of the key under the cursor is being typed */
+    int editing; /* the value of the key under the cursor is being typed */
     TextInput input;
-    char err[512];           /* why the last change of err_key was refused */
+    char err[512]; /* why the last change of err_key was refused */
     int err_key;
-    PointsEditor points;     /* the piecewise point editor */
-    char path[1024];         /* the config file last saved or loaded */
+    PointsEditor points; /* the piecewise point editor */
+    char path[1024];     /* the config file last saved or loaded */
     History next_omega, live_omega;
     int list_top_row, list_rows, plot_row; /* where the last frame drew, for the mouse */
     int method_row, method_col;
@@ -78,10 +78,13 @@ static int schedule_param_used(const ScheduleConfig *s, const char *key) {
     if (!strcmp(p, "kind")) return 1;
     switch (s->kind) {
     case SCHED_CONSTANT: return !strcmp(p, "value");
-    case SCHED_LINEAR: case SCHED_COSINE:
-        return !strcmp(p, "start") || !strcmp(p, "end") || !strcmp(p, "from_step") || !strcmp(p, "to_step");
+    case SCHED_LINEAR:
+    case SCHED_COSINE:
+        return !strcmp(p, "start") || !strcmp(p, "end") || !strcmp(p, "from_step") ||
+               !strcmp(p, "to_step");
     case SCHED_EXPONENTIAL:
-        return !strcmp(p, "start") || !strcmp(p, "end") || !strcmp(p, "from_step") || !strcmp(p, "rate");
+        return !strcmp(p, "start") || !strcmp(p, "end") || !strcmp(p, "from_step") ||
+               !strcmp(p, "rate");
     case SCHED_INVERSE_SIGMOID: return !strcmp(p, "k");
     case SCHED_PIECEWISE: return !strcmp(p, "points");
     }
@@ -198,7 +201,9 @@ static int edit_key(Shell *a, ConfigScreen *c, int key) {
     return 1;
 }
 
-static void next_method(Shell *a, ConfigScreen *c) { cycle_choice(a, c, key_index("method.name"), 1); }
+static void next_method(Shell *a, ConfigScreen *c) {
+    cycle_choice(a, c, key_index("method.name"), 1);
+}
 
 static int config_key_press(void *st, Shell *a, int key) {
     ConfigScreen *c = st;
@@ -211,9 +216,13 @@ static int config_key_press(void *st, Shell *a, int key) {
     }
     if (list_key(&c->list, key, n, c->list_rows > 0 ? c->list_rows : 10, 0)) return 1;
     switch (key) {
-    case '\r': case '\n': case KEY_FN(KEY_ENTER): start_edit(a, c); return 1;
-    case KEY_FN(KEY_LEFT): case 'h': cycle_choice(a, c, c->list.cursor, -1); return 1;
-    case KEY_FN(KEY_RIGHT): case 'l': cycle_choice(a, c, c->list.cursor, 1); return 1;
+    case '\r':
+    case '\n':
+    case KEY_FN(KEY_ENTER): start_edit(a, c); return 1;
+    case KEY_FN(KEY_LEFT):
+    case 'h': cycle_choice(a, c, c->list.cursor, -1); return 1;
+    case KEY_FN(KEY_RIGHT):
+    case 'l': cycle_choice(a, c, c->list.cursor, 1); return 1;
     case 'm': next_method(a, c); return 1;
     case 't': cycle_choice(a, c, key_index("method.schedule.kind"), 1); return 1;
     case 'p': points_editor_open(&c->points, a); return 1;
@@ -227,15 +236,17 @@ static int config_key_press(void *st, Shell *a, int key) {
         return 1;
     }
     case 'w':
-        dialog_prompt(&a->dlg, "Write config", "Write the config as JSON to (Tab completes):",
-                      c->path, COMPLETE_PATH, save_submit, a);
+        dialog_prompt(&a->dlg, "Write config",
+                      "Write the config as JSON to (Tab completes):", c->path, COMPLETE_PATH,
+                      save_submit, a);
         return 1;
     case 'o':
         dialog_prompt(&a->dlg, "Open config", "Load a config JSON file (Tab completes):", c->path,
                       COMPLETE_PATH, load_submit, a);
         return 1;
     case '/':
-        dialog_prompt(&a->dlg, "Find key", "Part of a key name:", "", COMPLETE_NONE, find_submit, a);
+        dialog_prompt(&a->dlg, "Find key", "Part of a key name:", "", COMPLETE_NONE, find_submit,
+                      a);
         return 1;
     default: return 0;
     }
@@ -258,7 +269,8 @@ static void draw_list(Shell *a, ConfigScreen *c, int top, int rows, int w) {
         config_get(&a->cfg, k[i].key, value, sizeof value);
         config_get(&def, k[i].key, dvalue, sizeof dvalue);
         int used = schedule_param_used(&a->cfg.method.schedule, k[i].key);
-        attr_t base = i == c->list.cursor ? theme_attr(R_CURSOR) : theme_attr(used ? R_NORMAL : R_DIM);
+        attr_t base =
+            i == c->list.cursor ? theme_attr(R_CURSOR) : theme_attr(used ? R_NORMAL : R_DIM);
         ui_clear_rect(y, 1, 1, w);
         if (i == c->list.cursor)
             for (int x = 1; x < 1 + w; x++) (void)mvaddch(y, x, ' ' | base);
@@ -281,18 +293,19 @@ static void draw_key_help(Shell *a, ConfigScreen *c, int y, int w) {
     char range[96] = "";
     if (k->type == CT_INT || k->type == CT_FLOAT)
         snprintf(range, sizeof range, "  [%g .. %g]", k->min, k->max >= 1e9 ? INFINITY : k->max);
-    text_printf(y, 1, w, theme_attr(R_DIM), "%s%s%s", k->help, range,
-                k->live ? "  (live)" : "");
+    text_printf(y, 1, w, theme_attr(R_DIM), "%s%s%s", k->help, range, k->live ? "  (live)" : "");
     char err[512];
     if (c->err_key == c->list.cursor && c->err[0])
         text_put0(y + 1, 1, w, c->err, theme_attr(R_ERROR));
     else if (config_validate(&a->cfg, err, sizeof err))
         text_printf(y + 1, 1, w, theme_attr(R_WARN), "not valid yet: %s", err);
     else if (shell_training(a))
-        text_printf(y + 1, 1, w, theme_attr(R_DIM), "for the next run; live keys (%s) also change run %lld",
-                    glyphs()->bullet, (long long)a->run->run_id);
+        text_printf(y + 1, 1, w, theme_attr(R_DIM),
+                    "for the next run; live keys (%s) also change run %lld", glyphs()->bullet,
+                    (long long)a->run->run_id);
     else
-        text_put0(y + 1, 1, w, "valid: Enter on the Train screen (3) starts a run with it", theme_attr(R_GOOD));
+        text_put0(y + 1, 1, w, "valid: Enter on the Train screen (3) starts a run with it",
+                  theme_attr(R_GOOD));
 }
 
 static void draw_method(Shell *a, ConfigScreen *c, int y, int x, int w) {
@@ -303,8 +316,9 @@ static void draw_method(Shell *a, ConfigScreen *c, int y, int x, int w) {
     for (int i = 0; i < 3; i++) {
         char cell[16];
         snprintf(cell, sizeof cell, " %s ", names[i]);
-        col += text_put0(y, x + col, w - col, cell,
-                         (int)a->cfg.method.name == i ? theme_attr(R_TAB_ACTIVE) : theme_attr(R_TAB));
+        col +=
+            text_put0(y, x + col, w - col, cell,
+                      (int)a->cfg.method.name == i ? theme_attr(R_TAB_ACTIVE) : theme_attr(R_TAB));
         col++;
     }
 }
@@ -314,7 +328,8 @@ static void schedule_summary(const ScheduleConfig *s, int steps, char *out, size
     switch (s->kind) {
     case SCHED_CONSTANT: snprintf(out, cap, "constant %.3g", (double)s->value); break;
     case SCHED_LINEAR:
-        snprintf(out, cap, "linear %.3g -> %.3g, steps %d..%d", (double)s->start, (double)s->end, s->from_step, to);
+        snprintf(out, cap, "linear %.3g -> %.3g, steps %d..%d", (double)s->start, (double)s->end,
+                 s->from_step, to);
         break;
     case SCHED_EXPONENTIAL:
         snprintf(out, cap, "exponential %.3g -> %.3g, rate %.4g from %d", (double)s->start,
@@ -322,7 +337,8 @@ static void schedule_summary(const ScheduleConfig *s, int steps, char *out, size
         break;
     case SCHED_INVERSE_SIGMOID: snprintf(out, cap, "inverse_sigmoid k = %.4g", (double)s->k); break;
     case SCHED_COSINE:
-        snprintf(out, cap, "cosine %.3g -> %.3g, steps %d..%d", (double)s->start, (double)s->end, s->from_step, to);
+        snprintf(out, cap, "cosine %.3g -> %.3g, steps %d..%d", (double)s->start, (double)s->end,
+                 s->from_step, to);
         break;
     case SCHED_PIECEWISE: snprintf(out, cap, "piecewise, %d points", s->points.n); break;
     }
@@ -343,13 +359,20 @@ static void draw_schedule(Shell *a, ConfigScreen *c, int y, int x, int h, int w)
     schedule_summary(&cfg->method.schedule, cfg->train.steps, summary, sizeof summary);
     text_printf(y + 1, x, w, theme_attr(R_NORMAL), "schedule %s", summary);
     if (cfg->method.name == METHOD_BASELINE)
-        text_put0(y + 2, x, w, "baseline uses no schedule (omega = 0); m picks a method", theme_attr(R_DIM));
+        text_put0(y + 2, x, w, "baseline uses no schedule (omega = 0); m picks a method",
+                  theme_attr(R_DIM));
     else
-        text_put0(y + 2, x, w, "t: kind  p: points  keys method.schedule.* on the left", theme_attr(R_DIM));
+        text_put0(y + 2, x, w, "t: kind  p: points  keys method.schedule.* on the left",
+                  theme_attr(R_DIM));
     sample_schedule(&c->next_omega, &cfg->method.schedule, cfg->train.steps);
     ChartSeries series[2] = {{"next run", &c->next_omega, R_SERIES0, STYLE_LINE, 0}};
     int n = 1;
-    ChartSpec spec = {.title = "omega(s)", .fix_y = 1, .y0 = 0, .y1 = 1, .fix_x = 1, .x0 = 0,
+    ChartSpec spec = {.title = "omega(s)",
+                      .fix_y = 1,
+                      .y0 = 0,
+                      .y1 = 1,
+                      .fix_x = 1,
+                      .x0 = 0,
                       .x1 = cfg->train.steps};
     if (a->run && a->run->snap.config.method.name != METHOD_BASELINE) {
         const Config *live = &a->run->snap.config;
@@ -363,7 +386,8 @@ static void draw_schedule(Shell *a, ConfigScreen *c, int y, int x, int h, int w)
     }
     c->plot_row = y + 4;
     chart_draw(y + 4, x, h - 4, w, &spec, series, n);
-    if (c->points.open) points_editor_draw(&c->points, y + 4, x + 2, h - 4 < 16 ? h - 4 : 16, w - 4);
+    if (c->points.open)
+        points_editor_draw(&c->points, y + 4, x + 2, h - 4 < 16 ? h - 4 : 16, w - 4);
 }
 
 static void config_draw(void *st, Shell *a, int top, int rows, int cols) {
@@ -392,7 +416,8 @@ static void config_click(void *st, Shell *a, int y, int x, int wheel) {
         static const int starts[] = {0, 11, 18, 23};
         for (int i = 0; i < 3; i++)
             if (x - c->method_col >= starts[i] && x - c->method_col < starts[i + 1] - 1)
-                apply_or_show(a, c, key_index("method.name"), (const char *[]){"baseline", "bash", "rac"}[i]);
+                apply_or_show(a, c, key_index("method.name"),
+                              (const char *[]){"baseline", "bash", "rac"}[i]);
         return;
     }
     int row = y - c->list_top_row;
@@ -400,8 +425,13 @@ static void config_click(void *st, Shell *a, int y, int x, int wheel) {
 }
 
 const Screen screen_config = {
-    .title = "Config & schedule", .create = config_create, .destroy = config_destroy,
-    .draw = config_draw, .key = config_key_press, .click = config_click, .keys = config_keys_help,
+    .title = "Config & schedule",
+    .create = config_create,
+    .destroy = config_destroy,
+    .draw = config_draw,
+    .key = config_key_press,
+    .click = config_click,
+    .keys = config_keys_help,
     .n_keys = (int)(sizeof config_keys_help / sizeof *config_keys_help),
     .hint = "Enter edit  m method  t schedule kind  p points  w/o save/load  / find",
 };

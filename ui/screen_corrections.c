@@ -22,17 +22,17 @@ enum { F_ALL, F_WRONG, F_RIGHT, F_CORRECTED, F_COUNT };
 enum { SIDE_BY_SIDE_COLS = 120 };
 
 typedef struct {
-    int64_t run;          /* whose samples are loaded; 0: none */
-    int live_evals;    /* the live run's evaluation count when they were loaded */
+    int64_t run;    /* whose samples are loaded; 0: none */
+    int live_evals; /* the live run's evaluation count when they were loaded */
     double loaded_at;
     char run_name[128], method[16];
-    int segment;          /* the run corrects segments (RAC segment granularity) */
+    int segment; /* the run corrects segments (RAC segment granularity) */
     SampleRow *rows;
     int n;
-    int *shown;           /* indices of rows passing the filter */
+    int *shown; /* indices of rows passing the filter */
     int n_shown;
     int filter, cur, scroll;
-    char msg[1024];       /* why there is nothing to show */
+    char msg[1024]; /* why there is nothing to show */
     TokenView tv;
     int tv_row;           /* which row tv (and corr_text) was built for; -1 none */
     char corr_text[2048]; /* the row's corrections, readable */
@@ -120,7 +120,8 @@ static int64_t pick_run(Shell *a, Store *s) {
     int64_t best = 0;
     for (int i = 0; i < n; i++) {
         RunCounts counts;
-        if (runs[i].id > best && store_run_counts(s, runs[i].id, &counts) == 0 && counts.samples > 0)
+        if (runs[i].id > best && store_run_counts(s, runs[i].id, &counts) == 0 &&
+            counts.samples > 0)
             best = runs[i].id;
     }
     for (int i = 0; i < n; i++) run_row_free(&runs[i]);
@@ -152,7 +153,8 @@ static void load(CorrScreen *c, Shell *a) {
     if (a->run) c->live_evals = a->run->evals;
     Store *s = shell_store(a);
     if (!s && a->store_missing) {
-        snprintf(c->msg, sizeof c->msg, "No evaluation samples yet. Train a run (screen 3): every "
+        snprintf(c->msg, sizeof c->msg,
+                 "No evaluation samples yet. Train a run (screen 3): every "
                  "evaluation stores its samples here.");
         c->run = 0;
         return;
@@ -175,8 +177,10 @@ static void load(CorrScreen *c, Shell *a) {
         return;
     }
     if (c->n == 0) {
-        snprintf(c->msg, sizeof c->msg, "run %lld has no evaluation yet (the first comes after "
-                 "train.eval_every steps, or at the end)", (long long)c->run);
+        snprintf(c->msg, sizeof c->msg,
+                 "run %lld has no evaluation yet (the first comes after "
+                 "train.eval_every steps, or at the end)",
+                 (long long)c->run);
         return;
     }
     c->shown = malloc((size_t)c->n * sizeof *c->shown);
@@ -217,15 +221,16 @@ static void draw_header(const CorrScreen *c, const SampleRow *r, int y, int cols
     col += text_printf(y, 1 + col, cols - 2 - col, theme_attr(R_NORMAL), "  filter %s (f)",
                        filter_names[c->filter]);
     text_printf(y, 1 + col, cols - 2 - col, theme_attr(R_DIM),
-                "  %s eval at step %lld, example #%d  %s", r->split, (long long)r->step,
-                r->idx + 1, c->run_name);
+                "  %s eval at step %lld, example #%d  %s", r->split, (long long)r->step, r->idx + 1,
+                c->run_name);
 }
 
 static void draw_metrics(const SampleRow *r, int y, int cols) {
     char first[32];
     if (r->first_err < 0) snprintf(first, sizeof first, "none");
     else snprintf(first, sizeof first, "%d", r->first_err);
-    text_printf(y, 1, cols - 2, theme_attr(r->em >= 1.0 ? R_GOOD : R_ERROR) | A_BOLD, "em %.0f", r->em);
+    text_printf(y, 1, cols - 2, theme_attr(r->em >= 1.0 ? R_GOOD : R_ERROR) | A_BOLD, "em %.0f",
+                r->em);
     text_printf(y, 7, cols - 8, theme_attr(R_NORMAL),
                 "  f1 %.3f  rougeL %.3f  fr_acc %.3f  first_err %s  corrections %d", r->f1,
                 r->rouge_l, r->fr_acc, first, r->corrections);
@@ -247,8 +252,10 @@ static void draw_stacked(CorrScreen *c, const SampleRow *r, int top, int bottom,
     int n = text_wrap(r->prompt, w, spans, 6), shown = n < 6 ? n : 6;
     if (shown > 4 && n > 4) shown = 4;
     for (int i = 0; i < shown && y < bottom; i++, y++)
-        text_put(y, 3, w, r->prompt + spans[i].start, (size_t)spans[i].len, theme_attr(R_KIND_PROMPT));
-    if (n > shown && y - 1 < bottom) text_put0(y - 1, cols - 14, 12, " (more above)", theme_attr(R_DIM));
+        text_put(y, 3, w, r->prompt + spans[i].start, (size_t)spans[i].len,
+                 theme_attr(R_KIND_PROMPT));
+    if (n > shown && y - 1 < bottom)
+        text_put0(y - 1, cols - 14, 12, " (more above)", theme_attr(R_DIM));
     y = block_title(y, 1, cols - 2, "reference", bottom);
     flow_init(&f, y, 3, w, bottom, 0);
     sample_flow_reference(&f, r->reference, c->tv.first_div);
@@ -258,7 +265,8 @@ static void draw_stacked(CorrScreen *c, const SampleRow *r, int top, int bottom,
     sample_flow_output(&f, &c->tv, r->raw_output);
     y += flow_lines(&f) - c->scroll;
     if (r->corrections > 0 && y < bottom) {
-        y = block_title(y, 1, cols - 2, "corrections (position: retracted -> written next)", bottom);
+        y = block_title(y, 1, cols - 2, "corrections (position: retracted -> written next)",
+                        bottom);
         if (y < bottom) ui_paragraph(y, 3, w, bottom - y, c->corr_text, theme_attr(R_NORMAL));
     }
 }
@@ -273,8 +281,9 @@ static void draw_side_by_side(CorrScreen *c, const SampleRow *r, int top, int bo
         block_title(top, x, w, titles[k], columns_end);
         Flow f;
         flow_init(&f, top + 1, x + 1, w - 2, columns_end, k == 2 ? c->scroll : 0);
-        if (k == 0) ui_paragraph(top + 1, x + 1, w - 2, columns_end - top - 1, r->prompt,
-                                 theme_attr(R_KIND_PROMPT));
+        if (k == 0)
+            ui_paragraph(top + 1, x + 1, w - 2, columns_end - top - 1, r->prompt,
+                         theme_attr(R_KIND_PROMPT));
         else if (k == 1) sample_flow_reference(&f, r->reference, c->tv.first_div);
         else sample_flow_output(&f, &c->tv, r->raw_output);
     }
@@ -294,8 +303,7 @@ static void draw_samples(CorrScreen *c, Shell *a, int top, int rows, int cols) {
             text_printf(top + 2, 2, cols - 4, theme_attr(R_NORMAL),
                         "No sample of run %lld's latest evaluation is %s (f changes the filter).",
                         (long long)c->run, filter_names[c->filter]);
-        else
-            text_put0(top + 2, 2, cols - 4, c->msg, theme_attr(R_NORMAL));
+        else text_put0(top + 2, 2, cols - 4, c->msg, theme_attr(R_NORMAL));
         return;
     }
     if (c->tv_row != c->shown[c->cur]) {
@@ -369,12 +377,20 @@ static int corr_key(void *st, Shell *a, int key) {
     }
     if (c->batch_mode) return batchview_key(c->batch, a, key);
     switch (key) {
-    case KEY_FN(KEY_RIGHT): case 'n': case 'l': step(c, 1); return 1;
-    case KEY_FN(KEY_LEFT): case 'p': case 'h': step(c, -1); return 1;
+    case KEY_FN(KEY_RIGHT):
+    case 'n':
+    case 'l': step(c, 1); return 1;
+    case KEY_FN(KEY_LEFT):
+    case 'p':
+    case 'h': step(c, -1); return 1;
     case KEY_FN(KEY_HOME): step(c, -c->n_shown); return 1;
     case KEY_FN(KEY_END): step(c, c->n_shown); return 1;
-    case KEY_FN(KEY_DOWN): case 'j': c->scroll++; return 1;
-    case KEY_FN(KEY_UP): case 'k': if (c->scroll > 0) c->scroll--; return 1;
+    case KEY_FN(KEY_DOWN):
+    case 'j': c->scroll++; return 1;
+    case KEY_FN(KEY_UP):
+    case 'k':
+        if (c->scroll > 0) c->scroll--;
+        return 1;
     case 'f':
         c->filter = (c->filter + 1) % F_COUNT;
         apply_filter(c);
@@ -382,13 +398,15 @@ static int corr_key(void *st, Shell *a, int key) {
     case 'r': load(c, a); return 1;
     case '/':
         if (c->n_shown > 0)
-            dialog_prompt(&a->dlg, "Find sample", "Text in the prompt, the reference or the output:",
-                          "", COMPLETE_NONE, find_submit, a);
+            dialog_prompt(&a->dlg, "Find sample",
+                          "Text in the prompt, the reference or the output:", "", COMPLETE_NONE,
+                          find_submit, a);
         return 1;
     case 'g':
         if (c->n > 0)
-            dialog_prompt(&a->dlg, "Go to sample", "Sample number (1 .. samples of the evaluation):",
-                          "", COMPLETE_NONE, goto_submit, a);
+            dialog_prompt(&a->dlg, "Go to sample",
+                          "Sample number (1 .. samples of the evaluation):", "", COMPLETE_NONE,
+                          goto_submit, a);
         return 1;
     default: return 0;
     }
@@ -404,8 +422,14 @@ static void corr_click(void *st, Shell *a, int y, int x, int wheel) {
 }
 
 const Screen screen_corrections = {
-    .title = "Corrections", .create = corr_create, .destroy = corr_destroy, .enter = corr_enter,
-    .draw = corr_draw, .key = corr_key, .click = corr_click, .keys = corrections_keys,
+    .title = "Corrections",
+    .create = corr_create,
+    .destroy = corr_destroy,
+    .enter = corr_enter,
+    .draw = corr_draw,
+    .key = corr_key,
+    .click = corr_click,
+    .keys = corrections_keys,
     .n_keys = (int)(sizeof corrections_keys / sizeof *corrections_keys),
     .hint = "n/p sample  f filter  g go to  / find  b batch inspector  r reload",
 };

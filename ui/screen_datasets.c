@@ -17,19 +17,19 @@
 enum { CACHE = 12, MAX_ENTRIES = 16 };
 
 typedef struct {
-    const char *label;   /* task name, or the path */
-    const TaskInfo *task;/* NULL for a file */
-    char path[4096];     /* the file previewed (a task's train split) */
+    const char *label;    /* task name, or the path */
+    const TaskInfo *task; /* NULL for a file */
+    char path[4096];      /* the file previewed (a task's train split) */
 } Entry;
 
 typedef struct {
     Entry entries[MAX_ENTRIES];
-    int n;               /* entries, the last one being "open a file" */
+    int n; /* entries, the last one being "open a file" */
     ListView list;
     DsInfo cache[CACHE];
-    int used[CACHE];     /* cache slot in use */
+    int used[CACHE]; /* cache slot in use */
     unsigned age[CACHE], clock;
-    int first;           /* preview: the first example shown */
+    int first; /* preview: the first example shown */
     int list_top_row, list_rows, list_cols;
     char search[256];
 } DatasetsScreen;
@@ -88,7 +88,8 @@ static DsInfo *info_for(DatasetsScreen *d, const Shell *a, const char *path) {
         }
         DsInfo *s = &d->cache[i];
         if (strcmp(s->path, path) == 0 && s->context == c->model.context &&
-            (!s->ok || ((int)s->ds.layout == c->data.layout || (c->data.layout == LAYOUT_AUTO && s->detected)))) {
+            (!s->ok || ((int)s->ds.layout == c->data.layout ||
+                        (c->data.layout == LAYOUT_AUTO && s->detected)))) {
             d->age[i] = ++d->clock;
             return s;
         }
@@ -119,7 +120,8 @@ static const char *shown_path(const char *path) {
 
 static int in_use(const Entry *e, const Shell *a) {
     const char *train = a->cfg.data.train;
-    return e->task ? strcmp(train, e->task->name) == 0 : (e->path[0] && strcmp(train, e->path) == 0);
+    return e->task ? strcmp(train, e->task->name) == 0
+                   : (e->path[0] && strcmp(train, e->path) == 0);
 }
 
 static void use_entry(Shell *a, const Entry *e) {
@@ -137,7 +139,7 @@ static void use_entry(Shell *a, const Entry *e) {
         }
     a->cfg = next;
     shell_status(a, 0, "the next run trains on %s%s (Train screen: Enter starts it)", value,
-               e->task ? "" : ", validating on data.val_fraction of it");
+                 e->task ? "" : ", validating on data.val_fraction of it");
 }
 
 /* Drops the cached info of path: an opened file is read again (it may have been fixed). */
@@ -170,7 +172,7 @@ static int open_submit(void *ctx, const char *path, char *err, size_t cap) {
         if (!d->entries[i].task && strcmp(d->entries[i].path, path) == 0) d->list.cursor = i;
     d->first = 0;
     shell_status(a, 0, "%s: %d records (%s); Enter trains the next run on it", path, info->ds.n,
-               layout_name(info->ds.layout));
+                 layout_name(info->ds.layout));
     return 0;
 }
 
@@ -226,7 +228,9 @@ static int datasets_key(void *st, Shell *a, int key) {
         return 1;
     }
     switch (key) {
-    case '\r': case '\n': case KEY_FN(KEY_ENTER): {
+    case '\r':
+    case '\n':
+    case KEY_FN(KEY_ENTER): {
         if (is_open_entry(d, d->list.cursor)) {
             open_prompt(a);
             return 1;
@@ -265,7 +269,8 @@ static void draw_list(DatasetsScreen *d, const Shell *a, int top, int rows, int 
             text_put0(y, 3, 8, e->label, at | A_BOLD);
             text_put0(y, 11, w - 11, e->task->kind, at);
         } else if (is_open_entry(d, i)) {
-            text_put0(y, 3, w - 3, "[o] open a file...", at | (i == d->list.cursor ? 0 : theme_attr(R_KEY)));
+            text_put0(y, 3, w - 3, "[o] open a file...",
+                      at | (i == d->list.cursor ? 0 : theme_attr(R_KEY)));
         } else {
             /* The end of a long path tells files apart best. */
             int lw = text_width0(e->label), room = w - 3;
@@ -290,13 +295,11 @@ static int draw_info(const Entry *e, const DsInfo *info, const Shell *a, int y, 
     if (e->task)
         col = text_printf(r, x, w, theme_attr(R_TITLE), "%s - %s (built-in)  ", e->task->name,
                           e->task->kind);
-    else
-        col = text_put0(r, x, w, "file  ", theme_attr(R_TITLE));
+    else col = text_put0(r, x, w, "file  ", theme_attr(R_TITLE));
     if (in_use(e, a))
         text_printf(r, x + col, w - col, theme_attr(R_GOOD), "%s the next run trains on it",
                     glyphs()->mark);
-    else
-        text_put0(r, x + col, w - col, "Enter: train the next run on it", theme_attr(R_DIM));
+    else text_put0(r, x + col, w - col, "Enter: train the next run on it", theme_attr(R_DIM));
     r++;
     if (e->task) r += ui_paragraph(r, x, w, 2, e->task->description, theme_attr(R_NORMAL));
     text_printf(r++, x, w, theme_attr(R_NORMAL), "path    %s", shown_path(e->path));
@@ -305,16 +308,17 @@ static int draw_info(const Entry *e, const DsInfo *info, const Shell *a, int y, 
         TextSpan spans[4];
         int n = text_wrap(info->err, w, spans, 4);
         for (int i = 0; i < n && i < 4; i++)
-            text_put(r++, x, w, info->err + spans[i].start, (size_t)spans[i].len, theme_attr(R_ERROR));
+            text_put(r++, x, w, info->err + spans[i].start, (size_t)spans[i].len,
+                     theme_attr(R_ERROR));
         return r - y;
     }
-    text_printf(r++, x, w, theme_attr(R_NORMAL), "layout  %s (%s, %s)", layout_name(info->ds.layout),
-                layout_fields(info->ds.layout), info->detected ? "detected" : "from data.layout");
+    text_printf(r++, x, w, theme_attr(R_NORMAL), "layout  %s (%s, %s)",
+                layout_name(info->ds.layout), layout_fields(info->ds.layout),
+                info->detected ? "detected" : "from data.layout");
     if (e->task)
         text_printf(r++, x, w, theme_attr(R_NORMAL), "records train %d  val %d  test %d",
                     e->task->sizes[0], e->task->sizes[1], e->task->sizes[2]);
-    else
-        text_printf(r++, x, w, theme_attr(R_NORMAL), "records %d", info->ds.n);
+    else text_printf(r++, x, w, theme_attr(R_NORMAL), "records %d", info->ds.n);
     text_put0(r++, x, w, "lengths              min  median    max", theme_attr(R_DIM));
     stat_row(r++, x, w, " prompt chars", info->prompt_chars);
     stat_row(r++, x, w, " response chars", info->response_chars);
@@ -340,7 +344,8 @@ static void draw_preview(DatasetsScreen *d, const DsInfo *info, int y, int x, in
         const char *parts[2] = {ex->prompt, ex->response};
         for (int p = 0; p < 2 && r < end; p++) {
             int n = text_wrap(parts[p], w - 10, spans, 64);
-            text_put0(r, x, 9, p == 0 ? " prompt" : " response", theme_attr(p == 0 ? R_KIND_PROMPT : R_KIND_TRUTH) | A_BOLD);
+            text_put0(r, x, 9, p == 0 ? " prompt" : " response",
+                      theme_attr(p == 0 ? R_KIND_PROMPT : R_KIND_TRUTH) | A_BOLD);
             for (int l = 0; l < n && l < 64 && r < end; l++, r++)
                 text_put(r, x + 10, w - 10, parts[p] + spans[l].start, (size_t)spans[l].len,
                          theme_attr(p == 0 ? R_NORMAL : R_KIND_TRUTH));
@@ -358,12 +363,16 @@ static void datasets_draw(void *st, Shell *a, int top, int rows, int cols) {
     int x = lw + 4, w = cols - x - 1;
     const Entry *e = &d->entries[d->list.cursor];
     if (is_open_entry(d, d->list.cursor)) {
-        text_put0(top + 1, x, w, "Enter or o opens a JSONL file: it is checked as training would load it,",
+        text_put0(top + 1, x, w,
+                  "Enter or o opens a JSONL file: it is checked as training would load it,",
                   theme_attr(R_NORMAL));
-        text_put0(top + 2, x, w, "then listed here with its layout, lengths and a preview.", theme_attr(R_NORMAL));
-        text_put0(top + 4, x, w, "Layouts: prompt/response, question/answer (GSM8K), instruction/input/output,",
+        text_put0(top + 2, x, w, "then listed here with its layout, lengths and a preview.",
+                  theme_attr(R_NORMAL));
+        text_put0(top + 4, x, w,
+                  "Layouts: prompt/response, question/answer (GSM8K), instruction/input/output,",
                   theme_attr(R_DIM));
-        text_put0(top + 5, x, w, "document/summary, context/question/answers (SQuAD).", theme_attr(R_DIM));
+        text_put0(top + 5, x, w, "document/summary, context/question/answers (SQuAD).",
+                  theme_attr(R_DIM));
         return;
     }
     const DsInfo *info = current_info(d, a);
@@ -386,8 +395,14 @@ static void datasets_click(void *st, Shell *a, int y, int x, int wheel) {
 }
 
 const Screen screen_datasets = {
-    .title = "Datasets", .create = datasets_create, .destroy = datasets_destroy,
-    .enter = datasets_enter, .draw = datasets_draw, .key = datasets_key, .click = datasets_click,
-    .keys = datasets_keys, .n_keys = (int)(sizeof datasets_keys / sizeof *datasets_keys),
+    .title = "Datasets",
+    .create = datasets_create,
+    .destroy = datasets_destroy,
+    .enter = datasets_enter,
+    .draw = datasets_draw,
+    .key = datasets_key,
+    .click = datasets_click,
+    .keys = datasets_keys,
+    .n_keys = (int)(sizeof datasets_keys / sizeof *datasets_keys),
     .hint = "Enter use for the next run  o open a file  n/p preview  / find",
 };

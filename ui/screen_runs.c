@@ -96,8 +96,8 @@ static void reload(RunsScreen *r, Shell *a) {
     Store *s = shell_store(a);
     if (!s) {
         runlist_free(&r->list);
-        snprintf(r->msg, sizeof r->msg, "%s: %.900s", a->store_missing ? "No runs yet" : "No runs to show",
-                 a->store_err);
+        snprintf(r->msg, sizeof r->msg, "%s: %.900s",
+                 a->store_missing ? "No runs yet" : "No runs to show", a->store_err);
         return;
     }
     char err[1024];
@@ -190,7 +190,9 @@ static void draw_table(RunsScreen *r, int top, int rows, int cols) {
         int idx = r->view.top + i, y = top + 1 + i;
         const RunRow *row = runlist_shown(&r->list, idx);
         int cur = idx == r->view.cursor, sel = selected(r, row->id);
-        attr_t base = cur ? theme_attr(R_CURSOR) : sel ? theme_attr(R_MARKED) : theme_attr(R_NORMAL);
+        attr_t base = cur   ? theme_attr(R_CURSOR)
+                      : sel ? theme_attr(R_MARKED)
+                            : theme_attr(R_NORMAL);
         if (cur)
             for (int x = 1; x < cols - 1; x++) (void)mvaddch(y, x, ' ' | base);
         text_put0(y, 1, 1, sel ? glyphs()->mark : " ", base);
@@ -210,15 +212,16 @@ static void runs_draw(void *st, Shell *a, int top, int rows, int cols) {
     snprintf(title, sizeof title, "Runs in %s", a->db_path);
     int col = text_put0(top, 1, cols - 2, title, theme_attr(R_TITLE));
     const RunList *l = &r->list;
-    text_printf(top, 1 + col, cols - 2 - col, theme_attr(R_DIM), "  %d of %d shown%s%s%s  %d selected",
-                l->n_order, l->n, l->filter[0] ? ", filter \"" : "", l->filter,
-                l->filter[0] ? "\"" : "", r->n_sel);
+    text_printf(top, 1 + col, cols - 2 - col, theme_attr(R_DIM),
+                "  %d of %d shown%s%s%s  %d selected", l->n_order, l->n,
+                l->filter[0] ? ", filter \"" : "", l->filter, l->filter[0] ? "\"" : "", r->n_sel);
     if (r->msg[0] && l->n == 0) {
         text_put0(top + 2, 2, cols - 4, r->msg, theme_attr(R_WARN));
         return;
     }
     if (l->n == 0) {
-        text_put0(top + 2, 2, cols - 4, "No runs yet: start one on the Train screen (3).", theme_attr(R_NORMAL));
+        text_put0(top + 2, 2, cols - 4, "No runs yet: start one on the Train screen (3).",
+                  theme_attr(R_NORMAL));
         return;
     }
     int table_rows = l->n_order + 1 < rows * 2 / 5 ? l->n_order + 1 : rows * 2 / 5;
@@ -231,7 +234,9 @@ static void runs_draw(void *st, Shell *a, int top, int rows, int cols) {
 
 /* ---- actions ---- */
 
-static const RunRow *cursor_row(const RunsScreen *r) { return runlist_shown(&r->list, r->view.cursor); }
+static const RunRow *cursor_row(const RunsScreen *r) {
+    return runlist_shown(&r->list, r->view.cursor);
+}
 
 static void toggle_selection(RunsScreen *r, Shell *a) {
     int64_t id = cursor_id(r);
@@ -336,8 +341,8 @@ static void resume(RunsScreen *r, Shell *a) {
     const RunRow *row = cursor_row(r);
     if (!row) return;
     if (strcmp(row->status, "stopped") != 0 && strcmp(row->status, "interrupted") != 0) {
-        shell_status(a, 1, "run %lld is %s: only stopped or interrupted runs resume", (long long)row->id,
-                   row->status);
+        shell_status(a, 1, "run %lld is %s: only stopped or interrupted runs resume",
+                     (long long)row->id, row->status);
         return;
     }
     if (shell_start_run(a, row->id) == 0) shell_show(a, SCR_TRAIN);
@@ -354,29 +359,46 @@ static int filter_submit(void *ctx, const char *text, char *err, size_t cap) {
 
 static int runs_key(void *st, Shell *a, int key) {
     RunsScreen *r = st;
-    if (list_key(&r->view, key, r->list.n_order, r->rows_shown > 0 ? r->rows_shown : 10, 1)) return 1;
+    if (list_key(&r->view, key, r->list.n_order, r->rows_shown > 0 ? r->rows_shown : 10, 1))
+        return 1;
     const RunRow *row = cursor_row(r);
     switch (key) {
     case ' ': toggle_selection(r, a); return 1;
     case 'u': r->n_sel = 0; return 1;
-    case '<': r->list.sort = (RunColumn)((r->list.sort + RC_COUNT - 1) % RC_COUNT); arrange(r, a); return 1;
-    case '>': r->list.sort = (RunColumn)((r->list.sort + 1) % RC_COUNT); arrange(r, a); return 1;
-    case 'I': r->list.desc = !r->list.desc; arrange(r, a); return 1;
+    case '<':
+        r->list.sort = (RunColumn)((r->list.sort + RC_COUNT - 1) % RC_COUNT);
+        arrange(r, a);
+        return 1;
+    case '>':
+        r->list.sort = (RunColumn)((r->list.sort + 1) % RC_COUNT);
+        arrange(r, a);
+        return 1;
+    case 'I':
+        r->list.desc = !r->list.desc;
+        arrange(r, a);
+        return 1;
     case '/':
-        dialog_prompt(&a->dlg, "Filter runs", "Show runs whose name, status, method, data or tags contain (empty: all):",
+        dialog_prompt(&a->dlg, "Filter runs",
+                      "Show runs whose name, status, method, data or tags contain (empty: all):",
                       r->list.filter, COMPLETE_NONE, filter_submit, a);
         return 1;
-    case '\r': case '\n': case KEY_FN(KEY_ENTER):
+    case '\r':
+    case '\n':
+    case KEY_FN(KEY_ENTER):
         if (row) {
             a->focus_run = row->id;
             shell_show(a, SCR_CORRECTIONS);
         }
         return 1;
     case 'R':
-        if (row) dialog_prompt(&a->dlg, "Rename run", "New name:", row->name, COMPLETE_NONE, rename_submit, a);
+        if (row)
+            dialog_prompt(&a->dlg, "Rename run", "New name:", row->name, COMPLETE_NONE,
+                          rename_submit, a);
         return 1;
     case 'T':
-        if (row) dialog_prompt(&a->dlg, "Tags", "Tags, comma-separated:", row->tags, COMPLETE_NONE, tags_submit, a);
+        if (row)
+            dialog_prompt(&a->dlg, "Tags", "Tags, comma-separated:", row->tags, COMPLETE_NONE,
+                          tags_submit, a);
         return 1;
     case 'D': ask_delete(r, a); return 1;
     case 'r': resume(r, a); return 1;
@@ -409,8 +431,14 @@ static void runs_click(void *st, Shell *a, int y, int x, int wheel) {
 }
 
 const Screen screen_runs = {
-    .title = "Runs", .create = runs_create, .destroy = runs_destroy, .enter = runs_enter,
-    .draw = runs_draw, .key = runs_key, .click = runs_click, .keys = runs_keys_help,
+    .title = "Runs",
+    .create = runs_create,
+    .destroy = runs_destroy,
+    .enter = runs_enter,
+    .draw = runs_draw,
+    .key = runs_key,
+    .click = runs_click,
+    .keys = runs_keys_help,
     .n_keys = (int)(sizeof runs_keys_help / sizeof *runs_keys_help),
     .hint = "Space select  Enter samples  v pane  m metric  < > sort  / filter  R T D",
 };

@@ -51,7 +51,9 @@ static const char *method_name(const Config *c) {
 static const char *phase_text(const LiveRun *s, Role *role) {
     *role = R_GOOD;
     if (s->finished) {
-        *role = strcmp(s->status, "failed") == 0 ? R_ERROR : strcmp(s->status, "completed") == 0 ? R_GOOD : R_WARN;
+        *role = strcmp(s->status, "failed") == 0      ? R_ERROR
+                : strcmp(s->status, "completed") == 0 ? R_GOOD
+                                                      : R_WARN;
         return s->status;
     }
     switch (s->snap.phase) {
@@ -90,8 +92,8 @@ static void draw_header(const LiveRun *s, int y, int cols) {
     col += text_printf(y, 1 + col, cols - 2 - col, theme_attr(R_NORMAL),
                        "  %s on %s  %d layer%s x %d dim  ", method_name(c), c->data.train,
                        c->model.layers, c->model.layers == 1 ? "" : "s", c->model.dim);
-    text_printf(y, 1 + col, cols - 2 - col, theme_attr(role) | A_BOLD, "%s %s",
-                glyphs()->mark, phase);
+    text_printf(y, 1 + col, cols - 2 - col, theme_attr(role) | A_BOLD, "%s %s", glyphs()->mark,
+                phase);
     char eta[32] = "-", took[32], toks[32];
     if (p->eta >= 0 && !s->finished) ui_format_duration(p->eta, eta, sizeof eta);
     ui_format_duration(p->elapsed, took, sizeof took);
@@ -104,8 +106,9 @@ static void draw_header(const LiveRun *s, int y, int cols) {
     int lw = text_put0(y + 1, 1, cols - 2, left, theme_attr(R_NORMAL) | A_BOLD);
     int rw = text_width0(right);
     int bar = cols - 2 - lw - rw;
-    if (bar > 4) ui_progress(y + 1, 1 + lw, bar, p->steps ? (double)p->step / p->steps : 0,
-                             theme_attr(R_SERIES0), theme_attr(R_DIM));
+    if (bar > 4)
+        ui_progress(y + 1, 1 + lw, bar, p->steps ? (double)p->step / p->steps : 0,
+                    theme_attr(R_SERIES0), theme_attr(R_DIM));
     text_put0(y + 1, cols - 1 - rw, rw, right, theme_attr(R_NORMAL));
 }
 
@@ -177,7 +180,8 @@ static void draw_charts(const Shell *a, const LiveRun *s, int y, int h, int cols
         {"val", &s->h[H_VAL_LOSS], R_SERIES1, STYLE_LINE, 0},
         {"smoothed", &s->h[H_LOSS], R_SERIES0, STYLE_SMOOTH, a->prefs.smoothing},
     };
-    ChartSpec loss_spec = {.title = "loss", .by_time = by_time, .empty = "waiting for the first step"};
+    ChartSpec loss_spec = {
+        .title = "loss", .by_time = by_time, .empty = "waiting for the first step"};
     chart_draw(y, 1, loss_h, left_w, &loss_spec, loss, 3);
     draw_panel(a, s, y, cols - PANEL_COLS - 1, loss_h, PANEL_COLS);
     int y2 = y + loss_h + 1, h2 = h - loss_h - 1, half = (cols - 3) / 2;
@@ -188,8 +192,12 @@ static void draw_charts(const Shell *a, const LiveRun *s, int y, int h, int cols
         {"fr_acc", &s->h[H_FR_ACC], R_SERIES3, STYLE_LINE, 0},
         {"gap", &s->h[H_GAP], R_SERIES5, STYLE_LINE, 0},
     };
-    ChartSpec fr_spec = {.title = "free-running", .by_time = by_time, .fix_y = 1, .y0 = 0,
-                         .y1 = 1, .empty = "after the first evaluation"};
+    ChartSpec fr_spec = {.title = "free-running",
+                         .by_time = by_time,
+                         .fix_y = 1,
+                         .y0 = 0,
+                         .y1 = 1,
+                         .empty = "after the first evaluation"};
     chart_draw(y2, 1, h2, half, &fr_spec, fr, 5);
     if (s->snap.config.method.name == METHOD_BASELINE) {
         ChartSeries lr[] = {{"lr", &s->h[H_LR], R_SERIES4, STYLE_LINE, 0}};
@@ -201,8 +209,12 @@ static void draw_charts(const Shell *a, const LiveRun *s, int y, int h, int cols
             {"mixed_frac", &s->h[H_MIXED], R_SERIES1, STYLE_LINE, 0},
             {"diff_frac", &s->h[H_DIFF], R_SERIES2, STYLE_LINE, 0},
         };
-        ChartSpec mix_spec = {.title = "schedule", .by_time = by_time, .fix_y = 1, .y0 = 0,
-                              .y1 = 1, .empty = "waiting"};
+        ChartSpec mix_spec = {.title = "schedule",
+                              .by_time = by_time,
+                              .fix_y = 1,
+                              .y0 = 0,
+                              .y1 = 1,
+                              .empty = "waiting"};
         chart_draw(y2, 2 + half + 1, h2, cols - half - 4, &mix_spec, mix, 3);
     }
 }
@@ -237,7 +249,7 @@ static void stop_confirmed(void *ctx) {
     if (!shell_training(a)) return;
     liverun_stop(a->run);
     shell_status(a, 0, "stopping run %lld: finishing the step and writing a checkpoint",
-               (long long)a->run->run_id);
+                 (long long)a->run->run_id);
 }
 
 static int live_change(void *ctx, const char *text, char *err, size_t cap) {
@@ -264,22 +276,29 @@ static void adjust_smoothing(Shell *a, double by) {
 static int train_key(void *st, Shell *a, int key) {
     TrainScreen *t = st;
     switch (key) {
-    case '\r': case '\n': case KEY_FN(KEY_ENTER): case 'r':
+    case '\r':
+    case '\n':
+    case KEY_FN(KEY_ENTER):
+    case 'r':
         if (shell_training(a))
-            shell_status(a, 1, "run %lld is training: Space pauses it, s stops it", (long long)a->run->run_id);
+            shell_status(a, 1, "run %lld is training: Space pauses it, s stops it",
+                         (long long)a->run->run_id);
         else shell_start_run(a, 0);
         return 1;
     case ' ':
         if (!shell_training(a)) shell_status(a, 1, "no run is training (Enter starts one)");
-        else if (a->run->snap.phase == PHASE_PAUSED) liverun_resume(a->run), shell_status(a, 0, "resumed");
+        else if (a->run->snap.phase == PHASE_PAUSED)
+            liverun_resume(a->run), shell_status(a, 0, "resumed");
         else liverun_pause(a->run), shell_status(a, 0, "pausing after this step (Space resumes)");
         return 1;
     case 's':
         if (!shell_training(a)) shell_status(a, 1, "no run is training");
         else {
             char q[200];
-            snprintf(q, sizeof q, "Stop run %lld? It finishes the step, writes a checkpoint and is marked stopped.",
-                     (long long)a->run->run_id);
+            snprintf(
+                q, sizeof q,
+                "Stop run %lld? It finishes the step, writes a checkpoint and is marked stopped.",
+                (long long)a->run->run_id);
             dialog_confirm(&a->dlg, "Stop", q, stop_confirmed, a);
         }
         return 1;
@@ -288,10 +307,11 @@ static int train_key(void *st, Shell *a, int key) {
             shell_status(a, 1, "no run is training: change the config on screen 2");
             return 1;
         }
-        dialog_prompt(&a->dlg, "Live change",
-                      "key=value of a live key, applied before the next step and recorded with the run "
-                      "(Tab completes key names):",
-                      "method.schedule.", COMPLETE_WORDS, live_change, a);
+        dialog_prompt(
+            &a->dlg, "Live change",
+            "key=value of a live key, applied before the next step and recorded with the run "
+            "(Tab completes key names):",
+            "method.schedule.", COMPLETE_WORDS, live_change, a);
         dialog_set_words(&a->dlg, t->live_keys, t->n_live);
         return 1;
     case '[': adjust_smoothing(a, -0.05); return 1;
@@ -311,7 +331,12 @@ static int train_key(void *st, Shell *a, int key) {
 }
 
 const Screen screen_train = {
-    .title = "Train", .create = train_create, .destroy = train_destroy, .draw = train_draw,
-    .key = train_key, .keys = train_keys, .n_keys = (int)(sizeof train_keys / sizeof *train_keys),
+    .title = "Train",
+    .create = train_create,
+    .destroy = train_destroy,
+    .draw = train_draw,
+    .key = train_key,
+    .keys = train_keys,
+    .n_keys = (int)(sizeof train_keys / sizeof *train_keys),
     .hint = "Enter start  Space pause  s stop  e live change  [ ] smoothing  x axis",
 };

@@ -69,8 +69,7 @@ Store *shell_store(Shell *a) {
         if (a->store_missing)
             snprintf(a->store_err, sizeof a->store_err,
                      "%.900s does not exist yet; runs trained here are stored there", a->db_path);
-        else
-            snprintf(a->store_err, sizeof a->store_err, "%s", err);
+        else snprintf(a->store_err, sizeof a->store_err, "%s", err);
         a->store_retry_at = now + 3.0;
         return NULL;
     }
@@ -99,7 +98,7 @@ int shell_training(const Shell *a) { return liverun_active(a->run); }
 int shell_start_run(Shell *a, int64_t resume) {
     if (shell_training(a)) {
         shell_status(a, 1, "run %lld is still training: stop it first (s on the Train screen)",
-                   (long long)a->run->run_id);
+                     (long long)a->run->run_id);
         return -1;
     }
     char err[1024];
@@ -133,7 +132,7 @@ static void begin_stop_and_quit(Shell *a) {
     liverun_stop(a->run);
     a->quitting = 1;
     shell_status(a, 0, "stopping run %lld: finishing the step and writing a checkpoint...",
-               (long long)a->run->run_id);
+                 (long long)a->run->run_id);
 }
 
 static void confirmed_quit(void *ctx) { begin_stop_and_quit(ctx); }
@@ -192,8 +191,9 @@ static void next_theme(Shell *a) {
     theme_apply(a->theme);
     snprintf(a->prefs.theme, sizeof a->prefs.theme, "%s", theme_name(a->theme));
     shell_save_prefs(a);
-    shell_status(a, 0, "theme: %s%s", theme_name(a->theme),
-               theme_colored() || a->theme == theme_find("mono") ? "" : " (this terminal has no colours)");
+    shell_status(
+        a, 0, "theme: %s%s", theme_name(a->theme),
+        theme_colored() || a->theme == theme_find("mono") ? "" : " (this terminal has no colours)");
 }
 
 static int global_key(Shell *a, int key) {
@@ -244,9 +244,10 @@ static void draw_status_line(Shell *a) {
     if (a->run) {
         char right[128];
         const TrainerSnapshot *s = &a->run->snap;
-        const char *phase = a->run->finished ? a->run->status
-                            : s->phase == PHASE_PAUSED ? "paused"
-                            : s->phase == PHASE_STOPPING ? "stopping" : "training";
+        const char *phase = a->run->finished             ? a->run->status
+                            : s->phase == PHASE_PAUSED   ? "paused"
+                            : s->phase == PHASE_STOPPING ? "stopping"
+                                                         : "training";
         snprintf(right, sizeof right, " run %lld %s %d/%d ", (long long)a->run->run_id, phase,
                  s->step, s->steps);
         right_w = text_width0(right);
@@ -267,7 +268,8 @@ static void draw_too_small(void) {
     int w = text_width0(msg);
     int y = LINES / 2, x = COLS > w ? (COLS - w) / 2 : 0;
     text_put0(y, x, COLS, msg, theme_attr(R_WARN) | A_BOLD);
-    if (LINES > 2) text_put0(y + 1, COLS > 10 ? (COLS - 10) / 2 : 0, COLS, "q quits", theme_attr(R_DIM));
+    if (LINES > 2)
+        text_put0(y + 1, COLS > 10 ? (COLS - 10) / 2 : 0, COLS, "q quits", theme_attr(R_DIM));
 }
 
 static void draw(Shell *a) {
@@ -397,8 +399,9 @@ int ui_run(const UiOptions *opt) {
         rc = 1;
     } else {
         if (prefs_bad) shell_status(a, 1, "%s", msg);
-        if (signals_bad) shell_status(a, 1, "Ctrl-C and SIGTERM will not stop a run cleanly here: %s",
-                                    strerror(errno));
+        if (signals_bad)
+            shell_status(a, 1, "Ctrl-C and SIGTERM will not stop a run cleanly here: %s",
+                         strerror(errno));
         shell_show(a, SCR_DATASETS);
         loop(a);
     }

@@ -25,29 +25,29 @@ typedef struct Shell Shell;
 
 typedef struct {
     const char *title;
-    void *(*create)(Shell *a);       /* NULL when out of memory */
+    void *(*create)(Shell *a); /* NULL when out of memory */
     void (*destroy)(void *st);
-    void (*enter)(void *st, Shell *a);               /* the screen is shown */
+    void (*enter)(void *st, Shell *a); /* the screen is shown */
     /* Draws the screen into rows rows from row top (between the tab bar and the status
      * line), cols wide. */
     void (*draw)(void *st, Shell *a, int top, int rows, int cols);
-    int (*key)(void *st, Shell *a, int key);         /* 1 when the key was the screen's */
+    int (*key)(void *st, Shell *a, int key); /* 1 when the key was the screen's */
     void (*click)(void *st, Shell *a, int y, int x, int wheel); /* wheel: -1 up, 1 down, 0 click */
-    const KeyHelp *keys;                          /* the screen's key map (help overlay) */
+    const KeyHelp *keys; /* the screen's key map (help overlay) */
     int n_keys;
-    const char *hint;                             /* the status line's reminder of keys */
+    const char *hint; /* the status line's reminder of keys */
 } Screen;
 
 struct Shell {
-    Config cfg;                  /* the config the next run starts with */
+    Config cfg; /* the config the next run starts with */
     char db_path[4096];
     Prefs prefs;
     int theme;
-    LiveRun *run;                /* the run this process trains or trained last; NULL before */
-    unsigned run_changes;        /* SES_* bits seen since the visible screen last drew */
-    Store *store;                /* this thread's read handle; NULL when it cannot be opened */
+    LiveRun *run;         /* the run this process trains or trained last; NULL before */
+    unsigned run_changes; /* SES_* bits seen since the visible screen last drew */
+    Store *store;         /* this thread's read handle; NULL when it cannot be opened */
     char store_err[1024];
-    int store_missing;           /* no database file yet (nothing has been trained here) */
+    int store_missing; /* no database file yet (nothing has been trained here) */
     double store_retry_at;
     int screen;
     void *state[SCR_COUNT];
@@ -55,12 +55,12 @@ struct Shell {
     char status[1024];
     int status_error;
     double status_at;
-    int dirty;                   /* something on screen changed: redraw at the next frame */
-    int64_t focus_run;           /* the run the Corrections screen shows; 0: the live/latest */
-    int quitting;                /* stop asked on the way out: waiting for the done event */
-    int quit;                    /* leave the loop */
+    int dirty;         /* something on screen changed: redraw at the next frame */
+    int64_t focus_run; /* the run the Corrections screen shows; 0: the live/latest */
+    int quitting;      /* stop asked on the way out: waiting for the done event */
+    int quit;          /* leave the loop */
     int tab_starts[SCR_COUNT + 1];
-    int full_redraw;             /* repaint every cell at the next frame (after a resize) */
+    int full_redraw; /* repaint every cell at the next frame (after a resize) */
 };
 
 extern const Screen *const screens[SCR_COUNT];

@@ -11,12 +11,10 @@
 static int utf8_locale, force_ascii;
 
 static const Glyphs utf8_glyphs = {
-    "─", "│", "┌", "┐", "└", "┘", "├", "┤", "█", "░", "•", "…", "●", "⏎", "→",
-    "↑", "↓", "←", "→",
+    "─", "│", "┌", "┐", "└", "┘", "├", "┤", "█", "░", "•", "…", "●", "⏎", "→", "↑", "↓", "←", "→",
 };
 static const Glyphs ascii_glyphs = {
-    "-", "|", "+", "+", "+", "+", "+", "+", "#", ".", "*", "~", "*", "\\n", " ",
-    "^", "v", "<", ">",
+    "-", "|", "+", "+", "+", "+", "+", "+", "#", ".", "*", "~", "*", "\\n", " ", "^", "v", "<", ">",
 };
 
 void text_init(void) {
@@ -50,10 +48,10 @@ static const char *ascii_for(unsigned cp) {
         unsigned cp;
         const char *ascii;
     } table[] = {
-        {0x2264, "<="}, {0x2265, ">="}, {0x2014, "--"}, {0x2013, "-"}, {0x2192, "->"},
-        {0x2190, "<-"}, {0x2026, "..."}, {0x00D7, "x"}, {0x03C9, "w"}, {0x00B7, "."},
-        {0x2022, "*"}, {0x201C, "\""}, {0x201D, "\""}, {0x2018, "'"}, {0x2019, "'"},
-        {0x2248, "~"}, {0x2212, "-"}, {0x00A0, " "},
+        {0x2264, "<="}, {0x2265, ">="},  {0x2014, "--"}, {0x2013, "-"}, {0x2192, "->"},
+        {0x2190, "<-"}, {0x2026, "..."}, {0x00D7, "x"},  {0x03C9, "w"}, {0x00B7, "."},
+        {0x2022, "*"},  {0x201C, "\""},  {0x201D, "\""}, {0x2018, "'"}, {0x2019, "'"},
+        {0x2248, "~"},  {0x2212, "-"},   {0x00A0, " "},
     };
     for (size_t i = 0; i < sizeof table / sizeof *table; i++)
         if (table[i].cp == cp) return table[i].ascii;
@@ -97,7 +95,8 @@ static void put_char(int y, int x, unsigned cp, unsigned combining, attr_t a) {
     }
     wchar_t w[3] = {(wchar_t)cp, (wchar_t)combining, 0};
     cchar_t cc;
-    if (setcchar(&cc, w, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL) == OK) (void)mvadd_wch(y, x, &cc);
+    if (setcchar(&cc, w, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL) == OK)
+        (void)mvadd_wch(y, x, &cc);
 }
 
 static int put_run(int y, int x, int maxw, const char *s, size_t n, attr_t a, unsigned combining) {

@@ -7,14 +7,38 @@
 #include <ncurses.h>
 
 typedef enum {
-    R_NORMAL, R_DIM, R_TITLE, R_BORDER, R_TAB, R_TAB_ACTIVE, R_KEY, R_ERROR, R_WARN, R_GOOD,
-    R_CURSOR,  /* the row under the cursor */
-    R_MARKED,  /* a row selected with Space */
+    R_NORMAL,
+    R_DIM,
+    R_TITLE,
+    R_BORDER,
+    R_TAB,
+    R_TAB_ACTIVE,
+    R_KEY,
+    R_ERROR,
+    R_WARN,
+    R_GOOD,
+    R_CURSOR, /* the row under the cursor */
+    R_MARKED, /* a row selected with Space */
     R_AXIS,
-    R_SERIES0, R_SERIES1, R_SERIES2, R_SERIES3, R_SERIES4, R_SERIES5, R_SERIES6, R_SERIES7,
-    R_TOK_MATCH, R_TOK_DIVERGED, R_TOK_RETRACTED, R_TOK_REPLACEMENT, R_TOK_FIRST_DIV,
-    R_KIND_PAD, R_KIND_PROMPT, R_KIND_TRUTH, R_KIND_SELFGEN, R_KIND_CORR,
-    R_LOSS,    /* a position that carries loss */
+    R_SERIES0,
+    R_SERIES1,
+    R_SERIES2,
+    R_SERIES3,
+    R_SERIES4,
+    R_SERIES5,
+    R_SERIES6,
+    R_SERIES7,
+    R_TOK_MATCH,
+    R_TOK_DIVERGED,
+    R_TOK_RETRACTED,
+    R_TOK_REPLACEMENT,
+    R_TOK_FIRST_DIV,
+    R_KIND_PAD,
+    R_KIND_PROMPT,
+    R_KIND_TRUTH,
+    R_KIND_SELFGEN,
+    R_KIND_CORR,
+    R_LOSS, /* a position that carries loss */
     R_COUNT
 } Role;
 

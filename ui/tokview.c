@@ -60,7 +60,8 @@ static void compare(TokenView *tv, const char *raw, const char *ref, const int *
         int p = u->pos;
         if (p < tv->ref_units) {
             int rlen = ref_starts[p + 1] - ref_starts[p];
-            u->matches = rlen == u->len && memcmp(raw + u->off, ref + ref_starts[p], (size_t)rlen) == 0;
+            u->matches =
+                rlen == u->len && memcmp(raw + u->off, ref + ref_starts[p], (size_t)rlen) == 0;
         }
         if (!u->matches && tv->first_div < 0) {
             tv->first_div = p;

@@ -12,23 +12,23 @@
 typedef enum { TV_KEPT, TV_RETRACTED, TV_CORR } TvKind;
 
 typedef struct {
-    int off, len;     /* bytes of the raw output */
+    int off, len; /* bytes of the raw output */
     TvKind kind;
-    int pos;          /* position in the visible output (TV_KEPT), else -1 */
-    int matches;      /* TV_KEPT: equals the reference's unit at pos */
-    int replacement;  /* the first unit written after a <corr> that retracted something */
-    int first_div;    /* the first visible unit that differs from the reference */
+    int pos;         /* position in the visible output (TV_KEPT), else -1 */
+    int matches;     /* TV_KEPT: equals the reference's unit at pos */
+    int replacement; /* the first unit written after a <corr> that retracted something */
+    int first_div;   /* the first visible unit that differs from the reference */
 } TvUnit;
 
 typedef struct {
     TvUnit *u;
     int n;
-    int visible;        /* units in the visible output */
-    int ref_units;      /* units in the reference */
-    int first_div;      /* visible position of the first divergence; -1: none */
-    int div_missing;    /* the output ended before the reference did (divergence at the end) */
-    int retractions;    /* <corr> markers that took something back */
-    int ignored_corr;   /* <corr> markers with nothing to take back */
+    int visible;      /* units in the visible output */
+    int ref_units;    /* units in the reference */
+    int first_div;    /* visible position of the first divergence; -1: none */
+    int div_missing;  /* the output ended before the reference did (divergence at the end) */
+    int retractions;  /* <corr> markers that took something back */
+    int ignored_corr; /* <corr> markers with nothing to take back */
 } TokenView;
 
 /* Builds the view. segment: a <corr> takes back the whole visible output (RAC segment

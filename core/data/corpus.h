@@ -11,11 +11,11 @@
 
 typedef struct {
     token_t *pool;
-    size_t *off;  /* start of example i's sequence in pool */
-    int *plen;    /* <bos> prompt <sep>: tokens */
-    int *rlen;    /* response <eos>: tokens (>= 2: a non-empty response and <eos>) */
+    size_t *off; /* start of example i's sequence in pool */
+    int *plen;   /* <bos> prompt <sep>: tokens */
+    int *rlen;   /* response <eos>: tokens (>= 2: a non-empty response and <eos>) */
     int n;
-    int longest;  /* most input positions of any example (sequence length - 1) */
+    int longest;         /* most input positions of any example (sequence length - 1) */
     const Dataset *data; /* the examples (text, answers) it was built from; not owned */
 } Corpus;
 

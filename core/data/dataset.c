@@ -452,8 +452,8 @@ static void free_examples(Example *ex, int n) {
 
 /* Reads every record of f (named `name` in messages) into out. size is the stream's size when
  * known (a regular file, a buffer), else -1: a file over the limit is refused before reading. */
-static int load_stream(FILE *f, const char *name, off_t size, const LoadOptions *opt,
-                       Dataset *out, char *err, size_t errcap) {
+static int load_stream(FILE *f, const char *name, off_t size, const LoadOptions *opt, Dataset *out,
+                       char *err, size_t errcap) {
     Loader ld = {0};
     if (opt) ld.opt = *opt;
     if (ld.opt.max_bytes == 0) ld.opt.max_bytes = DATASET_MAX_BYTES;
@@ -474,8 +474,7 @@ static int load_stream(FILE *f, const char *name, off_t size, const LoadOptions 
     if (rc != 0) {
         if (ld.problem_line > 0)
             report(err, errcap, "%s:%d: %s", name, ld.problem_line, ld.problem.msg);
-        else
-            report(err, errcap, "%s: %s", name, ld.problem.msg);
+        else report(err, errcap, "%s: %s", name, ld.problem.msg);
         free_examples(ld.ex, ld.n);
         return -1;
     }
@@ -508,8 +507,7 @@ int dataset_load_buffer(const char *name, const void *data, size_t len, const Lo
         report(err, errcap, "%s: cannot open: %s", name, strerror(errno));
         return -1;
     }
-    return load_stream(f, name, len > (size_t)INTMAX_MAX ? -1 : (off_t)len, opt, out, err,
-                       errcap);
+    return load_stream(f, name, len > (size_t)INTMAX_MAX ? -1 : (off_t)len, opt, out, err, errcap);
 }
 
 void dataset_free(Dataset *d) {
@@ -523,10 +521,8 @@ void dataset_free(Dataset *d) {
 int dataset_drop_longer_than(Dataset *d, int context) {
     int kept = 0;
     for (int i = 0; i < d->n; i++) {
-        if (example_tokens(&d->ex[i]) - 1 > context)
-            example_free(&d->ex[i]);
-        else
-            d->ex[kept++] = d->ex[i];
+        if (example_tokens(&d->ex[i]) - 1 > context) example_free(&d->ex[i]);
+        else d->ex[kept++] = d->ex[i];
     }
     int removed = d->n - kept;
     d->n = kept;
@@ -564,10 +560,8 @@ int dataset_split(Dataset *d, double fraction, uint64_t seed, Dataset *val) {
     for (int i = 0; i < k; i++) chosen[order[i]] = 1;
     int kept = 0, moved = 0;
     for (int i = 0; i < d->n; i++) {
-        if (chosen[i])
-            picked[moved++] = d->ex[i];
-        else
-            d->ex[kept++] = d->ex[i];
+        if (chosen[i]) picked[moved++] = d->ex[i];
+        else d->ex[kept++] = d->ex[i];
     }
     d->n = kept;
     val->path = path;

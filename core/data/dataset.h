@@ -11,12 +11,12 @@
 #include <stdint.h>
 
 typedef enum {
-    LAYOUT_AUTO = 0,        /* detect from the first record */
-    LAYOUT_PROMPT_RESPONSE, /* {"prompt", "response"} */
-    LAYOUT_QUESTION_ANSWER, /* {"question", "answer"}: GSM8K, final answer after "####" */
-    LAYOUT_INSTRUCTION,     /* {"instruction", "input"?, "output"}: Alpaca */
-    LAYOUT_DOCUMENT_SUMMARY,/* {"document", "summary"} */
-    LAYOUT_CONTEXT_QA,      /* {"context", "question", "answers"}: SQuAD-like */
+    LAYOUT_AUTO = 0,         /* detect from the first record */
+    LAYOUT_PROMPT_RESPONSE,  /* {"prompt", "response"} */
+    LAYOUT_QUESTION_ANSWER,  /* {"question", "answer"}: GSM8K, final answer after "####" */
+    LAYOUT_INSTRUCTION,      /* {"instruction", "input"?, "output"}: Alpaca */
+    LAYOUT_DOCUMENT_SUMMARY, /* {"document", "summary"} */
+    LAYOUT_CONTEXT_QA,       /* {"context", "question", "answers"}: SQuAD-like */
     LAYOUT_COUNT
 } Layout;
 
@@ -36,30 +36,29 @@ const char *layout_fields(Layout l);
 #define DATASET_MAX_BYTES ((size_t)1 << 28)
 
 typedef struct {
-    char *prompt;    /* rendered through the layout's template; UTF-8 */
-    char *response;  /* the training target; UTF-8 */
-    char **answers;  /* every reference that counts for evaluation; answers[0] is response */
-    int n_answers;   /* >= 1 */
-    int line;        /* 1-based line of the record in its file */
+    char *prompt;   /* rendered through the layout's template; UTF-8 */
+    char *response; /* the training target; UTF-8 */
+    char **answers; /* every reference that counts for evaluation; answers[0] is response */
+    int n_answers;  /* >= 1 */
+    int line;       /* 1-based line of the record in its file */
 } Example;
 
 typedef struct {
-    char *path;      /* the file it was read from */
-    Layout layout;   /* never LAYOUT_AUTO once loaded */
+    char *path;    /* the file it was read from */
+    Layout layout; /* never LAYOUT_AUTO once loaded */
     Example *ex;
     int n;
 } Dataset;
 
 typedef struct {
-    Layout layout;   /* LAYOUT_AUTO to detect from the first record */
-    int keep_calc;   /* question/answer: keep GSM8K "<<...>>" calculator annotations */
-    size_t max_bytes;/* the file's size limit; 0 means DATASET_MAX_BYTES */
+    Layout layout;    /* LAYOUT_AUTO to detect from the first record */
+    int keep_calc;    /* question/answer: keep GSM8K "<<...>>" calculator annotations */
+    size_t max_bytes; /* the file's size limit; 0 means DATASET_MAX_BYTES */
 } LoadOptions;
 
 /* Loads a whole file. On any problem returns -1, loads nothing, and writes
  * "FILE:LINE: reason" (or "FILE: empty", "FILE: cannot open: ...") into err. */
-int dataset_load(const char *path, const LoadOptions *opt, Dataset *out, char *err,
-                 size_t errcap);
+int dataset_load(const char *path, const LoadOptions *opt, Dataset *out, char *err, size_t errcap);
 /* The same for the bytes of a file already in memory (what the fuzzer feeds in); name stands
  * for the file in messages and in out->path. */
 int dataset_load_buffer(const char *name, const void *data, size_t len, const LoadOptions *opt,

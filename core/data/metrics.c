@@ -89,12 +89,9 @@ static int common_tokens(Tokens *a, Tokens *b) {
     int i = 0, j = 0, common = 0;
     while (i < a->n && j < b->n) {
         int c = token_cmp(&a->tok[i], &b->tok[j]);
-        if (c == 0)
-            common++, i++, j++;
-        else if (c < 0)
-            i++;
-        else
-            j++;
+        if (c == 0) common++, i++, j++;
+        else if (c < 0) i++;
+        else j++;
     }
     return common;
 }
@@ -153,10 +150,8 @@ static double em_gsm8k(const char *pred_answer, const char *ref) {
     char *ref_answer = malloc(cap);
     if (!ref_answer) return 0.0;
     double score;
-    if (metric_gsm8k_answer(ref, ref_answer, cap) != 0)
-        score = em_normalized(pred_answer, ref);
-    else
-        score = *ref_answer && strcmp(pred_answer, ref_answer) == 0 ? 1.0 : 0.0;
+    if (metric_gsm8k_answer(ref, ref_answer, cap) != 0) score = em_normalized(pred_answer, ref);
+    else score = *ref_answer && strcmp(pred_answer, ref_answer) == 0 ? 1.0 : 0.0;
     free(ref_answer);
     return score;
 }
@@ -203,10 +198,8 @@ static int lcs_length(const Tokens *a, const Tokens *b) {
         int diagonal = 0; /* row[j] of the previous i, before it was overwritten */
         for (int j = 1; j <= b->n; j++) {
             int above = row[j];
-            if (token_cmp(&a->tok[i], &b->tok[j - 1]) == 0)
-                row[j] = diagonal + 1;
-            else if (row[j - 1] > row[j])
-                row[j] = row[j - 1];
+            if (token_cmp(&a->tok[i], &b->tok[j - 1]) == 0) row[j] = diagonal + 1;
+            else if (row[j - 1] > row[j]) row[j] = row[j - 1];
             diagonal = above;
         }
     }

@@ -69,8 +69,7 @@ int task_generate(const char *name, int n, uint64_t seed, FILE *out, char *err, 
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         sb_clear(&line);
-        if (generate(&r, &line) != 0)
-            rc = report(err, errcap, "out of memory");
+        if (generate(&r, &line) != 0) rc = report(err, errcap, "out of memory");
         else if (fwrite(line.data, 1, line.len, out) != line.len)
             rc = report(err, errcap, "write error: %s", strerror(errno));
     }

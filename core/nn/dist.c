@@ -60,8 +60,10 @@ int dist_init(int *argc, char ***argv, char *err, size_t cap) {
     (void)argc, (void)argv;
     int n = launcher_size();
     if (n > 1) {
-        snprintf(err, cap, "started as one of %d processes by an MPI launcher, but this build "
-                           "has no MPI support (build it with make MPI=1)", n);
+        snprintf(err, cap,
+                 "started as one of %d processes by an MPI launcher, but this build "
+                 "has no MPI support (build it with make MPI=1)",
+                 n);
         return DIST_EUSAGE;
     }
     return 0;
@@ -224,7 +226,8 @@ static void allreduce(void *buf, size_t n, MPI_Datatype type, size_t size, const
         size_t part = n - at < INT_MAX ? n - at : INT_MAX;
         MPI_Request req;
         check(MPI_Iallreduce(MPI_IN_PLACE, (char *)buf + at * size, (int)part, type, MPI_SUM,
-                             MPI_COMM_WORLD, &req), what);
+                             MPI_COMM_WORLD, &req),
+              what);
         wait_for(&req, what);
     }
 }
@@ -269,7 +272,8 @@ void dist_allgatherv(void *buf, const size_t *counts) {
     layout(counts, n, disp, "allgatherv");
     MPI_Request req;
     check(MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, n, disp, MPI_BYTE,
-                          MPI_COMM_WORLD, &req), "allgatherv");
+                          MPI_COMM_WORLD, &req),
+          "allgatherv");
     wait_for(&req, "allgatherv");
     free(n);
 }
@@ -300,7 +304,8 @@ void dist_gather(const void *send, size_t bytes, void **out, size_t *out_len) {
         dist_abort("out of memory gathering %zu bytes", total);
     MPI_Request req;
     check(MPI_Igatherv(send, as_count(bytes, "gather"), MPI_BYTE, recv, n, disp, MPI_BYTE, 0,
-                       MPI_COMM_WORLD, &req), "gather");
+                       MPI_COMM_WORLD, &req),
+          "gather");
     wait_for(&req, "gather");
     free(sizes);
     free(counts);

@@ -6,8 +6,8 @@
 
 #include "fastmath.h"
 
-void encoder_forward(float *out, const token_t *inp, const float *wte, const float *wpe,
-                     int B, int T, int C) {
+void encoder_forward(float *out, const token_t *inp, const float *wte, const float *wpe, int B,
+                     int T, int C) {
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++) {
             float *o = out + ((long)b * T + t) * C;
@@ -16,8 +16,8 @@ void encoder_forward(float *out, const token_t *inp, const float *wte, const flo
         }
 }
 
-void encoder_backward(float *dwte, float *dwpe, const float *dout, const token_t *inp,
-                      int B, int T, int C) {
+void encoder_backward(float *dwte, float *dwpe, const float *dout, const token_t *inp, int B, int T,
+                      int C) {
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++) {
             const float *d = dout + ((long)b * T + t) * C;
@@ -29,8 +29,8 @@ void encoder_backward(float *dwte, float *dwpe, const float *dout, const token_t
         }
 }
 
-void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
-                       const float *w, const float *b, int N, int C) {
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *w,
+                       const float *b, int N, int C) {
     const float eps = 1e-5f;
     for (int i = 0; i < N; i++) {
         const float *x = inp + (long)i * C;
@@ -72,10 +72,10 @@ void layernorm_backward(float *dinp, float *dw, float *db, const float *dout, co
     }
 }
 
-void matmul_forward(float *out, const float *inp, const float *w, const float *bias,
-                    int N, int IC, int OC, float beta) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, inp, IC, w, IC, beta,
-                out, OC);
+void matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int IC,
+                    int OC, float beta) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, inp, IC, w, IC, beta, out,
+                OC);
     if (!bias) return;
     for (int i = 0; i < N; i++) {
         float *o = out + (long)i * OC;
@@ -146,10 +146,10 @@ void attention_backward(float *dqkv, float *scratch, const float *dout, const fl
             const float *dy = dout + (long)b * T * C + h * hs;
             float *dq = dqkv + (long)b * T * C3 + h * hs, *dk = dq + C, *dv = dq + 2 * C;
             /* d(probabilities) = dy v^T, then through the softmax into d(scores). */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs, 1.0f, dy, C, v, C3,
-                        0.0f, ds, T);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T, 1.0f, a, T, dy, C,
-                        0.0f, dv, C3);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs, 1.0f, dy, C, v, C3, 0.0f,
+                        ds, T);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T, 1.0f, a, T, dy, C, 0.0f,
+                        dv, C3);
             for (int t = 0; t < T; t++) {
                 const float *ar = a + (long)t * T;
                 float *dr = ds + (long)t * T;
@@ -165,8 +165,8 @@ void attention_backward(float *dqkv, float *scratch, const float *dout, const fl
         }
 }
 
-XentStats crossentropy_forward(float *logits, const token_t *targets, const uint8_t *mask,
-                               int N, int V, int Vp) {
+XentStats crossentropy_forward(float *logits, const token_t *targets, const uint8_t *mask, int N,
+                               int V, int Vp) {
     XentStats st = {0.0, 0, 0};
     for (int i = 0; i < N; i++) {
         if (!mask[i]) continue;

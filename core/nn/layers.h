@@ -15,21 +15,21 @@
 #include "token.h"
 
 /* out[b,t,:] = wte[inp[b,t],:] + wpe[t,:] */
-void encoder_forward(float *out, const token_t *inp, const float *wte, const float *wpe,
-                     int B, int T, int C);
-void encoder_backward(float *dwte, float *dwpe, const float *dout, const token_t *inp,
-                      int B, int T, int C);
+void encoder_forward(float *out, const token_t *inp, const float *wte, const float *wpe, int B,
+                     int T, int C);
+void encoder_backward(float *dwte, float *dwpe, const float *dout, const token_t *inp, int B, int T,
+                      int C);
 
 /* LayerNorm over the last dimension, eps 1e-5. mean and rstd (N each) are kept for backward. */
-void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
-                       const float *w, const float *b, int N, int C);
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *w,
+                       const float *b, int N, int C);
 void layernorm_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
                         const float *w, const float *mean, const float *rstd, int N, int C);
 
 /* out = beta*out + inp @ w^T (+ bias when bias is not NULL), via cblas_sgemm.
  * beta = 1 adds the product onto what out holds, which fuses a residual connection. */
-void matmul_forward(float *out, const float *inp, const float *w, const float *bias,
-                    int N, int IC, int OC, float beta);
+void matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int IC,
+                    int OC, float beta);
 /* dinp = dout @ w (skipped when dinp is NULL); dw += dout^T @ inp; dbias += column sums. */
 void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
                      const float *w, int N, int IC, int OC);
@@ -55,8 +55,8 @@ typedef struct {
     int count;       /* masked rows */
     int correct;     /* masked rows whose argmax is the target */
 } XentStats;
-XentStats crossentropy_forward(float *logits_to_probs, const token_t *targets,
-                               const uint8_t *mask, int N, int V, int Vp);
+XentStats crossentropy_forward(float *logits_to_probs, const token_t *targets, const uint8_t *mask,
+                               int N, int V, int Vp);
 /* probabilities (from forward) become d(loss)/d(logits) in place, with loss the sum over
  * masked rows times scale (1/count for the mean). Unmasked rows become zero. */
 void crossentropy_backward(float *probs_to_dlogits, const token_t *targets, const uint8_t *mask,

@@ -61,15 +61,15 @@ size_t model_state_bytes(const ModelConfig *c) { return 4 * count_params(c) * si
 /* Activation floats of one shard of B rows of T positions (the logits are the model's). */
 static size_t act_floats(const ModelConfig *c, size_t B, size_t T) {
     size_t L = (size_t)c->layers, C = (size_t)c->dim, NH = (size_t)c->heads, N = B * T;
-    size_t per_layer = N * C      /* ln1 */
-                       + 2 * N    /* ln1 mean, rstd */
-                       + N * 3 * C /* qkv */
-                       + N * C    /* atty */
+    size_t per_layer = N * C            /* ln1 */
+                       + 2 * N          /* ln1 mean, rstd */
+                       + N * 3 * C      /* qkv */
+                       + N * C          /* atty */
                        + B * NH * T * T /* att */
-                       + N * C    /* res2 */
-                       + N * C + 2 * N /* ln2, mean, rstd */
-                       + 2 * N * 4 * C /* fch, fch_gelu */
-                       + N * C;   /* res3 */
+                       + N * C          /* res2 */
+                       + N * C + 2 * N  /* ln2, mean, rstd */
+                       + 2 * N * 4 * C  /* fch, fch_gelu */
+                       + N * C;         /* res3 */
     return N * C /* encoded */ + L * per_layer + N * C + 2 * N /* lnf */;
 }
 
@@ -118,7 +118,8 @@ int model_set_threads(Model *m, int threads) {
     Pool *pool = shards ? pool_new(threads) : NULL;
     int ok = pool != NULL;
     for (int i = 0; ok && i < threads; i++) {
-        shards[i].acts = alloc_floats(act_floats(&m->cfg, (size_t)shard_rows, (size_t)m->cfg.context));
+        shards[i].acts =
+            alloc_floats(act_floats(&m->cfg, (size_t)shard_rows, (size_t)m->cfg.context));
         shards[i].scratch = alloc_floats(scratch_floats(&m->cfg, (size_t)shard_rows));
         shards[i].grads = i == 0 ? m->grads : alloc_floats(m->num_params);
         ok = shards[i].acts && shards[i].scratch && shards[i].grads;
@@ -259,16 +260,16 @@ static void shard_forward(const Model *m, ModelShard *sh, const token_t *input, 
 
         layernorm_forward(ln1, a.ln1_mean + (size_t)l * N, a.ln1_rstd + (size_t)l * N, x,
                           p->ln1w + l * C, p->ln1b + l * C, N, C);
-        matmul_forward(qkv, ln1, p->qkvw + (size_t)l * 3 * C * C, p->qkvb + l * 3 * C, N, C,
-                       3 * C, 0.0f);
+        matmul_forward(qkv, ln1, p->qkvw + (size_t)l * 3 * C * C, p->qkvb + l * 3 * C, N, C, 3 * C,
+                       0.0f);
         attention_forward(atty, att, qkv, B, T, C, NH);
         memcpy(res2, x, NC * sizeof(float));
         matmul_forward(res2, atty, p->attprojw + (size_t)l * C * C, p->attprojb + l * C, N, C, C,
                        1.0f);
         layernorm_forward(ln2, a.ln2_mean + (size_t)l * N, a.ln2_rstd + (size_t)l * N, res2,
                           p->ln2w + l * C, p->ln2b + l * C, N, C);
-        matmul_forward(fch, ln2, p->fcw + (size_t)l * 4 * C * C, p->fcb + l * 4 * C, N, C,
-                       4 * C, 0.0f);
+        matmul_forward(fch, ln2, p->fcw + (size_t)l * 4 * C * C, p->fcb + l * 4 * C, N, C, 4 * C,
+                       0.0f);
         gelu_forward(fch_gelu, fch, (long)N * 4 * C);
         memcpy(res3, res2, NC * sizeof(float));
         matmul_forward(res3, fch_gelu, p->fcprojw + (size_t)l * 4 * C * C, p->fcprojb + l * C, N,
@@ -306,8 +307,8 @@ static void shard_backward(const Model *m, ModelShard *sh, const token_t *input,
         const float *fch_gelu = a.fch_gelu + l * 4 * NC;
 
         /* MLP block; dres holds d(res3) and becomes d(res2). */
-        matmul_backward(dfc, g.fcprojw + (size_t)l * 4 * C * C, g.fcprojb + l * C, dres,
-                        fch_gelu, p->fcprojw + (size_t)l * 4 * C * C, N, 4 * C, C);
+        matmul_backward(dfc, g.fcprojw + (size_t)l * 4 * C * C, g.fcprojb + l * C, dres, fch_gelu,
+                        p->fcprojw + (size_t)l * 4 * C * C, N, 4 * C, C);
         gelu_backward_inplace(dfc, fch, (long)N * 4 * C);
         matmul_backward(dtmp, g.fcw + (size_t)l * 4 * C * C, g.fcb + l * 4 * C, dfc, ln2,
                         p->fcw + (size_t)l * 4 * C * C, N, C, 4 * C);
@@ -401,7 +402,8 @@ float model_forward(Model *m, const Batch *b) {
     m->B = b->B;
     m->T = b->T;
     assign_rows(m, b->B);
-    Pass ps = {.m = m, .input = b->input, .target = b->target, .mask = b->mask, .B = b->B, .T = b->T};
+    Pass ps = {
+        .m = m, .input = b->input, .target = b->target, .mask = b->mask, .B = b->B, .T = b->T};
     pool_run(m->pool, forward_task, &ps);
     XentStats total = {0.0, 0, 0};
     for (int w = 0; w < m->threads; w++) {
@@ -418,8 +420,13 @@ void model_zero_grad(Model *m) { memset(m->grads, 0, m->num_params * sizeof(floa
 void model_backward_scaled(Model *m, const Batch *b, long count) {
     /* Nothing here carries loss: this batch adds nothing to the gradient. */
     if (m->last.count == 0 || count <= 0) return;
-    Pass ps = {.m = m, .input = b->input, .target = b->target, .mask = b->mask, .B = b->B,
-               .T = b->T, .scale = 1.0f / (float)count};
+    Pass ps = {.m = m,
+               .input = b->input,
+               .target = b->target,
+               .mask = b->mask,
+               .B = b->B,
+               .T = b->T,
+               .scale = 1.0f / (float)count};
     pool_run(m->pool, backward_task, &ps);
     if (m->threads > 1) pool_run(m->pool, reduce_task, &ps);
 }

@@ -25,16 +25,30 @@ typedef struct {
 } ModelConfig;
 
 enum {
-    P_WTE, P_WPE, P_LN1W, P_LN1B, P_QKVW, P_QKVB, P_ATTPROJW, P_ATTPROJB,
-    P_LN2W, P_LN2B, P_FCW, P_FCB, P_FCPROJW, P_FCPROJB, P_LNFW, P_LNFB,
+    P_WTE,
+    P_WPE,
+    P_LN1W,
+    P_LN1B,
+    P_QKVW,
+    P_QKVB,
+    P_ATTPROJW,
+    P_ATTPROJB,
+    P_LN2W,
+    P_LN2B,
+    P_FCW,
+    P_FCB,
+    P_FCPROJW,
+    P_FCPROJB,
+    P_LNFW,
+    P_LNFB,
     NUM_PARAM_TENSORS
 };
 
 /* Named views into a parameter-shaped buffer; per-layer tensors are stacked over layers. */
 typedef union {
     struct {
-        float *wte;      /* (Vp, C) token embedding, also the LM head */
-        float *wpe;      /* (context, C) */
+        float *wte;                 /* (Vp, C) token embedding, also the LM head */
+        float *wpe;                 /* (context, C) */
         float *ln1w, *ln1b;         /* (L, C) */
         float *qkvw, *qkvb;         /* (L, 3C, C), (L, 3C) */
         float *attprojw, *attprojb; /* (L, C, C), (L, C) */
@@ -57,10 +71,10 @@ typedef struct {
     ParamViews p, g;                         /* views into params and grads */
 
     int max_batch;
-    int threads;                 /* shards, and threads of the pool */
+    int threads; /* shards, and threads of the pool */
     struct Pool *pool;
     struct ModelShard *shards;
-    float *logits;               /* (max_batch * context, padded_vocab), all shards' rows */
+    float *logits; /* (max_batch * context, padded_vocab), all shards' rows */
 
     /* Shape and loss statistics of the last forward pass. */
     int B, T;

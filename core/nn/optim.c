@@ -9,8 +9,15 @@
 
 OptimConfig optim_defaults(void) {
     return (OptimConfig){
-        .lr = 1e-3f, .min_lr_frac = 0.1f, .beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f,
-        .weight_decay = 0.1f, .grad_clip = 1.0f, .warmup = 0, .steps = 1,
+        .lr = 1e-3f,
+        .min_lr_frac = 0.1f,
+        .beta1 = 0.9f,
+        .beta2 = 0.95f,
+        .eps = 1e-8f,
+        .weight_decay = 0.1f,
+        .grad_clip = 1.0f,
+        .warmup = 0,
+        .steps = 1,
     };
 }
 

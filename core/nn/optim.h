@@ -6,8 +6,8 @@
 #include "model.h"
 
 typedef struct {
-    float lr;           /* peak learning rate */
-    float min_lr_frac;  /* the cosine decays to lr * min_lr_frac at the last step */
+    float lr;          /* peak learning rate */
+    float min_lr_frac; /* the cosine decays to lr * min_lr_frac at the last step */
     float beta1, beta2, eps;
     float weight_decay; /* applied only to tensors for which model_tensor_decays() is 1 */
     float grad_clip;    /* maximum global L2 norm of the gradient; 0 disables clipping */

@@ -31,7 +31,7 @@ struct Pool {
     atomic_ulong hot_generation;
     unsigned long hot_base; /* hot_generation when hot mode began (under mu) */
     atomic_int hot_running;
-    atomic_int sleepers;    /* threads asleep on `wake` */
+    atomic_int sleepers; /* threads asleep on `wake` */
     /* The barrier inside a run. */
     atomic_int barrier_count;
     atomic_int barrier_phase;

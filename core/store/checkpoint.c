@@ -11,15 +11,16 @@
 
 static const char MAGIC[8] = {'E', 'X', 'P', 'O', 'C', 'K', 'P', 'T'};
 #define BYTE_ORDER_MARK 0x01020304u
-#define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#define TAG(a, b, c, d)                                                                            \
+    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define TAG_CONF TAG('C', 'O', 'N', 'F')
 #define TAG_STEP TAG('S', 'T', 'E', 'P')
-#define TAG_RNG  TAG('R', 'N', 'G', ' ')
+#define TAG_RNG TAG('R', 'N', 'G', ' ')
 #define TAG_PARM TAG('P', 'A', 'R', 'M')
 #define TAG_ADMM TAG('A', 'D', 'M', 'M')
 #define TAG_ADMV TAG('A', 'D', 'M', 'V')
 #define TAG_XTRA TAG('X', 'T', 'R', 'A')
-#define TAG_END  TAG('E', 'N', 'D', ' ')
+#define TAG_END TAG('E', 'N', 'D', ' ')
 
 static void fail(char *err, size_t cap, const char *fmt, ...) {
     if (!err || !cap) return;
@@ -146,8 +147,7 @@ static int open_reader(Reader *r, const char *path, char *err, size_t cap) {
         fail(err, cap, "%s: not an exposure checkpoint (bad magic)", path);
         return -1;
     }
-    if (read_exact(r, &version, 4, "the header") || read_exact(r, &bom, 4, "the header"))
-        return -1;
+    if (read_exact(r, &version, 4, "the header") || read_exact(r, &bom, 4, "the header")) return -1;
     if (bom != BYTE_ORDER_MARK) {
         fail(err, cap, "%s: checkpoint written on a machine of another byte order", path);
         return -1;
@@ -196,7 +196,8 @@ static int read_conf(Reader *r, ModelConfig *cfg) {
         return -1;
     }
     if (read_payload(r, c, len, sizeof c, "config")) return -1;
-    *cfg = (ModelConfig){.layers = c[0], .dim = c[1], .heads = c[2], .context = c[3], .vocab = c[4]};
+    *cfg =
+        (ModelConfig){.layers = c[0], .dim = c[1], .heads = c[2], .context = c[3], .vocab = c[4]};
     char why[128];
     if (model_config_check(cfg, why, sizeof why)) {
         fail(r->err, r->cap, "%s: invalid model config in checkpoint: %s", r->path, why);

@@ -17,9 +17,9 @@
 #define CHECKPOINT_VERSION 1
 
 typedef struct {
-    int64_t step;  /* optimizer steps completed */
-    Rng rng;       /* the trainer's random state after those steps */
-    void *extra;   /* trainer state; on load malloc'd (or NULL) and owned by the caller */
+    int64_t step; /* optimizer steps completed */
+    Rng rng;      /* the trainer's random state after those steps */
+    void *extra;  /* trainer state; on load malloc'd (or NULL) and owned by the caller */
     size_t extra_len;
 } CheckpointState;
 

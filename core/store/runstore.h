@@ -51,21 +51,21 @@ int store_make_run_dir(Store *s, int64_t id, char *out, size_t cap);
 typedef struct {
     int64_t id;
     char name[128];
-    char status[16];   /* running | completed | stopped | interrupted | failed */
-    char method[16];   /* baseline | bash | rac */
+    char status[16]; /* running | completed | stopped | interrupted | failed */
+    char method[16]; /* baseline | bash | rac */
     char dataset[512];
     char *config_json; /* the full config the run was started with; malloc'd */
     int64_t seed;
-    char version[32];  /* exposure version that created it */
-    double created;    /* unix seconds */
-    double finished;   /* unix seconds; 0 while not finished */
+    char version[32]; /* exposure version that created it */
+    double created;   /* unix seconds */
+    double finished;  /* unix seconds; 0 while not finished */
     int64_t pid;
     char host[64];
-    double heartbeat;  /* unix seconds of the last progress write */
-    int64_t step;      /* steps completed */
-    int64_t steps;     /* steps planned */
-    int64_t sweep;     /* the sweep it belongs to, 0 when none */
-    char tags[256];    /* comma-separated */
+    double heartbeat; /* unix seconds of the last progress write */
+    int64_t step;     /* steps completed */
+    int64_t steps;    /* steps planned */
+    int64_t sweep;    /* the sweep it belongs to, 0 when none */
+    char tags[256];   /* comma-separated */
 } RunRow;
 void run_row_free(RunRow *r); /* frees config_json */
 
@@ -97,14 +97,14 @@ int store_metric(Store *s, int64_t run, int64_t step, const char *key, double va
 int store_event(Store *s, int64_t run, int64_t step, const char *kind, const char *detail_json);
 
 typedef struct {
-    int64_t step;      /* training step of the evaluation */
-    char split[8];     /* "val" or "test" */
-    int idx;           /* index of the example in the split */
+    int64_t step;  /* training step of the evaluation */
+    char split[8]; /* "val" or "test" */
+    int idx;       /* index of the example in the split */
     char *prompt, *reference, *output, *raw_output;
     char *corrections_json; /* [{"pos":P,"retracted":"x","replacement":"y"},...] */
     double em, f1, rouge_l, fr_acc;
-    int first_err;     /* first free-running divergence, in response tokens; -1 when none */
-    int corrections;   /* number of corrections */
+    int first_err;   /* first free-running divergence, in response tokens; -1 when none */
+    int corrections; /* number of corrections */
 } SampleRow;
 int store_sample(Store *s, int64_t run, const SampleRow *row);
 void sample_row_free(SampleRow *r);
@@ -122,8 +122,8 @@ int store_list_runs(Store *s, RunRow **rows, int *n);
 int store_get_run(Store *s, int64_t id, RunRow *row); /* -1 when absent (message says so) */
 int store_metric_keys(Store *s, int64_t run, char ***keys, int *n);
 /* A metric's points in step order; steps, values and wall may each be NULL when not wanted. */
-int store_metric_series(Store *s, int64_t run, const char *key, int64_t **steps,
-                        double **values, double **wall, int *n);
+int store_metric_series(Store *s, int64_t run, const char *key, int64_t **steps, double **values,
+                        double **wall, int *n);
 /* Last value, best value (lowest for keys where metric_lower_is_better, else highest) and
  * the value at a step (the last at or before it); return -1 when the run has no such metric. */
 int store_metric_last(Store *s, int64_t run, const char *key, int64_t *step, double *value);
@@ -131,8 +131,7 @@ int store_metric_best(Store *s, int64_t run, const char *key, int64_t *step, dou
 int store_metric_at(Store *s, int64_t run, const char *key, int64_t step, double *value);
 int metric_lower_is_better(const char *key);
 /* Samples of the evaluation at step (-1: the latest evaluation of that split). */
-int store_samples(Store *s, int64_t run, int64_t step, const char *split, SampleRow **rows,
-                  int *n);
+int store_samples(Store *s, int64_t run, int64_t step, const char *split, SampleRow **rows, int *n);
 /* The newest checkpoint of the run; -1 when it has none. */
 int store_last_checkpoint(Store *s, int64_t run, int64_t *step, char *path, size_t cap);
 /* Every checkpoint of the run, oldest first (what `runs rm` deletes, `runs show` lists). */

@@ -231,12 +231,9 @@ const char *store_path(const Store *s) { return s->path; }
 
 void store_run_dir(const Store *s, int64_t id, char *out, size_t cap) {
     const char *slash = strrchr(s->path, '/');
-    if (!slash)
-        snprintf(out, cap, "%lld", (long long)id);
-    else if (slash == s->path)
-        snprintf(out, cap, "/%lld", (long long)id);
-    else
-        snprintf(out, cap, "%.*s/%lld", (int)(slash - s->path), s->path, (long long)id);
+    if (!slash) snprintf(out, cap, "%lld", (long long)id);
+    else if (slash == s->path) snprintf(out, cap, "/%lld", (long long)id);
+    else snprintf(out, cap, "%.*s/%lld", (int)(slash - s->path), s->path, (long long)id);
 }
 
 int store_make_run_dir(Store *s, int64_t id, char *out, size_t cap) {
@@ -368,10 +365,8 @@ static int prepare_once(Store *s, sqlite3_stmt **st, const char *sql) {
 
 static void bind_number(sqlite3_stmt *st, int col, double v) {
     /* SQLite would store NaN as NULL anyway; saying so keeps the intent visible. */
-    if (v != v)
-        sqlite3_bind_null(st, col);
-    else
-        sqlite3_bind_double(st, col, v);
+    if (v != v) sqlite3_bind_null(st, col);
+    else sqlite3_bind_double(st, col, v);
 }
 
 static int flush_metrics(Store *s) {
@@ -530,10 +525,8 @@ static void bind_new_run(sqlite3_stmt *st, const void *arg) {
     sqlite3_bind_double(st, 7, a->now);
     sqlite3_bind_int64(st, 8, (int64_t)getpid());
     sqlite3_bind_int64(st, 10, r->steps);
-    if (r->sweep > 0)
-        sqlite3_bind_int64(st, 11, r->sweep);
-    else
-        sqlite3_bind_null(st, 11);
+    if (r->sweep > 0) sqlite3_bind_int64(st, 11, r->sweep);
+    else sqlite3_bind_null(st, 11);
 }
 
 static int create_op(Store *s, void *arg) {

@@ -96,12 +96,9 @@ int store_get_run(Store *s, int64_t id, RunRow *row) {
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
     int result = -1;
-    if (rc == SQLITE_ROW)
-        result = read_run(st, row) ? out_of_memory(s) : 0;
-    else if (rc == SQLITE_DONE)
-        store_fail(s, "%s: no run %lld", s->path, (long long)id);
-    else
-        store_fail_db(s, "reading a run");
+    if (rc == SQLITE_ROW) result = read_run(st, row) ? out_of_memory(s) : 0;
+    else if (rc == SQLITE_DONE) store_fail(s, "%s: no run %lld", s->path, (long long)id);
+    else store_fail_db(s, "reading a run");
     sqlite3_finalize(st);
     return result;
 }
@@ -111,10 +108,8 @@ static int count_rows(Store *s, const char *sql, int64_t run, int64_t *out) {
     if (store_prepare(s, sql, &st)) return -1;
     sqlite3_bind_int64(st, 1, run);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    else
-        store_fail_db(s, "counting a run's rows");
+    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
+    else store_fail_db(s, "counting a run's rows");
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 0 : -1;
 }
@@ -223,18 +218,12 @@ int store_metric_series(Store *s, int64_t run, const char *key, int64_t **steps,
         return -1;
     }
     sqlite3_finalize(st);
-    if (steps)
-        *steps = se.steps;
-    else
-        free(se.steps);
-    if (values)
-        *values = se.values;
-    else
-        free(se.values);
-    if (wall)
-        *wall = se.wall;
-    else
-        free(se.wall);
+    if (steps) *steps = se.steps;
+    else free(se.steps);
+    if (values) *values = se.values;
+    else free(se.values);
+    if (wall) *wall = se.wall;
+    else free(se.wall);
     *n = se.n;
     return 0;
 }
@@ -327,8 +316,7 @@ static int latest_evaluation(Store *s, int64_t run, const char *split, int64_t *
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *step = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
-    else
-        store_fail_db(s, "finding the latest evaluation");
+    else store_fail_db(s, "finding the latest evaluation");
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 0 : -1;
 }

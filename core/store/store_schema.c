@@ -113,8 +113,7 @@ static int read_header(Store *s, unsigned char *h, int len, long long size) {
         return store_fail(s, "%s: not an SQLite database (only %lld bytes); left unchanged",
                           s->path, size);
     int rc = file->pMethods->xRead(file, h, len, 0);
-    if (rc != SQLITE_OK)
-        return store_fail(s, "%s: cannot read: %s", s->path, sqlite3_errstr(rc));
+    if (rc != SQLITE_OK) return store_fail(s, "%s: cannot read: %s", s->path, sqlite3_errstr(rc));
     return 0;
 }
 
@@ -155,8 +154,8 @@ int schema_check_header(Store *s, long long size) {
     uint32_t page = (uint32_t)h[16] << 8 | h[17];
     if (page == 1) page = 65536;
     if (page < 512 || (page & (page - 1)) != 0)
-        return store_fail(s, "%s: the database is corrupt (page size %u); left unchanged",
-                          s->path, page);
+        return store_fail(s, "%s: the database is corrupt (page size %u); left unchanged", s->path,
+                          page);
     /* The page count in the header is only meaningful while its "valid-for" counter matches
      * the change counter (SQLite's own rule). A file shorter than that was truncated. */
     uint32_t pages = read_be32(h + 28);
@@ -192,10 +191,8 @@ static void journal_mode(Store *s, const char *sql, char *mode, size_t cap, int 
         return;
     }
     *rc = sqlite3_step(st);
-    if (*rc == SQLITE_ROW)
-        store_column_copy(st, 0, mode, cap);
-    else
-        store_fail_db(s, "switching to WAL mode");
+    if (*rc == SQLITE_ROW) store_column_copy(st, 0, mode, cap);
+    else store_fail_db(s, "switching to WAL mode");
     sqlite3_finalize(st);
 }
 

@@ -19,7 +19,7 @@ static size_t batch_bytes(size_t rows, size_t context) {
 }
 
 MemoryNeed capacity_memory_need(const ModelConfig *cfg, int max_batch, int n_batches,
-                              int decode_batch) {
+                                int decode_batch) {
     MemoryNeed n = {0};
     size_t rows = max_batch > 0 ? (size_t)max_batch : 0;
     n.model = model_state_bytes(cfg);
@@ -80,8 +80,10 @@ static int within_config_bounds(const ModelConfig *cfg, int max_batch, char *err
     const struct {
         const char *key;
         int value;
-    } dims[] = {{"model.layers", cfg->layers}, {"model.dim", cfg->dim},
-                {"model.heads", cfg->heads},   {"model.context", cfg->context},
+    } dims[] = {{"model.layers", cfg->layers},
+                {"model.dim", cfg->dim},
+                {"model.heads", cfg->heads},
+                {"model.context", cfg->context},
                 {"train.batch", max_batch}};
     for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
         const ConfigKey *k = config_find_key(dims[i].key);
@@ -95,7 +97,7 @@ static int within_config_bounds(const ModelConfig *cfg, int max_batch, char *err
 }
 
 int capacity_check_memory(const ModelConfig *cfg, int max_batch, int n_batches, int decode_batch,
-                        const MemoryAvailable *avail, char *err, size_t cap) {
+                          const MemoryAvailable *avail, char *err, size_t cap) {
     char why[128];
     if (model_config_check(cfg, why, sizeof why)) {
         snprintf(err, cap, "model.%s", why);

@@ -27,11 +27,11 @@ typedef struct {
 /* What a model of cfg with max_batch rows needs, with n_batches batch buffers (training keeps
  * two, evaluation one) and a decoder of decode_batch sequences. Saturates at SIZE_MAX. */
 MemoryNeed capacity_memory_need(const ModelConfig *cfg, int max_batch, int n_batches,
-                              int decode_batch);
+                                int decode_batch);
 
 typedef struct {
-    size_t bytes;       /* SIZE_MAX when nothing limits it */
-    const char *limit;  /* what sets it, as a message says it: "this machine has" ... */
+    size_t bytes;      /* SIZE_MAX when nothing limits it */
+    const char *limit; /* what sets it, as a message says it: "this machine has" ... */
 } MemoryAvailable;
 
 /* The least of MemAvailable (/proc/meminfo) and what RLIMIT_AS and RLIMIT_DATA leave this
@@ -44,6 +44,6 @@ MemoryAvailable capacity_memory_available(void);
  * machine has 22.9 GiB available", naming train.batch instead when the batch-sized memory is
  * the larger part. */
 int capacity_check_memory(const ModelConfig *cfg, int max_batch, int n_batches, int decode_batch,
-                        const MemoryAvailable *avail, char *err, size_t cap);
+                          const MemoryAvailable *avail, char *err, size_t cap);
 
 #endif

@@ -14,9 +14,9 @@
 /* Compiled from assets/configs/default.json by the Makefile. */
 extern const char exposure_default_config_json[];
 
-static const char *const layout_choices[] = {
-    "auto", "prompt_response", "question_answer", "instruction", "document_summary",
-    "context_qa", NULL};
+static const char *const layout_choices[] = {"auto",        "prompt_response",  "question_answer",
+                                             "instruction", "document_summary", "context_qa",
+                                             NULL};
 static const char *const method_choices[] = {"baseline", "bash", "rac", NULL};
 static const char *const schedule_choices[] = {
     "constant", "linear", "exponential", "inverse_sigmoid", "cosine", "piecewise", NULL};
@@ -92,8 +92,8 @@ static const ConfigKey keys[] = {
      "recompute self-generated tokens every epoch, every batch, or every N steps"},
     {"method.selfgen.temperature", CT_FLOAT, FIELD(method.selfgen.temperature), 0, 100, NULL, 0,
      "0: argmax; otherwise sample at this temperature"},
-    {"method.rac.granularity", CT_ENUM, FIELD(method.rac.granularity), 0, 0,
-     granularity_choices, 0, "RAC corrections of single tokens or of response prefixes"},
+    {"method.rac.granularity", CT_ENUM, FIELD(method.rac.granularity), 0, 0, granularity_choices, 0,
+     "RAC corrections of single tokens or of response prefixes"},
     {"method.rac.max_corrections", CT_INT, FIELD(method.rac.max_corrections), 0, 1000, NULL, 0,
      "most <corr> retractions honoured per sample when decoding"},
     {"decode.max_new_tokens", CT_INT, FIELD(decode.max_new_tokens), 1, 65536, NULL, 1,
@@ -138,8 +138,7 @@ static int min_exclusive(const ConfigKey *k) { return strcmp(k->key, "train.lr")
 static void range_rule(const ConfigKey *k, char *out, size_t cap) {
     const char *what = k->type == CT_INT ? "an integer" : "a number";
     if (min_exclusive(k) && k->max >= BIG) snprintf(out, cap, "must be %s > %g", what, k->min);
-    else if (min_exclusive(k))
-        snprintf(out, cap, "must be %s > %g and ≤ %g", what, k->min, k->max);
+    else if (min_exclusive(k)) snprintf(out, cap, "must be %s > %g and ≤ %g", what, k->min, k->max);
     else if (k->max >= BIG) snprintf(out, cap, "must be %s ≥ %g", what, k->min);
     else snprintf(out, cap, "must be %s in %g..%g", what, k->min, k->max);
 }
@@ -250,15 +249,14 @@ static int set_value(Config *c, const ConfigKey *k, const cJSON *v, char *why, s
             *(int *)f = REFRESH_BATCH;
             return 0;
         }
-        if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) &&
-            v->valuedouble >= 1 && v->valuedouble <= BIG) {
+        if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && v->valuedouble >= 1 &&
+            v->valuedouble <= BIG) {
             *(int *)f = (int)v->valuedouble;
             return 0;
         }
         snprintf(why, cap, "must be \"epoch\", \"batch\" or an integer ≥ 1 (steps)");
         return -1;
-    case CT_POINTS:
-        return parse_points(v, f, why, cap);
+    case CT_POINTS: return parse_points(v, f, why, cap);
     }
     return -1;
 }
@@ -291,8 +289,7 @@ static int apply_object(Config *c, const cJSON *obj, const char *prefix, const c
     return 0;
 }
 
-int config_apply_json_text(Config *c, const char *json, const char *source, char *err,
-                           size_t cap) {
+int config_apply_json_text(Config *c, const char *json, const char *source, char *err, size_t cap) {
     cJSON *root = cJSON_Parse(json);
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
@@ -334,8 +331,7 @@ int config_load_file(Config *c, const char *path, char *err, size_t cap) {
     else if (failed) say(err, cap, "%s: read error: %s", path, strerror(saved));
     else if (n > CONFIG_MAX_FILE) say(err, cap, "%s: larger than 1 MiB, not a config", path);
     else if (memchr(text, '\0', n)) say(err, cap, "%s: binary data, not a JSON config", path);
-    else if (strspn(text, " \t\r\n") == n)
-        say(err, cap, "%s: empty, not a JSON config", path);
+    else if (strspn(text, " \t\r\n") == n) say(err, cap, "%s: empty, not a JSON config", path);
     else rc = config_apply_json_text(c, text, path, err, cap);
     free(text);
     return rc;
@@ -368,11 +364,9 @@ static cJSON *override_value(const ConfigKey *k, const char *text) {
         if (*text && *end == '\0') return cJSON_CreateNumber((double)v);
         return cJSON_CreateString(text);
     }
-    case CT_POINTS:
-        return cJSON_Parse(text);
+    case CT_POINTS: return cJSON_Parse(text);
     case CT_STRING:
-    case CT_ENUM:
-        return cJSON_CreateString(text);
+    case CT_ENUM: return cJSON_CreateString(text);
     }
     return NULL;
 }
@@ -493,7 +487,8 @@ static cJSON *value_json(const Config *c, const ConfigKey *k) {
     case CT_FLOAT: return cJSON_CreateRaw(text); /* the shortest exact decimal */
     case CT_BOOL: return cJSON_CreateBool(*(const int *)f);
     case CT_REFRESH:
-        return *(const int *)f >= 1 ? cJSON_CreateNumber(*(const int *)f) : cJSON_CreateString(text);
+        return *(const int *)f >= 1 ? cJSON_CreateNumber(*(const int *)f)
+                                    : cJSON_CreateString(text);
     case CT_POINTS: return cJSON_CreateRaw(text);
     case CT_STRING:
     case CT_ENUM: return cJSON_CreateString(text);

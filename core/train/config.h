@@ -12,7 +12,11 @@
 
 typedef enum { METHOD_BASELINE, METHOD_BASH, METHOD_RAC } MethodName;
 typedef enum {
-    SCHED_CONSTANT, SCHED_LINEAR, SCHED_EXPONENTIAL, SCHED_INVERSE_SIGMOID, SCHED_COSINE,
+    SCHED_CONSTANT,
+    SCHED_LINEAR,
+    SCHED_EXPONENTIAL,
+    SCHED_INVERSE_SIGMOID,
+    SCHED_COSINE,
     SCHED_PIECEWISE
 } ScheduleKind;
 typedef enum { SELFGEN_TEACHER_FORCED, SELFGEN_FREE_RUN } SelfgenSource;
@@ -30,12 +34,12 @@ typedef struct {
 
 typedef struct {
     ScheduleKind kind;
-    float value;           /* constant */
-    float start, end;      /* linear, exponential, cosine */
-    int from_step, to_step;/* linear, cosine; to_step -1 means train.steps */
-    float rate;            /* exponential: omega = end - (end - start) * rate^(s - from_step) */
-    float k;               /* inverse_sigmoid */
-    SchedulePoints points; /* piecewise */
+    float value;            /* constant */
+    float start, end;       /* linear, exponential, cosine */
+    int from_step, to_step; /* linear, cosine; to_step -1 means train.steps */
+    float rate;             /* exponential: omega = end - (end - start) * rate^(s - from_step) */
+    float k;                /* inverse_sigmoid */
+    SchedulePoints points;  /* piecewise */
 } ScheduleConfig;
 
 typedef struct {
@@ -74,14 +78,14 @@ typedef struct {
 typedef enum { CT_INT, CT_FLOAT, CT_BOOL, CT_STRING, CT_ENUM, CT_REFRESH, CT_POINTS } ConfigType;
 
 typedef struct {
-    const char *key;              /* dotted, e.g. "model.layers" */
+    const char *key; /* dotted, e.g. "model.layers" */
     ConfigType type;
-    size_t offset;                /* of the field in Config */
-    size_t size;                  /* of the field (string capacity) */
-    double min, max;              /* numeric range, inclusive */
-    const char *const *choices;   /* CT_ENUM: names, NULL-terminated; the field is an int index */
-    int live;                     /* may change while a run trains (applies at the next step) */
-    const char *help;             /* one line */
+    size_t offset;              /* of the field in Config */
+    size_t size;                /* of the field (string capacity) */
+    double min, max;            /* numeric range, inclusive */
+    const char *const *choices; /* CT_ENUM: names, NULL-terminated; the field is an int index */
+    int live;                   /* may change while a run trains (applies at the next step) */
+    const char *help;           /* one line */
 } ConfigKey;
 
 /* The table of keys, in display order, and its length. */

@@ -5,8 +5,8 @@
 
 #include "data.h"
 
-static int load_ref(const Config *c, const char *ref, const char *split, Dataset *out,
-                    char *err, size_t cap) {
+static int load_ref(const Config *c, const char *ref, const char *split, Dataset *out, char *err,
+                    size_t cap) {
     char path[4096];
     if (task_resolve(ref, split, path, sizeof path)) {
         snprintf(err, cap, "%.200s: path too long", ref);

@@ -13,8 +13,8 @@
 
 /* Where a sequence stands during decode_batch. */
 typedef struct {
-    int len;          /* tokens in the context (prompt + generated) */
-    int budget;       /* most tokens it may generate */
+    int len;    /* tokens in the context (prompt + generated) */
+    int budget; /* most tokens it may generate */
     int active;
     int pending_corr; /* index of a correction awaiting its replacement, -1 when none */
 } SeqState;
@@ -87,8 +87,9 @@ Decoder *decoder_new(const Model *m, int max_batch) {
     size_t C = (size_t)c->dim, R = MAX_ROWS, seqs = (size_t)max_batch * (size_t)c->context;
     size_t cache = (size_t)c->layers * seqs * C;
     /* Zeroed: the last tile of keys is read in full, positions past the sequence included. */
-    d->kcache = calloc((size_t)c->layers * (size_t)max_batch * C *
-                           (((size_t)c->context + 15) / 16 * 16), sizeof(float));
+    d->kcache =
+        calloc((size_t)c->layers * (size_t)max_batch * C * (((size_t)c->context + 15) / 16 * 16),
+               sizeof(float));
     d->vcache = floats(cache);
     d->work = calloc((size_t)d->workers, sizeof *d->work);
     d->logits = floats((size_t)max_batch * (size_t)d->Vp);
@@ -236,7 +237,8 @@ static void forward_rows(Decoder *d, Work *wk, int r0, int r1) {
         for (int c = 0; c < C; c++) x[c] = e[c] + pe[c];
     }
     for (int l = 0; l < L; l++) {
-        layernorm_forward(wk->ln, wk->mean, wk->rstd, wk->x, p->ln1w + l * C, p->ln1b + l * C, n, C);
+        layernorm_forward(wk->ln, wk->mean, wk->rstd, wk->x, p->ln1w + l * C, p->ln1b + l * C, n,
+                          C);
         matmul_forward(wk->qkv, wk->ln, p->qkvw + (size_t)l * 3 * C * C, p->qkvb + l * 3 * C, n, C,
                        3 * C, 0.0f);
         for (int i = 0; i < n; i++) {
@@ -248,7 +250,8 @@ static void forward_rows(Decoder *d, Work *wk, int r0, int r1) {
                        wk->atty + (size_t)i * C, 0, d->NH);
         matmul_forward(wk->x, wk->atty, p->attprojw + (size_t)l * C * C, p->attprojb + l * C, n, C,
                        C, 1.0f);
-        layernorm_forward(wk->ln, wk->mean, wk->rstd, wk->x, p->ln2w + l * C, p->ln2b + l * C, n, C);
+        layernorm_forward(wk->ln, wk->mean, wk->rstd, wk->x, p->ln2w + l * C, p->ln2b + l * C, n,
+                          C);
         matmul_forward(wk->fch, wk->ln, p->fcw + (size_t)l * 4 * C * C, p->fcb + l * 4 * C, n, C,
                        4 * C, 0.0f);
         gelu_forward(wk->fch, wk->fch, (long)n * 4 * C);
@@ -272,11 +275,11 @@ static void forward_rows(Decoder *d, Work *wk, int r0, int r1) {
 
 /* y[r0, r1) = beta * y[r0, r1) + W[r0, r1) x + bias[r0, r1): rows of a matrix times one
  * vector. */
-static void rows_times(float *y, const float *W, const float *x, const float *bias, int IC,
-                       int r0, int r1, float beta) {
+static void rows_times(float *y, const float *W, const float *x, const float *bias, int IC, int r0,
+                       int r1, float beta) {
     if (r1 <= r0) return;
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, r1 - r0, IC, 1.0f, W + (size_t)r0 * IC, IC, x, 1,
-                beta, y + r0, 1);
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, r1 - r0, IC, 1.0f, W + (size_t)r0 * IC, IC, x, 1, beta,
+                y + r0, 1);
     if (bias)
         for (int r = r0; r < r1; r++) y[r] += bias[r];
 }
@@ -296,8 +299,7 @@ static void cols_times(float *y, const float *W, const float *x, int OC, int IC,
         memset(y, 0, (size_t)OC * sizeof(float));
         return;
     }
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, OC, c1 - c0, 1.0f, W + c0, IC, x + c0, 1, 0.0f, y,
-                1);
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, OC, c1 - c0, 1.0f, W + c0, IC, x + c0, 1, 0.0f, y, 1);
 }
 
 /* x += bias + every worker's part, in worker order: each worker keeps its own copy of the
@@ -376,12 +378,11 @@ static void run_pass(Decoder *d, const Model *m) {
     d->m = m;
     if (d->workers > 1 && m->pool && pool_size(m->pool) == d->workers && d->n_rows > 1)
         pool_run(m->pool, pass_task, d);
-    else
-        forward_rows(d, &d->work[0], 0, d->n_rows);
+    else forward_rows(d, &d->work[0], 0, d->n_rows);
 }
 
-token_t decode_pick(const float *logits, int vocab, float temperature, int top_k,
-                    int allow_corr, Rng *rng, float *scratch) {
+token_t decode_pick(const float *logits, int vocab, float temperature, int top_k, int allow_corr,
+                    Rng *rng, float *scratch) {
     (void)vocab;
     /* Emittable ids: bytes, <eos>, and <corr> when allowed. */
     int best = 0;
@@ -453,19 +454,17 @@ static void emit(Decoder *d, int b, token_t t, const DecodeOptions *opt, DecodeR
     if (r->n_raw >= s->budget) s->active = 0;
 }
 
-static void pick_and_emit(Decoder *d, int b, const DecodeOptions *opt, Rng *rng,
-                          DecodeResult *r) {
+static void pick_and_emit(Decoder *d, int b, const DecodeOptions *opt, Rng *rng, DecodeResult *r) {
     int allow_corr = opt->rac && r->n_corr < opt->max_corrections;
     float *logits = d->logits + (size_t)b * d->Vp;
     if (opt->ignore_eos) logits[TOK_EOS] = -INFINITY;
-    token_t t = decode_pick(logits, TOK_COUNT, opt->temperature, opt->top_k, allow_corr, rng,
-                            d->pick);
+    token_t t =
+        decode_pick(logits, TOK_COUNT, opt->temperature, opt->top_k, allow_corr, rng, d->pick);
     emit(d, b, t, opt, r);
 }
 
-int decode_batch(Decoder *d, const Model *m, const token_t *const *prompts,
-                 const int *prompt_len, int B, const DecodeOptions *opt, Rng *rng,
-                 DecodeResult *results) {
+int decode_batch(Decoder *d, const Model *m, const token_t *const *prompts, const int *prompt_len,
+                 int B, const DecodeOptions *opt, Rng *rng, DecodeResult *results) {
     if (B < 1 || B > d->max_batch || opt->max_new_tokens < 1) return -1;
     for (int b = 0; b < B; b++)
         if (prompt_len[b] < 1 || prompt_len[b] >= d->context) return -1;
@@ -474,8 +473,8 @@ int decode_batch(Decoder *d, const Model *m, const token_t *const *prompts,
         size_t base = (size_t)b * d->context;
         results[b] = (DecodeResult){d->raw + base, 0, d->out + base, 0, d->corr + base, 0, 0};
         int room = d->context - prompt_len[b];
-        d->seq[b] = (SeqState){prompt_len[b], opt->max_new_tokens < room ? opt->max_new_tokens : room,
-                               1, -1};
+        d->seq[b] = (SeqState){prompt_len[b],
+                               opt->max_new_tokens < room ? opt->max_new_tokens : room, 1, -1};
     }
 
     /* Prefill: every prompt token, in chunks of MAX_ROWS rows; logits only at prompt ends. */

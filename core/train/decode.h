@@ -23,23 +23,23 @@ typedef struct {
     int rac;            /* honour <corr> */
     int rac_segment;    /* segment granularity (else token) */
     int max_corrections;
-    int ignore_eos;     /* never choose <eos>: generate exactly the budget (benchmarks) */
+    int ignore_eos; /* never choose <eos>: generate exactly the budget (benchmarks) */
 } DecodeOptions;
 
 typedef struct {
-    int pos;               /* position in the visible output that was retracted */
-    token_t retracted;     /* the retracted token (segment: the last of the segment) */
-    token_t replacement;   /* first token emitted after <corr>; TOK_EOS or -1 when none */
+    int pos;             /* position in the visible output that was retracted */
+    token_t retracted;   /* the retracted token (segment: the last of the segment) */
+    token_t replacement; /* first token emitted after <corr>; TOK_EOS or -1 when none */
 } Correction;
 
 typedef struct {
-    token_t *raw;   /* every generated token, <corr> included, <eos> excluded */
+    token_t *raw; /* every generated token, <corr> included, <eos> excluded */
     int n_raw;
-    token_t *out;   /* the visible output after retractions */
+    token_t *out; /* the visible output after retractions */
     int n_out;
     Correction *corr;
     int n_corr;
-    int ended;      /* 1 when the model emitted <eos> */
+    int ended; /* 1 when the model emitted <eos> */
 } DecodeResult;
 
 typedef struct Decoder Decoder;
@@ -60,13 +60,12 @@ int decoder_max_batch(const Decoder *d);
  * generates at most min(opt->max_new_tokens, context - prompt_len[b]) tokens. results[b] are
  * filled (arrays owned by the decoder, valid until its next call). rng is used only when
  * temperature > 0. Returns 0, or -1 when the shapes do not fit. */
-int decode_batch(Decoder *d, const Model *m, const token_t *const *prompts,
-                 const int *prompt_len, int B, const DecodeOptions *opt, Rng *rng,
-                 DecodeResult *results);
+int decode_batch(Decoder *d, const Model *m, const token_t *const *prompts, const int *prompt_len,
+                 int B, const DecodeOptions *opt, Rng *rng, DecodeResult *results);
 
 /* Index of the token to emit from one row of logits, with the rules above: greedy when
  * temperature is 0, else top-k sampling; allow_corr says whether <corr> may be chosen. */
-token_t decode_pick(const float *logits, int vocab, float temperature, int top_k,
-                    int allow_corr, Rng *rng, float *scratch);
+token_t decode_pick(const float *logits, int vocab, float temperature, int top_k, int allow_corr,
+                    Rng *rng, float *scratch);
 
 #endif

@@ -133,9 +133,19 @@ void eval_summarize(const EvalTotals *t, EvalSummary *out) {
 }
 
 void eval_totals_allreduce(EvalTotals *t) {
-    double *const f[] = {&t->n, &t->loss_sum, &t->tf_count, &t->tf_correct, &t->fr_correct,
-                         &t->fr_total, &t->em, &t->f1, &t->rouge_l, &t->first_err,
-                         &t->corrections, &t->corrected, &t->corrected_right};
+    double *const f[] = {&t->n,
+                         &t->loss_sum,
+                         &t->tf_count,
+                         &t->tf_correct,
+                         &t->fr_correct,
+                         &t->fr_total,
+                         &t->em,
+                         &t->f1,
+                         &t->rouge_l,
+                         &t->first_err,
+                         &t->corrections,
+                         &t->corrected,
+                         &t->corrected_right};
     enum { N = sizeof f / sizeof *f };
     double v[N];
     for (int i = 0; i < N; i++) v[i] = *f[i];
@@ -156,7 +166,8 @@ int evaluate(const EvalContext *e, const Corpus *c, int n, EvalSummary *out, Eva
 
 DecodeOptions eval_decode_options(const Config *c) {
     return (DecodeOptions){.max_new_tokens = c->decode.max_new_tokens,
-                           .temperature = c->decode.temperature, .top_k = c->decode.top_k,
+                           .temperature = c->decode.temperature,
+                           .top_k = c->decode.top_k,
                            .rac = c->method.name == METHOD_RAC,
                            .rac_segment = c->method.rac.granularity == RAC_SEGMENT,
                            .max_corrections = c->method.rac.max_corrections};
@@ -192,9 +203,16 @@ void eval_store_summary(Store *s, int64_t run, int64_t step, const char *split,
     const struct {
         const char *name;
         double value;
-    } m[] = {{"loss", e->loss}, {"tf_acc", e->tf_acc}, {"fr_acc", e->fr_acc}, {"gap", e->gap},
-             {"em", e->em}, {"f1", e->f1}, {"rougeL", e->rouge_l}, {"first_err", e->first_err},
-             {"corrections", e->corrections}, {"corrected", e->corrected},
+    } m[] = {{"loss", e->loss},
+             {"tf_acc", e->tf_acc},
+             {"fr_acc", e->fr_acc},
+             {"gap", e->gap},
+             {"em", e->em},
+             {"f1", e->f1},
+             {"rougeL", e->rouge_l},
+             {"first_err", e->first_err},
+             {"corrections", e->corrections},
+             {"corrected", e->corrected},
              {"corrected_right", e->corrected_right}};
     int n = rac ? (int)(sizeof m / sizeof *m) : 8; /* the last three are RAC's */
     for (int i = 0; i < n; i++) {

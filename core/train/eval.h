@@ -17,22 +17,22 @@
 #include "store.h"
 
 typedef struct {
-    int n;                      /* samples */
-    double loss, tf_acc;        /* teacher-forced */
+    int n;               /* samples */
+    double loss, tf_acc; /* teacher-forced */
     double fr_acc, gap, em, f1, rouge_l, first_err;
-    double corrections;         /* RAC: mean corrections per sample */
-    int corrected;              /* samples with at least one correction */
-    int corrected_right;        /* of those, how many end with em = 1 */
+    double corrections;  /* RAC: mean corrections per sample */
+    int corrected;       /* samples with at least one correction */
+    int corrected_right; /* of those, how many end with em = 1 */
 } EvalSummary;
 
 typedef struct {
-    int idx;                    /* example index in the corpus */
+    int idx; /* example index in the corpus */
     const Example *ex;
     const DecodeResult *res;
-    const char *output;         /* visible output text */
-    const char *raw_output;     /* everything generated, <corr> included */
+    const char *output;     /* visible output text */
+    const char *raw_output; /* everything generated, <corr> included */
     double em, f1, rouge_l, fr_acc;
-    int first_err;              /* -1 when the output matches the reference to the end */
+    int first_err; /* -1 when the output matches the reference to the end */
 } EvalSample;
 
 typedef void (*EvalSampleFn)(void *ctx, const EvalSample *s);
@@ -40,10 +40,10 @@ typedef void (*EvalSampleFn)(void *ctx, const EvalSample *s);
 typedef struct {
     Model *m;
     Decoder *dec;
-    Batch *scratch;             /* room for m->max_batch rows of the corpus's longest example */
+    Batch *scratch; /* room for m->max_batch rows of the corpus's longest example */
     DecodeOptions decode;
-    int gsm8k;                  /* em compares the final "####" numbers */
-    uint64_t seed;              /* sampling, when decode.temperature > 0 */
+    int gsm8k;     /* em compares the final "####" numbers */
+    uint64_t seed; /* sampling, when decode.temperature > 0 */
 } EvalContext;
 
 /* Evaluates the first n examples of c; calls fn (when not NULL) for every sample in order.
@@ -55,7 +55,7 @@ int evaluate(const EvalContext *e, const Corpus *c, int n, EvalSummary *out, Eva
  * the whole's, so that several processes can each evaluate a part (counts are doubles, exact
  * below 2^53, so that all of it is one array of sums). */
 typedef struct {
-    double n;                          /* samples */
+    double n; /* samples */
     double loss_sum, tf_count, tf_correct;
     double fr_correct, fr_total;
     double em, f1, rouge_l, first_err, corrections, corrected, corrected_right;

@@ -22,8 +22,8 @@ static void put_prompt(RowWriter *w, const token_t *s, int plen) {
     for (int t = 0; t < plen - 1; t++) put(w, s[t], s[t + 1], 0, KIND_PROMPT);
 }
 
-static void bash_row(Batch *b, int r, const Corpus *c, const SelfgenCache *sg, int i,
-                     float omega, Rng *rng, MethodStats *st) {
+static void bash_row(Batch *b, int r, const Corpus *c, const SelfgenCache *sg, int i, float omega,
+                     Rng *rng, MethodStats *st) {
     int plen = c->plen[i], rlen = c->rlen[i];
     const token_t *y = corpus_seq(c, i) + plen;
     size_t row = (size_t)r * (size_t)b->T;
@@ -39,8 +39,8 @@ static void bash_row(Batch *b, int r, const Corpus *c, const SelfgenCache *sg, i
     }
 }
 
-static int rac_token_row(RowWriter *w, const Corpus *c, const SelfgenCache *sg, int i,
-                         int context, float omega, Rng *rng, MethodStats *st) {
+static int rac_token_row(RowWriter *w, const Corpus *c, const SelfgenCache *sg, int i, int context,
+                         float omega, Rng *rng, MethodStats *st) {
     int plen = c->plen[i], rlen = c->rlen[i];
     const token_t *s = corpus_seq(c, i), *y = s + plen;
     put_prompt(w, s, plen);

@@ -92,13 +92,21 @@ static int load_data(Job *j, char *err, size_t cap) {
 }
 
 int run_eval_store_sample(Store *st, int64_t run, int64_t step, const char *split,
-                     const EvalSample *s) {
+                          const EvalSample *s) {
     char *corr = eval_corrections_json(s->res);
-    SampleRow row = {.step = step, .idx = s->idx, .prompt = s->ex->prompt,
-                     .reference = s->ex->response, .output = (char *)s->output,
-                     .raw_output = (char *)s->raw_output, .corrections_json = corr ? corr : "[]",
-                     .em = s->em, .f1 = s->f1, .rouge_l = s->rouge_l, .fr_acc = s->fr_acc,
-                     .first_err = s->first_err, .corrections = s->res->n_corr};
+    SampleRow row = {.step = step,
+                     .idx = s->idx,
+                     .prompt = s->ex->prompt,
+                     .reference = s->ex->response,
+                     .output = (char *)s->output,
+                     .raw_output = (char *)s->raw_output,
+                     .corrections_json = corr ? corr : "[]",
+                     .em = s->em,
+                     .f1 = s->f1,
+                     .rouge_l = s->rouge_l,
+                     .fr_acc = s->fr_acc,
+                     .first_err = s->first_err,
+                     .corrections = s->res->n_corr};
     snprintf(row.split, sizeof row.split, "%s", split);
     int rc = store_sample(st, run, &row);
     free(corr);
@@ -113,7 +121,7 @@ static void store_sample_row(void *ctx, const EvalSample *s) {
 }
 
 int run_eval(Store *s, int64_t run, const RunEvalOptions *o, RunEvalResult *r, char *err,
-                 size_t cap) {
+             size_t cap) {
     memset(r, 0, sizeof *r);
     if (strcmp(o->split, "val") != 0 && strcmp(o->split, "test") != 0) {
         snprintf(err, cap, "split must be val or test, not '%s'", o->split);
@@ -124,7 +132,10 @@ int run_eval(Store *s, int64_t run, const RunEvalOptions *o, RunEvalResult *r, c
     if (!rc) rc = load_data(&j, err, cap);
     if (!rc) {
         r->rac = j.cfg.method.name == METHOD_RAC;
-        EvalContext e = {&j.model, j.dec, &j.scratch, eval_decode_options(&j.cfg),
+        EvalContext e = {&j.model,
+                         j.dec,
+                         &j.scratch,
+                         eval_decode_options(&j.cfg),
                          j.ds.layout == LAYOUT_QUESTION_ANSWER,
                          (uint64_t)j.cfg.train.seed * 1000003u + (uint64_t)r->step};
         if (evaluate(&e, &j.corpus, j.corpus.n, &r->summary, store_sample_row, &j)) {

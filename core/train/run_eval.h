@@ -20,10 +20,10 @@ typedef struct {
 
 typedef struct {
     EvalSummary summary;
-    int64_t step;  /* the checkpoint's step, where the metrics are stored */
-    int rac;       /* the run used RAC (its summary includes the correction counts) */
-    int dropped;   /* examples longer than the model's context, left out */
-    char data[512];/* the file evaluated */
+    int64_t step;   /* the checkpoint's step, where the metrics are stored */
+    int rac;        /* the run used RAC (its summary includes the correction counts) */
+    int dropped;    /* examples longer than the model's context, left out */
+    char data[512]; /* the file evaluated */
 } RunEvalResult;
 
 /* Returns 0, RUN_EVAL_EINPUT (a bad split or data file, a run without a checkpoint) or
@@ -31,12 +31,12 @@ typedef struct {
 #define RUN_EVAL_EINPUT -2
 #define RUN_EVAL_ERUNTIME -1
 int run_eval(Store *s, int64_t run, const RunEvalOptions *o, RunEvalResult *r, char *err,
-                 size_t errcap);
+             size_t errcap);
 
 /* One evaluated sample as a row of the samples table (buffered until the store's next commit),
  * under the given step and split. Shared with the trainer's periodic evaluation. Returns 0 or -1
  * with the store's message set. */
 int run_eval_store_sample(Store *st, int64_t run, int64_t step, const char *split,
-                     const EvalSample *s);
+                          const EvalSample *s);
 
 #endif

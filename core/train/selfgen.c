@@ -5,7 +5,8 @@
 
 int selfgen_init(SelfgenCache *s, const Corpus *c) {
     memset(s, 0, sizeof *s);
-    size_t len = c->n ? c->off[c->n - 1] + (size_t)c->plen[c->n - 1] + (size_t)c->rlen[c->n - 1] : 1;
+    size_t len =
+        c->n ? c->off[c->n - 1] + (size_t)c->plen[c->n - 1] + (size_t)c->rlen[c->n - 1] : 1;
     s->yhat = malloc(len * sizeof *s->yhat);
     s->gen_len = malloc(((size_t)c->n + 1) * sizeof *s->gen_len);
     if (!s->yhat || !s->gen_len) {
@@ -37,7 +38,8 @@ static void teacher_forced(SelfgenCache *s, const Corpus *c, const int *idx, int
         token_t *yhat = s->yhat + c->off[i] + plen;
         for (int j = 0; j < rlen; j++) {
             /* The logits at input position plen-1+j predict response token j. */
-            const float *row = logits + ((size_t)r * b->T + (size_t)(plen - 1 + j)) * m->padded_vocab;
+            const float *row =
+                logits + ((size_t)r * b->T + (size_t)(plen - 1 + j)) * m->padded_vocab;
             token_t t = decode_pick(row, TOK_COUNT, temperature, 0, 0, rng, scratch);
             yhat[j] = t < 256 ? t : ref[j];
         }

@@ -16,8 +16,8 @@
 #include "util.h"
 
 typedef struct {
-    token_t *yhat;  /* aligned with the corpus pool; the response part of each example is used */
-    int *gen_len;   /* free_run: bytes generated before <eos>; teacher_forced: response bytes */
+    token_t *yhat; /* aligned with the corpus pool; the response part of each example is used */
+    int *gen_len;  /* free_run: bytes generated before <eos>; teacher_forced: response bytes */
     size_t pool_len;
     int n;
 } SelfgenCache;

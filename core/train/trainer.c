@@ -36,7 +36,7 @@ static void push_locked(Trainer *t, const TrainerEvent *ev) {
             t->q_cap = cap = ncap;
         }
     }
-    if (cap == 0) return; /* out of memory before the first event: nothing can be queued */
+    if (cap == 0) return;  /* out of memory before the first event: nothing can be queued */
     if (t->q_len == cap) { /* full: the oldest event goes */
         t->q_head = (t->q_head + 1) % cap;
         t->q_len--;
@@ -149,9 +149,7 @@ int trainer_set(Trainer *t, const char *assignment, char *err, size_t cap) {
     return rc;
 }
 
-static void sync_optimizer(Trainer *t) {
-    t->oc.lr = t->cfg.train.lr;
-}
+static void sync_optimizer(Trainer *t) { t->oc.lr = t->cfg.train.lr; }
 
 /* Applies the queued live changes, recording each as an event of the run. */
 static void apply_pending(Trainer *t) {
@@ -265,7 +263,8 @@ static int update_selfgen(Trainer *t, const int *idx, int lo, int hi, int epoch_
     t->selfgen_free_run = uses_free_run(&t->cfg);
     if (refresh == REFRESH_BATCH) return omega > 0.0f ? refresh_selfgen(t, idx + lo, hi - lo) : 0;
     if (refresh == REFRESH_EPOCH) return epoch_started ? refresh_all(t) : 0;
-    if (t->selfgen_refreshed < 0 || t->step - t->selfgen_refreshed >= refresh) return refresh_all(t);
+    if (t->selfgen_refreshed < 0 || t->step - t->selfgen_refreshed >= refresh)
+        return refresh_all(t);
     return 0;
 }
 
@@ -274,9 +273,16 @@ static int update_selfgen(Trainer *t, const int *idx, int lo, int hi, int epoch_
 static void reduce_step(Trainer *t, const MethodStats *ms, int stop_asked, int failed,
                         StepTotals *tot) {
     const XentStats *x = &t->model.last;
-    *tot = (StepTotals){failed ? 0.0 : x->loss_sum, failed ? 0 : x->count, failed ? 0 : x->correct,
-                        (double)ms->eligible, (double)ms->selected, (double)ms->differ,
-                        (double)ms->inserted, (double)ms->tokens, stop_asked, failed};
+    *tot = (StepTotals){failed ? 0.0 : x->loss_sum,
+                        failed ? 0 : x->count,
+                        failed ? 0 : x->correct,
+                        (double)ms->eligible,
+                        (double)ms->selected,
+                        (double)ms->differ,
+                        (double)ms->inserted,
+                        (double)ms->tokens,
+                        stop_asked,
+                        failed};
     trainer_reduce_step(tot);
 }
 
@@ -295,11 +301,13 @@ static int train_step(Trainer *t, int stop_asked, StepStats *st, int *stop_all, 
     int failed = c->method.name != METHOD_BASELINE &&
                  update_selfgen(t, idx, lo, hi, epoch_started, omega) != 0;
     if (failed && !t->dist) {
-        snprintf(err, cap, "step %d: self-generation does not fit the model's context", t->step + 1);
+        snprintf(err, cap, "step %d: self-generation does not fit the model's context",
+                 t->step + 1);
         return -1;
     }
-    MethodParams p = {c->method.name, c->method.rac.granularity, omega,
-                      (uint64_t)c->train.seed * 3 + 2, t->step, lo};
+    MethodParams p = {c->method.name, c->method.rac.granularity,
+                      omega,          (uint64_t)c->train.seed * 3 + 2,
+                      t->step,        lo};
     MethodStats ms;
     method_build_batch(&t->batch, &t->train, &t->sg, idx + lo, hi - lo, c->model.context, &p, &ms);
     float loss = failed ? 0.0f : model_forward(&t->model, &t->batch);
@@ -315,9 +323,12 @@ static int train_step(Trainer *t, int stop_asked, StepStats *st, int *stop_all, 
         *stop_all = tot.stop > 0;
         count = (long)tot.count;
         loss = count ? (float)(tot.loss_sum / tot.count) : 0.0f;
-        ms = (MethodStats){.eligible = (long)tot.eligible, .selected = (long)tot.selected,
-                           .differ = (long)tot.differ, .inserted = (long)tot.inserted,
-                           .tokens = (long)tot.tokens, .rows = B};
+        ms = (MethodStats){.eligible = (long)tot.eligible,
+                           .selected = (long)tot.selected,
+                           .differ = (long)tot.differ,
+                           .inserted = (long)tot.inserted,
+                           .tokens = (long)tot.tokens,
+                           .rows = B};
     }
     if (!isfinite(loss)) {
         snprintf(err, cap, "non-finite loss at step %d (lr %g): the run diverged", t->step + 1,
@@ -340,11 +351,15 @@ static int train_step(Trainer *t, int stop_asked, StepStats *st, int *stop_all, 
     t->elapsed += dt;
     t->step_seconds = t->step_seconds > 0 ? 0.9 * t->step_seconds + 0.1 * dt : dt;
     long units = ms.eligible > 0 ? ms.eligible : 1;
-    *st = (StepStats){.loss = loss, .lr = lr, .omega = omega,
+    *st = (StepStats){.loss = loss,
+                      .lr = lr,
+                      .omega = omega,
                       .mixed_frac = (float)ms.selected / (float)units,
                       .diff_frac = (float)ms.differ / (float)units,
-                      .rac_insertions = (float)ms.inserted / (float)B, .grad_norm = (float)norm,
-                      .tok_s = dt > 0 ? (double)ms.tokens / dt : 0.0, .tokens = ms.tokens};
+                      .rac_insertions = (float)ms.inserted / (float)B,
+                      .grad_norm = (float)norm,
+                      .tok_s = dt > 0 ? (double)ms.tokens / dt : 0.0,
+                      .tokens = ms.tokens};
     return 0;
 }
 
@@ -353,8 +368,7 @@ static int train_step(Trainer *t, int stop_asked, StepStats *st, int *stop_all, 
 static void note_store(Trainer *t, int commit_rc) {
     if (commit_rc && !t->store_failing)
         trainer_note(t, "run store: %s (will retry)", store_error(t->store));
-    else if (!commit_rc && t->store_failing)
-        trainer_note(t, "run store: writing again");
+    else if (!commit_rc && t->store_failing) trainer_note(t, "run store: writing again");
     t->store_failing = commit_rc != 0;
 }
 
@@ -409,8 +423,9 @@ static void store_eval_sample(void *ctx, const EvalSample *s) {
 }
 
 static int evaluate_now(Trainer *t, char *err, size_t cap) {
-    EvalContext e = {&t->model, t->dec, &t->scratch, eval_decode_options(&t->cfg), t->gsm8k,
-                     (uint64_t)t->cfg.train.seed * 1000003u + (uint64_t)t->step};
+    EvalContext e = {&t->model,   t->dec,
+                     &t->scratch, eval_decode_options(&t->cfg),
+                     t->gsm8k,    (uint64_t)t->cfg.train.seed * 1000003u + (uint64_t)t->step};
     EvalSummary sum;
     SampleSink sink = {t, "val"};
     if (t->dist) {
@@ -439,8 +454,10 @@ static int checkpoint(Trainer *t, char *err, size_t cap) {
     TrainerEvent ev = {.kind = EV_CHECKPOINT, .step = t->step};
     int rc = 0;
     if (trainer_sync_replicas(t)) {
-        trainer_note(t, "step %d: the ranks' copies of the model differed (ranks on different "
-                        "CPUs?); all continue from rank 0's", t->step);
+        trainer_note(t,
+                     "step %d: the ranks' copies of the model differed (ranks on different "
+                     "CPUs?); all continue from rank 0's",
+                     t->step);
         if (t->store)
             store_event(t->store, t->run_id, t->step, "warning",
                         "{\"reason\":\"the ranks' copies of the model differed; rank 0's was "
@@ -517,7 +534,8 @@ static void *train_thread(void *arg) {
             status = "stopped";
             break;
         }
-        if (c->train.eval_every && t->step % c->train.eval_every == 0 && evaluate_now(t, err, sizeof err)) {
+        if (c->train.eval_every && t->step % c->train.eval_every == 0 &&
+            evaluate_now(t, err, sizeof err)) {
             status = "failed";
             break;
         }
@@ -527,7 +545,8 @@ static void *train_thread(void *arg) {
             break;
         }
     }
-    if (strcmp(status, "completed") == 0 && t->last_eval_step != t->step && evaluate_now(t, err, sizeof err))
+    if (strcmp(status, "completed") == 0 && t->last_eval_step != t->step &&
+        evaluate_now(t, err, sizeof err))
         status = "failed";
     if (strcmp(status, "failed") != 0 && checkpoint(t, err, sizeof err)) status = "failed";
     finish(t, status, err);
@@ -558,9 +577,14 @@ int trainer_start(const Config *cfg, const TrainerOptions *opt, Trainer **out, c
                          : trainer_setup_new(t, cfg, opt, err, cap);
     if (rc == 0) {
         t->pending_cfg = t->cfg;
-        t->snap = (TrainerSnapshot){.run_id = t->run_id, .phase = PHASE_RUNNING, .step = t->step,
-                                    .steps = t->cfg.train.steps, .epoch = t->epoch,
-                                    .eval_step = -1, .elapsed = t->elapsed, .eta = -1,
+        t->snap = (TrainerSnapshot){.run_id = t->run_id,
+                                    .phase = PHASE_RUNNING,
+                                    .step = t->step,
+                                    .steps = t->cfg.train.steps,
+                                    .epoch = t->epoch,
+                                    .eval_step = -1,
+                                    .elapsed = t->elapsed,
+                                    .eta = -1,
                                     .config = t->cfg};
         t->row.step = -1;
         static const char *const methods[] = {"baseline", "bash", "rac"};
@@ -568,9 +592,10 @@ int trainer_start(const Config *cfg, const TrainerOptions *opt, Trainer **out, c
         TrainerEvent ev = {.kind = EV_START, .step = t->step};
         snprintf(ev.text, sizeof ev.text,
                  "run %lld: %s on %.200s (%d train, %d val), %d layers x %d dim, %.2fM parameters, "
-                 "%d steps of %d", (long long)t->run_id, methods[c->method.name], c->data.train,
-                 t->train.n, t->val.n, c->model.layers, c->model.dim,
-                 (double)t->model.num_params / 1e6, c->train.steps, c->train.batch);
+                 "%d steps of %d",
+                 (long long)t->run_id, methods[c->method.name], c->data.train, t->train.n, t->val.n,
+                 c->model.layers, c->model.dim, (double)t->model.num_params / 1e6, c->train.steps,
+                 c->train.batch);
         push(t, &ev);
         if (pthread_create(&t->thread, NULL, train_thread, t) != 0) {
             snprintf(err, cap, "cannot start the training thread");

@@ -34,8 +34,8 @@ typedef struct {
     float diff_frac;      /* share of eligible units whose self-generated token(s) differ */
     float rac_insertions; /* corrections inserted per sequence */
     float grad_norm;
-    double tok_s;         /* input tokens (no padding) per second of this step */
-    long tokens;          /* input tokens of this step */
+    double tok_s; /* input tokens (no padding) per second of this step */
+    long tokens;  /* input tokens of this step */
 } StepStats;
 
 typedef enum {
@@ -49,7 +49,7 @@ typedef enum {
 
 typedef struct {
     TrainerEventKind kind;
-    int step;             /* steps completed when the event happened */
+    int step; /* steps completed when the event happened */
     StepStats st;
     EvalSummary ev;
     char split[8];
@@ -60,29 +60,29 @@ typedef struct {
 typedef struct {
     int64_t run_id;
     TrainerPhase phase;
-    int step, steps;      /* completed, planned */
+    int step, steps; /* completed, planned */
     int epoch;
-    StepStats last;       /* of the latest step */
-    int eval_step;        /* step of the latest evaluation, -1 before the first */
+    StepStats last; /* of the latest step */
+    int eval_step;  /* step of the latest evaluation, -1 before the first */
     EvalSummary eval;
-    double elapsed;       /* seconds of training, across resumes */
-    double eta;           /* seconds left at the recent pace; -1 when unknown */
-    Config config;        /* as it is now, live changes included */
+    double elapsed; /* seconds of training, across resumes */
+    double eta;     /* seconds left at the recent pace; -1 when unknown */
+    Config config;  /* as it is now, live changes included */
 } TrainerSnapshot;
 
 /* One row of the latest training batch, as the method built it (the batch inspector). */
 typedef struct {
-    int step;             /* -1 before the first batch */
+    int step; /* -1 before the first batch */
     int len;
     token_t input[4096], target[4096];
     uint8_t mask[4096], kind[4096];
 } BatchRowView;
 
 typedef struct {
-    const char *db_path;  /* the run store */
-    const char *name;     /* run name; NULL or "" for one made from method and data */
-    int64_t resume;       /* continue this stopped or interrupted run (config comes from it) */
-    int64_t sweep;        /* tag the run with this sweep (0: none) */
+    const char *db_path; /* the run store */
+    const char *name;    /* run name; NULL or "" for one made from method and data */
+    int64_t resume;      /* continue this stopped or interrupted run (config comes from it) */
+    int64_t sweep;       /* tag the run with this sweep (0: none) */
 } TrainerOptions;
 
 /* Return values of trainer_start besides 0. */

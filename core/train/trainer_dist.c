@@ -138,8 +138,8 @@ void trainer_gather_selfgen(Trainer *t) {
 }
 
 void trainer_reduce_step(StepTotals *s) {
-    double *const f[] = {&s->loss_sum, &s->count, &s->correct, &s->eligible, &s->selected,
-                         &s->differ, &s->inserted, &s->tokens, &s->stop, &s->failed};
+    double *const f[] = {&s->loss_sum, &s->count,    &s->correct, &s->eligible, &s->selected,
+                         &s->differ,   &s->inserted, &s->tokens,  &s->stop,     &s->failed};
     enum { N = sizeof f / sizeof *f };
     double v[N];
     for (int i = 0; i < N; i++) v[i] = *f[i];

@@ -32,19 +32,19 @@ struct Trainer {
     Batch batch, scratch;
     Decoder *dec;
     SelfgenCache sg;
-    int selfgen_free_run;   /* the cache holds free-running generations */
-    int selfgen_refreshed;  /* step of the last full refresh; -1 never */
+    int selfgen_free_run;  /* the cache holds free-running generations */
+    int selfgen_refreshed; /* step of the last full refresh; -1 never */
     int gsm8k;
-    Store *store;           /* rank 0's; NULL on the other ranks of a job (dist.h) */
-    int store_failing;      /* the last commit failed (the user has been told) */
-    int dist;               /* one rank of a job of several processes */
+    Store *store;      /* rank 0's; NULL on the other ranks of a job (dist.h) */
+    int store_failing; /* the last commit failed (the user has been told) */
+    int dist;          /* one rank of a job of several processes */
     int64_t run_id;
-    int step;               /* steps completed */
+    int step; /* steps completed */
     int epoch;
-    int *perm, perm_pos;    /* this epoch's order of training examples */
+    int *perm, perm_pos; /* this epoch's order of training examples */
     Rng rng_data, rng_sample;
-    double elapsed;         /* training seconds, across the sessions of a resumed run */
-    double step_seconds;    /* moving average, for the ETA */
+    double elapsed;      /* training seconds, across the sessions of a resumed run */
+    double step_seconds; /* moving average, for the ETA */
     int last_eval_step;
 
     /* Shared with the controlling thread, under mu. */
@@ -56,7 +56,7 @@ struct Trainer {
     int pause_req, stop_req;
     char pending[MAX_PENDING][256];
     int n_pending;
-    Config pending_cfg;       /* cfg with the pending changes applied, to validate new ones */
+    Config pending_cfg; /* cfg with the pending changes applied, to validate new ones */
     TrainerSnapshot snap;
     BatchRowView row;
     TrainerEvent *queue;
@@ -99,7 +99,7 @@ void trainer_gather_selfgen(Trainer *t);
 typedef struct {
     double loss_sum, count, correct;                     /* the loss positions */
     double eligible, selected, differ, inserted, tokens; /* MethodStats */
-    double stop, failed;  /* ranks asked to stop / that could not build their part */
+    double stop, failed; /* ranks asked to stop / that could not build their part */
 } StepTotals;
 void trainer_reduce_step(StepTotals *s);
 /* Evaluation of the first n validation samples, each rank its share: the summary on every

@@ -16,8 +16,8 @@
 static void fit_context(Trainer *t, Dataset *d, const char *what) {
     int before = d->n, dropped = dataset_drop_longer_than(d, t->cfg.model.context);
     if (dropped)
-        trainer_note(t, "%s: dropped %d of %d examples longer than model.context (%d tokens)",
-                     what, dropped, before, t->cfg.model.context);
+        trainer_note(t, "%s: dropped %d of %d examples longer than model.context (%d tokens)", what,
+                     dropped, before, t->cfg.model.context);
 }
 
 static int load_data(Trainer *t, char *err, size_t cap) {
@@ -97,10 +97,15 @@ static int alloc_compute(Trainer *t, char *err, size_t cap) {
                  mc.layers, mc.dim, mc.context, c->train.batch);
         return TRAINER_ERUNTIME;
     }
-    t->oc = (OptimConfig){.lr = c->train.lr, .min_lr_frac = c->train.min_lr_frac,
-                          .beta1 = c->train.beta1, .beta2 = c->train.beta2, .eps = 1e-8f,
-                          .weight_decay = c->train.weight_decay, .grad_clip = c->train.grad_clip,
-                          .warmup = c->train.warmup, .steps = c->train.steps};
+    t->oc = (OptimConfig){.lr = c->train.lr,
+                          .min_lr_frac = c->train.min_lr_frac,
+                          .beta1 = c->train.beta1,
+                          .beta2 = c->train.beta2,
+                          .eps = 1e-8f,
+                          .weight_decay = c->train.weight_decay,
+                          .grad_clip = c->train.grad_clip,
+                          .warmup = c->train.warmup,
+                          .steps = c->train.steps};
     return 0;
 }
 
@@ -125,9 +130,15 @@ static int create_run(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
         return TRAINER_ERUNTIME;
     }
     if (opt->name && *opt->name) snprintf(name, sizeof name, "%s", opt->name);
-    else snprintf(name, sizeof name, "%s-%.80s-s%d", method_label(cfg), cfg->data.train, cfg->train.seed);
-    NewRun nr = {.name = name, .method = method_label(cfg), .dataset = cfg->data.train,
-                 .config_json = json, .seed = cfg->train.seed, .steps = cfg->train.steps,
+    else
+        snprintf(name, sizeof name, "%s-%.80s-s%d", method_label(cfg), cfg->data.train,
+                 cfg->train.seed);
+    NewRun nr = {.name = name,
+                 .method = method_label(cfg),
+                 .dataset = cfg->data.train,
+                 .config_json = json,
+                 .seed = cfg->train.seed,
+                 .steps = cfg->train.steps,
                  .sweep = opt->sweep};
     t->run_id = store_create_run(t->store, &nr);
     free(json);

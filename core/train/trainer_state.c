@@ -49,8 +49,8 @@ int trainer_save_checkpoint(Trainer *t, char *path, size_t pathcap, char *err, s
     if (w.failed || !json) {
         snprintf(err, cap, "out of memory writing a checkpoint");
     } else {
-        CheckpointState st = {.step = t->step, .rng = t->rng_data, .extra = w.data,
-                              .extra_len = w.len};
+        CheckpointState st = {
+            .step = t->step, .rng = t->rng_data, .extra = w.data, .extra_len = w.len};
         rc = checkpoint_save(path, &t->model, &st, err, cap);
     }
     free(w.data);
@@ -115,8 +115,8 @@ static int restore(Trainer *t, BlobReader *r, int64_t step, char *err, size_t ca
     Config cfg;
     if (restore_config(t, r, &cfg, err, cap)) return -1;
     if (step < 0 || step > cfg.train.steps) {
-        snprintf(err, cap, "checkpoint step %lld is outside the run's 0..%d steps",
-                 (long long)step, cfg.train.steps);
+        snprintf(err, cap, "checkpoint step %lld is outside the run's 0..%d steps", (long long)step,
+                 cfg.train.steps);
         return -1;
     }
     t->epoch = blob_get_i32_in(r, 0, 1 << 30);

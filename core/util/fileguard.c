@@ -65,8 +65,9 @@ int fileguard_check_read(const char *path, char *err, size_t cap) {
     struct stat st;
     if (stat(path, &st) != 0 || !is_held(&st)) return 0;
     if (err && cap)
-        snprintf(err, cap, "%s: is the run database this program has open, not a file it can "
-                           "read as data or config",
+        snprintf(err, cap,
+                 "%s: is the run database this program has open, not a file it can "
+                 "read as data or config",
                  path);
     return -1;
 }

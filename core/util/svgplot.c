@@ -327,8 +327,7 @@ static void draw_all(const Frame *fr, const PlotPanel *p, const Point *pts, int 
     for (int i = 0; i < n; i++) {
         if (point_drawable(p, pts[i].x, pts[i].y))
             line_point(l, to_px_x(fr, pts[i].x), to_px_y(fr, pts[i].y));
-        else
-            line_break(l);
+        else line_break(l);
     }
     line_break(l);
 }
@@ -346,10 +345,8 @@ static int draw_series(const Frame *fr, const PlotPanel *p, int i) {
     char style[96];
     series_style(i, style, sizeof style);
     Line l = {.f = fr->f, .style = style};
-    if (n > 2 * fr->w)
-        draw_downsampled(fr, p, pts, n, &l);
-    else
-        draw_all(fr, p, pts, n, &l);
+    if (n > 2 * fr->w) draw_downsampled(fr, p, pts, n, &l);
+    else draw_all(fr, p, pts, n, &l);
     free(pts);
     return 0;
 }
@@ -470,8 +467,7 @@ int svg_plot_write(const char *path, const PlotPanel *panels, int n_panels, int 
         top += panel_height(&panels[i], width);
     }
     fputs("</svg>\n", f);
-    if (rc != 0)
-        snprintf(err, errcap, "%s: out of memory", path);
+    if (rc != 0) snprintf(err, errcap, "%s: out of memory", path);
     else if (ferror(f))
         rc = -1, snprintf(err, errcap, "%s: cannot write: %s", path, strerror(errno));
     if (fclose(f) != 0 && rc == 0) {

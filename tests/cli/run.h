@@ -16,9 +16,9 @@ RunResult run_exposure(const char *const *args, const char *stdin_text);
 
 /* How to start the child, for the fault tests. Zero fields change nothing. */
 typedef struct {
-    const char *bin;     /* another binary than exposure_bin() */
-    long long fsize;     /* RLIMIT_FSIZE in bytes, with SIGXFSZ ignored: writes past it fail */
-    long long as;        /* RLIMIT_AS in bytes (not for the sanitized binary) */
+    const char *bin; /* another binary than exposure_bin() */
+    long long fsize; /* RLIMIT_FSIZE in bytes, with SIGXFSZ ignored: writes past it fail */
+    long long as;    /* RLIMIT_AS in bytes (not for the sanitized binary) */
 } RunLimits;
 RunResult run_exposure_limited(const char *const *args, const RunLimits *lim);
 /* The binary without sanitizers: $EXPOSURE_PLAIN_BIN, else build/exposure. */

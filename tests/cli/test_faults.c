@@ -16,17 +16,14 @@
 static char dir[] = "/tmp/exposure-faults-XXXXXX";
 static char db[300];
 
-static void setup(void) {
-    scratch_create(dir, db, sizeof db, "runs.db");
-}
-static void teardown(void) {
-    scratch_remove(dir);
-}
+static void setup(void) { scratch_create(dir, db, sizeof db, "runs.db"); }
+static void teardown(void) { scratch_remove(dir); }
 TestSuite(faults, .init = setup, .fini = teardown, .timeout = 240);
 
-#define TINY "--set", "model.layers=1", "--set", "model.dim=32", "--set", "model.heads=2", \
-             "--set", "train.batch=8", "--set", "train.eval_samples=8", "--set",          \
-             "decode.max_new_tokens=48", "--set", "train.threads=1", "--set", "train.warmup=0"
+#define TINY                                                                                       \
+    "--set", "model.layers=1", "--set", "model.dim=32", "--set", "model.heads=2", "--set",         \
+        "train.batch=8", "--set", "train.eval_samples=8", "--set", "decode.max_new_tokens=48",     \
+        "--set", "train.threads=1", "--set", "train.warmup=0"
 
 static void assert_sound(void) {
     char text[64];
@@ -61,7 +58,8 @@ static int count_of(const char *haystack, const char *needle) {
 Test(faults, a_diverging_run_fails_naming_the_step) {
     RunResult r = run_exposure((const char *[]){"train", "--db", db, "--jsonl", TINY, "--set",
                                                 "train.lr=10", "--set", "train.weight_decay=10",
-                                                "--set", "train.steps=200", NULL}, NULL);
+                                                "--set", "train.steps=200", NULL},
+                               NULL);
     cr_assert_eq(r.status, 1, "stderr: %s", r.err);
     cr_assert_not_null(strstr(r.err, "run 1 failed: non-finite loss at step 10 (lr "), "%s", r.err);
     cr_assert_not_null(strstr(r.err, "): the run diverged"), "%s", r.err);
@@ -83,7 +81,8 @@ Test(faults, a_full_disk_fails_the_checkpoint_and_keeps_the_store) {
     RunLimits lim = {.fsize = 200 << 10};
     RunResult r = run_exposure_limited((const char *[]){"train", "--db", db, "--quiet", TINY,
                                                         "--set", "train.steps=30", "--set",
-                                                        "train.eval_every=0", NULL}, &lim);
+                                                        "train.eval_every=0", NULL},
+                                       &lim);
     cr_assert_eq(r.status, 1, "stderr: %s", r.err);
     char ckpt[400];
     snprintf(ckpt, sizeof ckpt, "%s/1/step-000030.ckpt: cannot write checkpoint: File too large",
@@ -105,10 +104,10 @@ Test(faults, a_full_disk_fails_the_checkpoint_and_keeps_the_store) {
  * it once, training goes on, and what was committed before stays as it was. */
 Test(faults, a_store_that_cannot_grow_keeps_what_it_committed) {
     RunLimits lim = {.fsize = 100 << 10};
-    RunResult r = run_exposure_limited((const char *[]){"train", "--db", db, "--quiet", TINY,
-                                                        "--set", "train.steps=300", "--set",
-                                                        "train.eval_every=0", "--set",
-                                                        "train.checkpoint_every=0", NULL}, &lim);
+    RunResult r = run_exposure_limited(
+        (const char *[]){"train", "--db", db, "--quiet", TINY, "--set", "train.steps=300", "--set",
+                         "train.eval_every=0", "--set", "train.checkpoint_every=0", NULL},
+        &lim);
     cr_assert_eq(r.status, 1, "stderr: %s", r.err);
     cr_assert_eq(count_of(r.err, "(will retry)"), 1, "%s", r.err);
     cr_assert_not_null(strstr(r.err, "committing: disk I/O error"), "%s", r.err);
@@ -133,7 +132,8 @@ Test(faults, a_run_directory_that_cannot_be_written_fails_the_run) {
     write_file(runs_dir, "", 0);
     RunResult r = run_exposure((const char *[]){"train", "--db", db, "--quiet", TINY, "--set",
                                                 "train.steps=20", "--set", "train.eval_every=0",
-                                                "--set", "train.checkpoint_every=10", NULL}, NULL);
+                                                "--set", "train.checkpoint_every=10", NULL},
+                               NULL);
     cr_assert_eq(r.status, 1, "stderr: %s", r.err);
     cr_assert_not_null(strstr(r.err, runs_dir), "%s", r.err);
     cr_assert_not_null(strstr(r.err, "Not a directory"), "%s", r.err);
@@ -155,9 +155,13 @@ static void wait_done(Child *c) {
 }
 
 Test(faults, two_trainers_share_one_database) {
-    const char *args[] = {"train", "--db", db, "--jsonl", "--quiet", TINY, "--set",
-                          "train.steps=60", "--set", "train.eval_every=30", "--set",
-                          "train.checkpoint_every=20", NULL};
+    const char *args[] = {"train",   "--db",
+                          db,        "--jsonl",
+                          "--quiet", TINY,
+                          "--set",   "train.steps=60",
+                          "--set",   "train.eval_every=30",
+                          "--set",   "train.checkpoint_every=20",
+                          NULL};
     Child *a = spawn_exposure(args), *b = spawn_exposure(args);
     wait_done(a);
     wait_done(b);

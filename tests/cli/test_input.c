@@ -36,8 +36,12 @@ static void make_fixture(void) {
     cr_assert_not_null(json);
     Store *s;
     cr_assert_eq(store_open(db, &s, err, sizeof err), 0, "%s", err);
-    NewRun nr = {.name = "fixture", .method = "baseline", .dataset = "arith",
-                 .config_json = json, .seed = 1, .steps = 5};
+    NewRun nr = {.name = "fixture",
+                 .method = "baseline",
+                 .dataset = "arith",
+                 .config_json = json,
+                 .seed = 1,
+                 .steps = 5};
     cr_assert_eq(store_create_run(s, &nr), 1, "%s", store_error(s));
     free(json);
     for (int step = 1; step <= 5; step++) store_metric(s, 1, step, "loss", 5.0 - step);
@@ -71,8 +75,9 @@ static void teardown(void) {
 
 TestSuite(input, .init = setup, .fini = teardown, .timeout = 240);
 
-#define TINY "--set", "model.layers=1", "--set", "model.dim=16", "--set", "model.heads=2", \
-             "--set", "train.steps=2", "--set", "train.warmup=0", "--set", "train.threads=1"
+#define TINY                                                                                       \
+    "--set", "model.layers=1", "--set", "model.dim=16", "--set", "model.heads=2", "--set",         \
+        "train.steps=2", "--set", "train.warmup=0", "--set", "train.threads=1"
 
 /* Runs args; asserts the exit code, that stderr holds want, and that the database is as the
  * fixture left it. */
@@ -126,7 +131,8 @@ Test(input, dataset_files_that_are_not_datasets) {
     BAD_TEXT("{\"prompt\":\"\xC3\x28\",\"response\":\"b\"}\n", 1, "invalid UTF-8 at byte 12");
     BAD_TEXT("{\"prompt\":\"\\uD800\",\"response\":\"b\"}\n", 1,
              "lone UTF-16 surrogate \\uD800 at byte 12");
-    const char elf[] = "\x7F" "ELF\x02\x01\x01\x00\x00\x00\x00\x00";
+    const char elf[] = "\x7F"
+                       "ELF\x02\x01\x01\x00\x00\x00\x00\x00";
     expect_bad_file(elf, sizeof elf - 1, 1, "binary data: control byte 0x02 at byte 5");
 }
 
@@ -215,17 +221,20 @@ Test(input, config_files_refused_naming_the_line_or_key) {
     expect_bad_config("{\"train\":{\"batch\":1e12}}",
                       ": train.batch: must be an integer in 1..4096");
     expect_bad_config("{\"train\":{\"steps\":1e999}}", ": train.steps: must be a finite number");
-    expect_bad_config("{\"train\":{\"lr\":\"fast\"}}",
-                      ": train.lr: must be a number > 0 and ≤ 10");
+    expect_bad_config("{\"train\":{\"lr\":\"fast\"}}", ": train.lr: must be a number > 0 and ≤ 10");
     expect_bad_config("{\"model\":{\"context\":8192}}",
                       ": model.context: must be an integer in 16..4096");
     expect_bad_config("", ": empty, not a JSON config");
-    const char elf[] = "\x7F" "ELF\x02\x01\x01\x00\x00\x00";
+    const char elf[] = "\x7F"
+                       "ELF\x02\x01\x01\x00\x00\x00";
     expect_bad_config_bytes(elf, sizeof elf - 1, ": binary data, not a JSON config");
-    expect_bad_config("\x7F" "ELF\x02\x01\x01", ":1: invalid JSON");
+    expect_bad_config("\x7F"
+                      "ELF\x02\x01\x01",
+                      ":1: invalid JSON");
     /* Rules between keys name the key to change. */
     RunResult r = run_exposure((const char *[]){"train", "--db", db, "--set", "model.dim=100",
-                                                "--set", "model.heads=3", NULL}, NULL);
+                                                "--set", "model.heads=3", NULL},
+                               NULL);
     cr_assert_eq(r.status, 2);
     cr_assert_not_null(strstr(r.err, "model.heads: must divide model.dim (100)"), "%s", r.err);
     run_free(&r);
@@ -279,8 +288,8 @@ static void expect_bad_db(const char *path, const char *want) {
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         RunResult r = run_exposure(commands[i], NULL);
         cr_assert_eq(r.status, 1, "%s: exit %d: %s", commands[i][0], r.status, r.err);
-        cr_assert_not_null(strstr(r.err, want), "%s: stderr lacks \"%s\": %s", commands[i][0],
-                           want, r.err);
+        cr_assert_not_null(strstr(r.err, want), "%s: stderr lacks \"%s\": %s", commands[i][0], want,
+                           r.err);
         run_free(&r);
         if (before) assert_file_is(path, before, len);
     }

@@ -16,16 +16,13 @@
 static char dir[] = "/tmp/exposure-limits-XXXXXX";
 static char db[300];
 
-static void setup(void) {
-    scratch_create(dir, db, sizeof db, "runs.db");
-}
-static void teardown(void) {
-    scratch_remove(dir);
-}
+static void setup(void) { scratch_create(dir, db, sizeof db, "runs.db"); }
+static void teardown(void) { scratch_remove(dir); }
 TestSuite(limits, .init = setup, .fini = teardown, .timeout = 120);
 
-#define HUGE "--set", "model.dim=4096", "--set", "model.layers=64", "--set", "train.batch=4096", \
-             "--set", "model.heads=32"
+#define HUGE                                                                                       \
+    "--set", "model.dim=4096", "--set", "model.layers=64", "--set", "train.batch=4096", "--set",   \
+        "model.heads=32"
 
 static void expect_refusal(const RunResult *r, const char *want) {
     cr_assert_eq(r->status, 2, "exit %d: %s", r->status, r->err);
@@ -53,17 +50,24 @@ Test(limits, an_address_space_limit_counts) {
     run_free(&r);
     r = run_exposure_limited((const char *[]){"train", "--db", db, "--set", "model.layers=8",
                                               "--set", "model.dim=512", "--set", "model.heads=8",
-                                              "--set", "train.batch=64", NULL}, &lim);
+                                              "--set", "train.batch=64", NULL},
+                             &lim);
     expect_refusal(&r, "train.batch: a model of 8 layers, dim 512, context 256, batch 64 needs "
                        "6.0 GiB; the address-space limit (ulimit -v) leaves ");
     run_free(&r);
     cr_assert_neq(access(db, F_OK), 0, "nothing is stored for a refused run");
-    r = run_exposure_limited((const char *[]){"train", "--db", db, "--quiet", "--set",
-                                              "model.layers=1", "--set", "model.dim=32", "--set",
-                                              "model.heads=2", "--set", "train.batch=8", "--set",
-                                              "train.steps=3", "--set", "train.warmup=0", "--set",
-                                              "train.eval_samples=2", "--set", "train.threads=1",
-                                              NULL}, &lim);
+    r = run_exposure_limited((const char *[]){"train", "--db",
+                                              db,      "--quiet",
+                                              "--set", "model.layers=1",
+                                              "--set", "model.dim=32",
+                                              "--set", "model.heads=2",
+                                              "--set", "train.batch=8",
+                                              "--set", "train.steps=3",
+                                              "--set", "train.warmup=0",
+                                              "--set", "train.eval_samples=2",
+                                              "--set", "train.threads=1",
+                                              NULL},
+                             &lim);
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
 }
@@ -81,8 +85,8 @@ Test(limits, eval_refuses_a_model_too_large_before_building_it) {
     char *json = config_to_json(&c, 0);
     Store *s;
     cr_assert_eq(store_open(db, &s, err, sizeof err), 0, "%s", err);
-    NewRun nr = {.name = "wide", .method = "baseline", .dataset = "arith", .config_json = json,
-                 .steps = 1};
+    NewRun nr = {
+        .name = "wide", .method = "baseline", .dataset = "arith", .config_json = json, .steps = 1};
     cr_assert_eq(store_create_run(s, &nr), 1);
     free(json);
     char run_dir[400], ckpt[500];

@@ -37,9 +37,7 @@ static void setup(void) {
     setenv("EXPOSURE_MPI_TIMEOUT", "10", 1);
 }
 
-static void teardown(void) {
-    scratch_remove(dir);
-}
+static void teardown(void) { scratch_remove(dir); }
 
 TestSuite(mpi, .init = setup, .fini = teardown, .timeout = 240);
 
@@ -88,8 +86,8 @@ static RunResult run_ranks(int np, const char *const *args) {
 }
 
 static void train_ranks(int np, const char *config) {
-    RunResult r = run_ranks(np, (const char *[]){"train", "--db", db, "--quiet", "--config",
-                                                 config, NULL});
+    RunResult r =
+        run_ranks(np, (const char *[]){"train", "--db", db, "--quiet", "--config", config, NULL});
     cr_assert_eq(r.status, 0, "%d rank(s): %s", np, r.err);
     run_free(&r);
 }
@@ -122,8 +120,8 @@ static double same_curve(int a, int b, const char *key, int expect) {
     cr_assert_eq(series(b, key, y, 512), expect, "run %d: %s", b, key);
     for (int i = 0; i < expect; i++) {
         double d = rel_diff(x[i], y[i]);
-        cr_assert_leq(d, LOSS_RTOL, "%s point %d: %.9g on run %d, %.9g on run %d", key, i + 1,
-                      x[i], a, y[i], b);
+        cr_assert_leq(d, LOSS_RTOL, "%s point %d: %.9g on run %d, %.9g on run %d", key, i + 1, x[i],
+                      a, y[i], b);
         if (d > worst) worst = d;
     }
     return worst;
@@ -143,15 +141,14 @@ static void one_rank_and_two_agree(const char *method, const char *selfgen) {
     char text[64];
     cr_assert_eq(sql_double(db, "SELECT count(*) FROM samples WHERE run=2"), 16);
     cr_assert_eq(sql_double(db, "SELECT count(DISTINCT idx) FROM samples WHERE run=2"), 8);
-    cr_assert_str_eq(sql_text(db, "SELECT detail FROM events WHERE run=2 AND kind='ranks'", text,
-                              sizeof text), "{\"ranks\":2}");
+    cr_assert_str_eq(
+        sql_text(db, "SELECT detail FROM events WHERE run=2 AND kind='ranks'", text, sizeof text),
+        "{\"ranks\":2}");
     cr_assert_str_eq(sql_text(db, "SELECT status FROM runs WHERE id=2", text, sizeof text),
                      "completed");
 }
 
-Test(mpi, baseline_on_two_ranks_follows_one) {
-    one_rank_and_two_agree("baseline", "{}");
-}
+Test(mpi, baseline_on_two_ranks_follows_one) { one_rank_and_two_agree("baseline", "{}"); }
 
 /* Self-generated tokens refreshed every epoch: each rank computes half and they are gathered. */
 Test(mpi, bash_on_two_ranks_follows_one) {
@@ -187,9 +184,25 @@ Test(mpi, a_rank_that_cannot_start_stops_every_rank_before_anything_is_stored) {
 
     char missing[400];
     snprintf(missing, sizeof missing, "%s/missing.json", dir);
-    const char *argv[] = {"--oversubscribe", "-np", "1", exposure_plain_bin(), "train", "--db", db,
-                          "--config", config, ":", "-np", "1", exposure_plain_bin(), "train",
-                          "--db", db, "--config", missing, NULL};
+    const char *argv[] = {"--oversubscribe",
+                          "-np",
+                          "1",
+                          exposure_plain_bin(),
+                          "train",
+                          "--db",
+                          db,
+                          "--config",
+                          config,
+                          ":",
+                          "-np",
+                          "1",
+                          exposure_plain_bin(),
+                          "train",
+                          "--db",
+                          db,
+                          "--config",
+                          missing,
+                          NULL};
     RunLimits lim = {.bin = mpirun};
     r = run_exposure_limited(argv, &lim);
     cr_assert_eq(r.status, 2);
@@ -220,8 +233,8 @@ static void start_job(Job *j, int np, const char *const *args, const char *err_p
         const char *argv[64] = {mpirun, "--oversubscribe",
                                 /* A rank that dies does not take the others with it: they
                                  * must notice on their own, within the timeout. */
-                                "--mca", "orte_abort_on_non_zero_status", "0",
-                                "-np", np == 1 ? "1" : "2", exposure_plain_bin()};
+                                "--mca", "orte_abort_on_non_zero_status", "0", "-np",
+                                np == 1 ? "1" : "2", exposure_plain_bin()};
         int n = 8;
         for (int i = 0; args[i] && n < 63; i++) argv[n++] = args[i];
         argv[n] = NULL;
@@ -311,14 +324,16 @@ static void kill_rank_then_resume(int victim, int resume_np) {
     double t0 = seconds();
     int status = wait_job(&j);
     double took = seconds() - t0;
-    cr_log_info("rank %d gave up %.1f s after rank %d was killed (timeout 10 s)", 1 - victim,
-                took, victim);
+    cr_log_info("rank %d gave up %.1f s after rank %d was killed (timeout 10 s)", 1 - victim, took,
+                victim);
     cr_assert_neq(status, 0);
     cr_assert_lt(took, 40, "the job ended %.1f s after a rank died", took);
     size_t len;
     char *err = file_bytes(err_path, &len), want[100];
-    snprintf(want, sizeof want, "exposure: rank %d: no word from the other ranks for 10 s; "
-                                "giving up", 1 - victim);
+    snprintf(want, sizeof want,
+             "exposure: rank %d: no word from the other ranks for 10 s; "
+             "giving up",
+             1 - victim);
     cr_assert_not_null(err);
     cr_assert_not_null(strstr(err, want), "%s", err);
     free(err);
@@ -332,8 +347,8 @@ static void kill_rank_then_resume(int victim, int resume_np) {
     cr_assert_str_eq(sql_text(db, "SELECT status FROM runs WHERE id=1", text, sizeof text),
                      "interrupted");
     cr_assert_geq(sql_double(db, "SELECT max(step) FROM checkpoints WHERE run=1"), 40);
-    r = run_ranks(resume_np, (const char *[]){"train", "--db", db, "--quiet", "--resume", "1",
-                                              NULL});
+    r = run_ranks(resume_np,
+                  (const char *[]){"train", "--db", db, "--quiet", "--resume", "1", NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
     cr_assert_str_eq(sql_text(db, "SELECT status FROM runs WHERE id=1", text, sizeof text),
@@ -369,8 +384,8 @@ Test(mpi, sigint_on_rank_0_stops_every_rank_and_the_run_resumes_on_another_count
                      "stopped");
     int stopped_at = (int)sql_double(db, "SELECT max(step) FROM checkpoints WHERE run=2");
     cr_assert(stopped_at >= 30 && stopped_at < 120, "stopped at %d", stopped_at);
-    RunResult r = run_ranks(1, (const char *[]){"train", "--db", db, "--quiet", "--resume", "2",
-                                                NULL});
+    RunResult r =
+        run_ranks(1, (const char *[]){"train", "--db", db, "--quiet", "--resume", "2", NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
     same_curve(1, 2, "loss", 120);

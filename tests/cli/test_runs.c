@@ -85,9 +85,7 @@ static void setup(void) {
     store_close(s);
 }
 
-static void teardown(void) {
-    scratch_remove(dir);
-}
+static void teardown(void) { scratch_remove(dir); }
 
 TestSuite(runs, .init = setup, .fini = teardown);
 
@@ -428,9 +426,8 @@ Test(runs, never_writes_over_a_database) {
     r = RUNS("plot", "1", "--svg", db, "--db", db);
     cr_assert_eq(r.status, 2, "%s", r.err);
     run_free(&r);
-    r = run_exposure((const char *[]){"data", "gen", "arith", "--n", "3", "--seed", "1", "-o", db,
-                                      NULL},
-                     NULL);
+    r = run_exposure(
+        (const char *[]){"data", "gen", "arith", "--n", "3", "--seed", "1", "-o", db, NULL}, NULL);
     cr_assert_eq(r.status, 2, "%s", r.err);
     run_free(&r);
     assert_file_is(db, before, len);

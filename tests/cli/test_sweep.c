@@ -23,15 +23,13 @@ static void setup(void) {
     snprintf(cmd, sizeof cmd, "head -n 48 assets/datasets/facts/train.jsonl > '%s'", small);
     cr_assert_eq(system(cmd), 0);
 }
-static void teardown(void) {
-    scratch_remove(dir);
-}
+static void teardown(void) { scratch_remove(dir); }
 TestSuite(sweep, .init = setup, .fini = teardown, .timeout = 240);
 
-#define TINY "--set", "model.layers=1", "--set", "model.dim=32", "--set", "model.heads=2", \
-             "--set", "train.batch=8", "--set", "train.eval_samples=8", "--set",          \
-             "decode.max_new_tokens=24", "--set", "train.threads=1", "--set", "train.warmup=2", \
-             "--set", "train.eval_every=0"
+#define TINY                                                                                       \
+    "--set", "model.layers=1", "--set", "model.dim=32", "--set", "model.heads=2", "--set",         \
+        "train.batch=8", "--set", "train.eval_samples=8", "--set", "decode.max_new_tokens=24",     \
+        "--set", "train.threads=1", "--set", "train.warmup=2", "--set", "train.eval_every=0"
 
 /* The count a query returns; 0 while the database or its tables do not exist yet. */
 static int count_or_zero(const char *sql) {
@@ -73,7 +71,8 @@ Test(sweep, grid_then_report) {
     run_free(&r);
     cr_assert_eq(count("SELECT count(*) FROM runs WHERE sweep=1 AND status='completed'"), 4);
     cr_assert_eq(count("SELECT count(DISTINCT seed) FROM runs WHERE sweep=1"), 2);
-    cr_assert_eq(count("SELECT count(*) FROM runs WHERE sweep=1 AND dataset LIKE '%small.jsonl'"), 4);
+    cr_assert_eq(count("SELECT count(*) FROM runs WHERE sweep=1 AND dataset LIKE '%small.jsonl'"),
+                 4);
     cr_assert_eq(count("SELECT count(*) FROM metrics WHERE key='test/f1'"), 4);
 
     char md[400], svg[800];
@@ -124,8 +123,8 @@ Test(sweep, ctrl_c_stops_after_the_current_run) {
 }
 
 Test(sweep, bad_grid_is_refused_before_training) {
-    RunResult r = run_exposure((const char *[]){"sweep", "--db", db, "--methods", "baseline,beam",
-                                                NULL}, NULL);
+    RunResult r = run_exposure(
+        (const char *[]){"sweep", "--db", db, "--methods", "baseline,beam", NULL}, NULL);
     cr_assert_eq(r.status, 2);
     cr_assert_not_null(strstr(r.err, "beam"), "%s", r.err);
     run_free(&r);
@@ -140,8 +139,13 @@ Test(sweep, bad_grid_is_refused_before_training) {
  * each verdict of the report's summary has one case; a second sweep of one seed each. */
 static void add_sweep_run(Store *s, int64_t sweep, const char *method, int seed, double em,
                           double gap) {
-    NewRun r = {.name = method, .method = method, .dataset = "arith", .config_json = "{}",
-                .seed = seed, .steps = 10, .sweep = sweep};
+    NewRun r = {.name = method,
+                .method = method,
+                .dataset = "arith",
+                .config_json = "{}",
+                .seed = seed,
+                .steps = 10,
+                .sweep = sweep};
     int64_t id = store_create_run(s, &r);
     cr_assert_geq(id, 1, "%s", store_error(s));
     cr_assert_eq(store_metric(s, id, 10, "test/em", em), 0);
@@ -168,9 +172,8 @@ Test(sweep, report_judges_differences_by_their_spread) {
     char md[400], id[16];
     snprintf(md, sizeof md, "%s/made.md", dir);
     snprintf(id, sizeof id, "%lld", (long long)sweep);
-    RunResult r = run_exposure((const char *[]){"report", "--sweep", id, "--db", db, "-o", md,
-                                                NULL},
-                               NULL);
+    RunResult r =
+        run_exposure((const char *[]){"report", "--sweep", id, "--db", db, "-o", md, NULL}, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
     size_t n;

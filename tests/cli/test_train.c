@@ -14,17 +14,14 @@
 static char dir[] = "/tmp/exposure-train-XXXXXX";
 static char db[300];
 
-static void setup(void) {
-    scratch_create(dir, db, sizeof db, "runs.db");
-}
-static void teardown(void) {
-    scratch_remove(dir);
-}
+static void setup(void) { scratch_create(dir, db, sizeof db, "runs.db"); }
+static void teardown(void) { scratch_remove(dir); }
 TestSuite(train, .init = setup, .fini = teardown, .timeout = 240);
 
-#define TINY "--set", "model.layers=1", "--set", "model.dim=32", "--set", "model.heads=2", \
-             "--set", "train.batch=8", "--set", "train.eval_samples=8", "--set",          \
-             "decode.max_new_tokens=48", "--set", "train.threads=1", "--set", "train.warmup=10"
+#define TINY                                                                                       \
+    "--set", "model.layers=1", "--set", "model.dim=32", "--set", "model.heads=2", "--set",         \
+        "train.batch=8", "--set", "train.eval_samples=8", "--set", "decode.max_new_tokens=48",     \
+        "--set", "train.threads=1", "--set", "train.warmup=10"
 
 static sqlite3 *open_db(void) {
     sqlite3 *h;
@@ -55,8 +52,8 @@ static int losses(int run, double *out, int cap) {
     sqlite3 *h = open_db();
     sqlite3_stmt *st;
     char sql[200];
-    snprintf(sql, sizeof sql,
-             "SELECT value FROM metrics WHERE run=%d AND key='loss' ORDER BY step", run);
+    snprintf(sql, sizeof sql, "SELECT value FROM metrics WHERE run=%d AND key='loss' ORDER BY step",
+             run);
     cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
     int n = 0;
     while (sqlite3_step(st) == SQLITE_ROW && n < cap) out[n++] = sqlite3_column_double(st, 0);
@@ -68,7 +65,8 @@ static int losses(int run, double *out, int cap) {
 Test(train, loss_falls_and_everything_lands_in_the_store) {
     RunResult r = run_exposure((const char *[]){"train", "--db", db, "--jsonl", TINY, "--set",
                                                 "train.steps=150", "--set", "train.eval_every=75",
-                                                "--set", "train.lr=0.003", NULL}, NULL);
+                                                "--set", "train.lr=0.003", NULL},
+                               NULL);
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
     /* Every stdout line is compact JSON; steps arrive in order; the last line is done. */
     double first = 0, last = 0;
@@ -85,11 +83,13 @@ Test(train, loss_falls_and_everything_lands_in_the_store) {
             double loss = cJSON_GetObjectItem(o, "loss")->valuedouble;
             if (steps <= 10) first += loss / 10;
             if (steps > 140) last += loss / 10;
-            for (const char *k = "lr\0omega\0mixed_frac\0diff_frac\0tok_s\0"; *k; k += strlen(k) + 1)
+            for (const char *k = "lr\0omega\0mixed_frac\0diff_frac\0tok_s\0"; *k;
+                 k += strlen(k) + 1)
                 cr_assert_not_null(cJSON_GetObjectItem(o, k), "step event lacks %s", k);
         } else if (!strcmp(ev, "eval")) {
             evals++;
-            for (const char *k = "val_loss\0tf_acc\0fr_acc\0gap\0em\0f1\0rougeL\0first_err\0corrections\0";
+            for (const char *k =
+                     "val_loss\0tf_acc\0fr_acc\0gap\0em\0f1\0rougeL\0first_err\0corrections\0";
                  *k; k += strlen(k) + 1)
                 cr_assert_not_null(cJSON_GetObjectItem(o, k), "eval event lacks %s", k);
         }
@@ -115,7 +115,8 @@ Test(train, loss_falls_and_everything_lands_in_the_store) {
 
     /* exposure eval on the test split: an eval event and one sample event per example. */
     r = run_exposure((const char *[]){"eval", "--run", "1", "--db", db, "--split", "test",
-                                      "--limit", "5", "--jsonl", NULL}, NULL);
+                                      "--limit", "5", "--jsonl", NULL},
+                     NULL);
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
     int samples = 0, eval_lines = 0;
     save = NULL;
@@ -125,7 +126,8 @@ Test(train, loss_falls_and_everything_lands_in_the_store) {
         const char *ev = cJSON_GetObjectItem(o, "event")->valuestring;
         if (!strcmp(ev, "sample")) {
             samples++;
-            for (const char *k = "idx\0prompt\0reference\0output\0raw_output\0corrections\0em\0f1\0rougeL\0";
+            for (const char *k =
+                     "idx\0prompt\0reference\0output\0raw_output\0corrections\0em\0f1\0rougeL\0";
                  *k; k += strlen(k) + 1)
                 cr_assert_not_null(cJSON_GetObjectItem(o, k), "sample event lacks %s", k);
             cr_assert(cJSON_IsArray(cJSON_GetObjectItem(o, "corrections")));
@@ -163,7 +165,8 @@ Test(train, sigint_stops_and_resume_matches_an_uninterrupted_run) {
     /* The reference: 120 uninterrupted steps. */
     RunResult r = run_exposure((const char *[]){"train", "--db", db, "--quiet", TINY, "--set",
                                                 "train.steps=120", "--set", "train.eval_every=0",
-                                                "--set", "train.checkpoint_every=0", NULL}, NULL);
+                                                "--set", "train.checkpoint_every=0", NULL},
+                               NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
 
@@ -185,8 +188,8 @@ Test(train, sigint_stops_and_resume_matches_an_uninterrupted_run) {
     cr_assert_eq(losses(1, a, 200), 120);
     cr_assert_eq(losses(2, b, 200), 120);
     for (int i = 0; i < 120; i++)
-        cr_assert_eq(a[i], b[i], "step %d: %.9g uninterrupted, %.9g resumed (stopped at %d)",
-                     i + 1, a[i], b[i], stopped_at);
+        cr_assert_eq(a[i], b[i], "step %d: %.9g uninterrupted, %.9g resumed (stopped at %d)", i + 1,
+                     a[i], b[i], stopped_at);
 }
 
 Test(train, sigkill_leaves_a_sound_store_and_an_interrupted_run_that_resumes) {
@@ -223,13 +226,14 @@ Test(train, sigkill_leaves_a_sound_store_and_an_interrupted_run_that_resumes) {
 }
 
 Test(train, bad_config_is_refused_before_anything_is_stored) {
-    RunResult r = run_exposure((const char *[]){"train", "--db", db, "--set", "model.layers=0", NULL},
-                               NULL);
+    RunResult r =
+        run_exposure((const char *[]){"train", "--db", db, "--set", "model.layers=0", NULL}, NULL);
     cr_assert_eq(r.status, 2);
     cr_assert_not_null(strstr(r.err, "model.layers: must be an integer in 1..256"), "%s", r.err);
     run_free(&r);
-    r = run_exposure((const char *[]){"train", "--db", db, "--set", "data.train=/nonexistent.jsonl",
-                                      NULL}, NULL);
+    r = run_exposure(
+        (const char *[]){"train", "--db", db, "--set", "data.train=/nonexistent.jsonl", NULL},
+        NULL);
     cr_assert_eq(r.status, 2);
     cr_assert_not_null(strstr(r.err, "/nonexistent.jsonl"), "%s", r.err);
     run_free(&r);

@@ -16,14 +16,16 @@ static void setup(void) { tui_init(&t); }
 static void teardown(void) { tui_stop(&t); }
 TestSuite(tui, .init = setup, .fini = teardown, .timeout = 180);
 
-#define TINY "--set model.layers=1 --set model.dim=32 --set model.heads=2 --set train.batch=8 " \
-             "--set train.eval_samples=4 --set decode.max_new_tokens=48 --set train.threads=1 " \
-             "--set train.warmup=5"
+#define TINY                                                                                       \
+    "--set model.layers=1 --set model.dim=32 --set model.heads=2 --set train.batch=8 "             \
+    "--set train.eval_samples=4 --set decode.max_new_tokens=48 --set train.threads=1 "             \
+    "--set train.warmup=5"
 
 /* How long the screen may take to show something (the sanitized build starts slowly). */
 enum { SHOW = 8000 };
 
-#define SEE(text) cr_assert(tui_wait(&t, (text), SHOW), "expected \"%s\" on the screen:\n%s", (text), t.screen)
+#define SEE(text)                                                                                  \
+    cr_assert(tui_wait(&t, (text), SHOW), "expected \"%s\" on the screen:\n%s", (text), t.screen)
 
 static void expect_clean_exit(void) {
     int rc = tui_wait_exit(&t, 30000);
@@ -43,13 +45,21 @@ static void expect_clean_exit(void) {
 static void headless_run(const char *name, const char *seed) {
     char set_seed[64];
     snprintf(set_seed, sizeof set_seed, "train.seed=%s", seed);
-    RunResult r = run_exposure(
-        (const char *[]){"train", "--db", t.db, "--quiet", "--name", name, "--set", "model.layers=1",
-                         "--set", "model.dim=32", "--set", "model.heads=2", "--set", "train.batch=8",
-                         "--set", "train.eval_samples=4", "--set", "decode.max_new_tokens=32",
-                         "--set", "train.steps=12", "--set", "train.warmup=2", "--set",
-                         "train.threads=1", "--set", set_seed, NULL},
-        NULL);
+    RunResult r = run_exposure((const char *[]){"train",  "--db",
+                                                t.db,     "--quiet",
+                                                "--name", name,
+                                                "--set",  "model.layers=1",
+                                                "--set",  "model.dim=32",
+                                                "--set",  "model.heads=2",
+                                                "--set",  "train.batch=8",
+                                                "--set",  "train.eval_samples=4",
+                                                "--set",  "decode.max_new_tokens=32",
+                                                "--set",  "train.steps=12",
+                                                "--set",  "train.warmup=2",
+                                                "--set",  "train.threads=1",
+                                                "--set",  set_seed,
+                                                NULL},
+                               NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     run_free(&r);
 }
@@ -74,7 +84,8 @@ static int shown_step(void) {
 static int has_braille(const char *s) {
     /* U+2801..U+28FF in UTF-8: E2 A0 81 .. E2 A3 BF */
     for (const unsigned char *p = (const unsigned char *)s; p[0] && p[1] && p[2]; p++)
-        if (p[0] == 0xE2 && p[1] >= 0xA0 && p[1] <= 0xA3 && !(p[1] == 0xA0 && p[2] == 0x80)) return 1;
+        if (p[0] == 0xE2 && p[1] >= 0xA0 && p[1] <= 0xA3 && !(p[1] == 0xA0 && p[2] == 0x80))
+            return 1;
     return 0;
 }
 

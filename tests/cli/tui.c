@@ -43,10 +43,11 @@ void tui_start(Tui *t, int cols, int rows, const char *env, const char *args) {
        "\"env ASAN_OPTIONS='%s' UBSAN_OPTIONS='%s' XDG_CONFIG_HOME='%s/config' "
        "TERM=screen-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 %s '%s' ui --db '%s' %s "
        "2>'%s/stderr.txt'; echo EXITED \\$?; sleep 600\"",
-       t->sock, cols, rows, cwd, asan ? asan : "", ubsan ? ubsan : "", t->dir, env ? env : "",
-       bin, t->db, args ? args : "", t->dir);
+       t->sock, cols, rows, cwd, asan ? asan : "", ubsan ? ubsan : "", t->dir, env ? env : "", bin,
+       t->db, args ? args : "", t->dir);
     char cmd[256], line[512] = "";
-    snprintf(cmd, sizeof cmd, "tmux -L %s display-message -p -t tui '#{pid} #{socket_path}'", t->sock);
+    snprintf(cmd, sizeof cmd, "tmux -L %s display-message -p -t tui '#{pid} #{socket_path}'",
+             t->sock);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
     if (fgets(line, sizeof line, p)) {
@@ -122,7 +123,8 @@ void tui_stop(Tui *t) {
     if (!t->sock[0]) return;
     char cmd[512];
     snprintf(cmd, sizeof cmd, "tmux -L %s kill-server 2>/dev/null", t->sock);
-    if (system(cmd)) { /* no server left to kill: nothing to do */ }
+    if (system(cmd)) { /* no server left to kill: nothing to do */
+    }
     /* The server this test started must not outlive it, even if it ignored kill-server. */
     for (int i = 0; t->server_pid > 0 && i < 20 && kill(t->server_pid, 0) == 0; i++) sleep_ms(50);
     if (t->server_pid > 0 && kill(t->server_pid, 0) == 0) kill(t->server_pid, SIGKILL);

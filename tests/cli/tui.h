@@ -6,8 +6,8 @@
 #define EXPOSURE_TEST_TUI_H
 
 typedef struct {
-    char sock[64];   /* tmux -L name */
-    char dir[128];   /* temporary directory: runs.db, config/, files */
+    char sock[64]; /* tmux -L name */
+    char dir[128]; /* temporary directory: runs.db, config/, files */
     char db[192];
     char socket_path[256]; /* the server's socket file, removed by tui_stop */
     int server_pid;

@@ -83,7 +83,7 @@ static void load_file(void) {
 
 /* ---- mode 1: sections with their checksums ------------------------------------------------- */
 
-#define TAG(a, b, c, d) \
+#define TAG(a, b, c, d)                                                                            \
     ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 
 static uint64_t fnv1a(const unsigned char *p, size_t n) {
@@ -93,10 +93,10 @@ static uint64_t fnv1a(const unsigned char *p, size_t n) {
 }
 
 static void write_sections(const uint8_t *in, size_t n) {
-    static const uint32_t tags[8] = {
-        TAG('C', 'O', 'N', 'F'), TAG('S', 'T', 'E', 'P'), TAG('R', 'N', 'G', ' '),
-        TAG('P', 'A', 'R', 'M'), TAG('A', 'D', 'M', 'M'), TAG('A', 'D', 'M', 'V'),
-        TAG('X', 'T', 'R', 'A'), TAG('E', 'N', 'D', ' ')};
+    static const uint32_t tags[8] = {TAG('C', 'O', 'N', 'F'), TAG('S', 'T', 'E', 'P'),
+                                     TAG('R', 'N', 'G', ' '), TAG('P', 'A', 'R', 'M'),
+                                     TAG('A', 'D', 'M', 'M'), TAG('A', 'D', 'M', 'V'),
+                                     TAG('X', 'T', 'R', 'A'), TAG('E', 'N', 'D', ' ')};
     uint8_t flags = n ? in[0] : 0;
     size_t at = 1;
     uint32_t version = CHECKPOINT_VERSION + (flags & 1);
@@ -170,8 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         write_sections(data + 1, size - 1);
         load_file();
         break;
-    default:
-        check_state(data + 1, size - 1);
+    default: check_state(data + 1, size - 1);
     }
     return 0;
 }

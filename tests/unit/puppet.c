@@ -24,5 +24,6 @@ void puppet_init(Model *m, int context, int P, const token_t *script, int n,
     for (int i = 0; i < n; i++) slot_of(slots, &used, script[i]);
     for (int i = 0; i < used; i++) m->p.wte[(size_t)slots[i] * 32 + i] = 1.0f;
     /* The logits at position p predict the token at p + 1, the script's (p + 1 - P)-th. */
-    for (int i = 0; i < n; i++) m->p.wpe[(size_t)(P - 1 + i) * 32 + slot_of(slots, &used, script[i])] = 10.0f;
+    for (int i = 0; i < n; i++)
+        m->p.wpe[(size_t)(P - 1 + i) * 32 + slot_of(slots, &used, script[i])] = 10.0f;
 }

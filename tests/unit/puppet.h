@@ -8,7 +8,6 @@
 
 /* Initialises m (context >= P + n, dim 32) to emit script[0..n) after a prompt of length P.
  * At most 32 distinct tokens among the script and prompt together. */
-void puppet_init(Model *m, int context, int P, const token_t *script, int n,
-                 const token_t *prompt);
+void puppet_init(Model *m, int context, int P, const token_t *script, int n, const token_t *prompt);
 
 #endif

@@ -26,8 +26,8 @@ void ref_layernorm(double *out, const double *inp, const double *w, const double
     }
 }
 
-void ref_matmul(double *out, const double *inp, const double *w, const double *bias, int N,
-                int IC, int OC) {
+void ref_matmul(double *out, const double *inp, const double *w, const double *bias, int N, int IC,
+                int OC) {
     for (int i = 0; i < N; i++)
         for (int o = 0; o < OC; o++) {
             double acc = bias ? bias[o] : 0.0;
@@ -108,8 +108,8 @@ double ref_gpt_loss(const Model *m, const double *params, const Batch *bt) {
         ref_layernorm(ln, x, P[P_LN2W] + l * C, P[P_LN2B] + l * C, N, C);
         ref_matmul(h, ln, P[P_FCW] + (size_t)l * 4 * C * C, P[P_FCB] + l * 4 * C, N, C, 4 * C);
         ref_gelu(hg, h, (long)N * 4 * C);
-        ref_matmul(proj, hg, P[P_FCPROJW] + (size_t)l * 4 * C * C, P[P_FCPROJB] + l * C, N,
-                   4 * C, C);
+        ref_matmul(proj, hg, P[P_FCPROJW] + (size_t)l * 4 * C * C, P[P_FCPROJB] + l * C, N, 4 * C,
+                   C);
         for (size_t i = 0; i < NC; i++) x[i] += proj[i];
     }
     ref_layernorm(ln, x, P[P_LNFW], P[P_LNFB], N, C);

@@ -11,8 +11,8 @@
 void ref_encoder(double *out, const token_t *inp, const double *wte, const double *wpe, int B,
                  int T, int C);
 void ref_layernorm(double *out, const double *inp, const double *w, const double *b, int N, int C);
-void ref_matmul(double *out, const double *inp, const double *w, const double *bias, int N,
-                int IC, int OC);
+void ref_matmul(double *out, const double *inp, const double *w, const double *bias, int N, int IC,
+                int OC);
 void ref_gelu(double *out, const double *inp, long n);
 void ref_attention(double *out, const double *qkv, int B, int T, int C, int NH);
 /* Mean over masked rows of -log softmax(logits[:V])[target]. */

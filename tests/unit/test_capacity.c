@@ -10,8 +10,8 @@
 #include "capacity.h"
 #include "decode.h"
 
-static const ModelConfig small = {.layers = 2, .dim = 64, .heads = 4, .context = 128,
-                                  .vocab = TOK_COUNT};
+static const ModelConfig small = {
+    .layers = 2, .dim = 64, .heads = 4, .context = 128, .vocab = TOK_COUNT};
 
 Test(capacity, the_need_adds_up_what_is_allocated) {
     MemoryNeed n = capacity_memory_need(&small, 8, 2, 32);
@@ -38,7 +38,8 @@ Test(capacity, a_model_that_does_not_fit_is_refused_naming_the_bigger_part) {
                           "212.6 GiB; this machine has 8.0 GiB available");
     cr_assert_eq(capacity_check_memory(&big, 4096, 2, 32, &avail, err, sizeof err), -1);
     cr_assert_not_null(strstr(err, "train.batch: a model of 64 layers, dim 4096, context 256, "
-                                    "batch 4096 needs 18.4 TiB;"), "%s", err);
+                                   "batch 4096 needs 18.4 TiB;"),
+                       "%s", err);
     /* The reserve for the rest of the process counts too. */
     MemoryNeed n = capacity_memory_need(&small, 8, 2, 32);
     avail.bytes = n.total + CAPACITY_RESERVE_BYTES - 1;

@@ -9,8 +9,8 @@
 #include "train_util.h"
 #include "files.h"
 
-static const ModelConfig cfg = {.layers = 2, .dim = 16, .heads = 2, .context = 16,
-                                .vocab = TOK_COUNT};
+static const ModelConfig cfg = {
+    .layers = 2, .dim = 16, .heads = 2, .context = 16, .vocab = TOK_COUNT};
 static char dir[] = "/tmp/exposure-ckpt-XXXXXX";
 static char path[256];
 

@@ -46,8 +46,8 @@ Test(config, set_every_type) {
     cr_assert_eq(c.method.selfgen.refresh, REFRESH_BATCH);
     cr_assert_eq(config_set(&c, "method.selfgen.refresh=25", err, sizeof err), 0);
     cr_assert_eq(c.method.selfgen.refresh, 25);
-    cr_assert_eq(config_set(&c, "method.schedule.points=[[0,0],[10,0.5],[20,1]]", err,
-                            sizeof err), 0, "%s", err);
+    cr_assert_eq(config_set(&c, "method.schedule.points=[[0,0],[10,0.5],[20,1]]", err, sizeof err),
+                 0, "%s", err);
     cr_assert_eq(c.method.schedule.points.n, 3);
     cr_assert_eq(c.method.schedule.points.step[1], 10);
     cr_assert_float_eq(c.method.schedule.points.value[1], 0.5f, 0);
@@ -79,13 +79,15 @@ Test(config, overrides_are_validated) {
     expect_set_error("model.depth=3", "model.depth: unknown key");
     expect_set_error("method.name=beam", "method.name: must be one of: baseline, bash, rac");
     expect_set_error("data.keep_calc=maybe", "data.keep_calc: must be true or false");
-    expect_set_error("method.selfgen.refresh=0",
-                     "method.selfgen.refresh: must be \"epoch\", \"batch\" or an integer ≥ 1 (steps)");
+    expect_set_error(
+        "method.selfgen.refresh=0",
+        "method.selfgen.refresh: must be \"epoch\", \"batch\" or an integer ≥ 1 (steps)");
     expect_set_error("method.schedule.points=[[5,0],[5,1]]",
                      "method.schedule.points: point 2: steps must increase");
     expect_set_error("method.schedule.points=[[0,1.5]]",
                      "method.schedule.points: point 1: omega must be in 0..1");
-    expect_set_error("method.schedule.points=[", "method.schedule.points: not valid JSON for this key");
+    expect_set_error("method.schedule.points=[",
+                     "method.schedule.points: not valid JSON for this key");
     expect_set_error("model.layers", "model.layers: must be key=value");
 }
 
@@ -93,14 +95,16 @@ Test(config, json_errors_name_source_and_key) {
     Config c;
     config_defaults(&c);
     char err[256];
-    cr_assert_eq(config_apply_json_text(&c, "{\"model\":{\"heads\":\"4\"}}", "cfg.json", err,
-                                        sizeof err), -1);
+    cr_assert_eq(
+        config_apply_json_text(&c, "{\"model\":{\"heads\":\"4\"}}", "cfg.json", err, sizeof err),
+        -1);
     cr_assert_str_eq(err, "cfg.json: model.heads: must be an integer in 1..64");
-    cr_assert_eq(config_apply_json_text(&c, "{\"train\":{\"stepz\":4}}", "cfg.json", err,
-                                        sizeof err), -1);
+    cr_assert_eq(
+        config_apply_json_text(&c, "{\"train\":{\"stepz\":4}}", "cfg.json", err, sizeof err), -1);
     cr_assert_str_eq(err, "cfg.json: train.stepz: unknown key");
-    cr_assert_eq(config_apply_json_text(&c, "{\n\"train\": {\n  \"steps\": ,\n}}", "cfg.json",
-                                        err, sizeof err), -1);
+    cr_assert_eq(config_apply_json_text(&c, "{\n\"train\": {\n  \"steps\": ,\n}}", "cfg.json", err,
+                                        sizeof err),
+                 -1);
     cr_assert_str_eq(err, "cfg.json:3: invalid JSON");
     cr_assert_eq(config_apply_json_text(&c, "[1,2]", "cfg.json", err, sizeof err), -1);
     cr_assert_str_eq(err, "cfg.json: must be a JSON object");
@@ -110,7 +114,8 @@ Test(config, load_file) {
     char path[] = "/tmp/exposure-config-XXXXXX";
     int fd = mkstemp(path);
     cr_assert_geq(fd, 0);
-    const char *text = "{\"model\": {\"layers\": 2, \"dim\": 64}, \"method\": {\"name\": \"bash\"}}";
+    const char *text =
+        "{\"model\": {\"layers\": 2, \"dim\": 64}, \"method\": {\"name\": \"bash\"}}";
     cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
     Config c;
@@ -179,11 +184,12 @@ Test(config, non_finite_numbers_are_refused) {
     Config c;
     config_defaults(&c);
     char err[256];
-    cr_assert_eq(config_apply_json_text(&c, "{\"train\":{\"lr\":1e999}}", "cfg.json", err,
-                                        sizeof err), -1);
+    cr_assert_eq(
+        config_apply_json_text(&c, "{\"train\":{\"lr\":1e999}}", "cfg.json", err, sizeof err), -1);
     cr_assert_str_eq(err, "cfg.json: train.lr: must be a finite number");
-    cr_assert_eq(config_apply_json_text(&c, "{\"model\":{\"dim\":-1e400}}", "cfg.json", err,
-                                        sizeof err), -1);
+    cr_assert_eq(
+        config_apply_json_text(&c, "{\"model\":{\"dim\":-1e400}}", "cfg.json", err, sizeof err),
+        -1);
     cr_assert_str_eq(err, "cfg.json: model.dim: must be a finite number");
 }
 
@@ -198,7 +204,11 @@ Test(config, files_that_are_not_configs) {
     char path[] = "/tmp/exposure-config-XXXXXX";
     int fd = mkstemp(path);
     cr_assert_geq(fd, 0);
-    cr_assert_eq(write(fd, "\x7F" "ELF\x02\x01\x01\0\0", 9), 9);
+    cr_assert_eq(write(fd,
+                       "\x7F"
+                       "ELF\x02\x01\x01\0\0",
+                       9),
+                 9);
     close(fd);
     cr_assert_eq(config_load_file(&c, path, err, sizeof err), -1);
     cr_assert_not_null(strstr(err, "binary data, not a JSON config"), "%s", err);

@@ -38,10 +38,8 @@ static void expect_error_bytes(const char *bytes, size_t n, int line, const char
     cr_assert_eq(d.n, 0);
     cr_assert_null(d.ex);
     char want[600];
-    if (line > 0)
-        snprintf(want, sizeof want, "%s:%d: %s", path, line, reason);
-    else
-        snprintf(want, sizeof want, "%s: %s", path, reason);
+    if (line > 0) snprintf(want, sizeof want, "%s:%d: %s", path, line, reason);
+    else snprintf(want, sizeof want, "%s: %s", path, reason);
     cr_assert_str_eq(err, want);
 }
 
@@ -411,9 +409,7 @@ Test(dataset, a_stream_over_the_size_limit_stops_at_the_line) {
     close(fds[0]);
 }
 
-Test(dataset, the_default_size_limit) {
-    cr_assert_eq(DATASET_MAX_BYTES, (size_t)256 << 20);
-}
+Test(dataset, the_default_size_limit) { cr_assert_eq(DATASET_MAX_BYTES, (size_t)256 << 20); }
 
 Test(dataset, a_buffer_loads_like_a_file) {
     const char text[] = "\xEF\xBB\xBF{\"question\":\"q\",\"answer\":\"1 <<1=1>>1\"}\r\n\n"
@@ -514,10 +510,8 @@ Test(dataset, split_depends_on_the_seed) {
         cr_assert_eq(dataset_split(&d, 0.3, seed, &v), 0);
         int lines[3];
         lines_of(&v, lines);
-        if (seed == 1)
-            memcpy(first, lines, sizeof first);
-        else
-            differ |= memcmp(first, lines, sizeof first) != 0;
+        if (seed == 1) memcpy(first, lines, sizeof first);
+        else differ |= memcmp(first, lines, sizeof first) != 0;
         dataset_free(&d), dataset_free(&v);
     }
     cr_assert(differ, "eight seeds chose the same three records");

@@ -4,8 +4,8 @@
 #include "decode.h"
 #include "puppet.h"
 
-static const ModelConfig small = {.layers = 2, .dim = 32, .heads = 4, .context = 64,
-                                  .vocab = TOK_COUNT};
+static const ModelConfig small = {
+    .layers = 2, .dim = 32, .heads = 4, .context = 64, .vocab = TOK_COUNT};
 
 /* Greedy decoding by recomputing the whole sequence for every token, without a cache. */
 static int uncached_greedy(Model *m, const token_t *prompt, int P, int max_new, token_t *out) {
@@ -60,8 +60,8 @@ Test(decode, cached_equals_full_recompute) {
     for (int b = 0; b < 3; b++) {
         token_t expect[64];
         int n = uncached_greedy(&m, prompts[b], lens[b], 40, expect);
-        cr_assert_eq(res[b].n_raw, n, "prompt %d: %d cached tokens, %d uncached", b,
-                     res[b].n_raw, n);
+        cr_assert_eq(res[b].n_raw, n, "prompt %d: %d cached tokens, %d uncached", b, res[b].n_raw,
+                     n);
         cr_assert_eq(memcmp(res[b].raw, expect, (size_t)n * sizeof(token_t)), 0,
                      "prompt %d: tokens differ", b);
         cr_assert_eq(res[b].n_out, n);
@@ -247,8 +247,8 @@ Test(rac_decode, token_granularity_retracts_last_token) {
     token_t script[] = {'a', 'b', C, 'c', E};
     Model m;
     Decoder *d;
-    DecodeResult r = run_script(&m, &d, script, 5,
-                                (DecodeOptions){.max_new_tokens = 20, .rac = 1, .max_corrections = 4});
+    DecodeResult r = run_script(
+        &m, &d, script, 5, (DecodeOptions){.max_new_tokens = 20, .rac = 1, .max_corrections = 4});
     assert_tokens(r.raw, r.n_raw, "ab#c");
     assert_tokens(r.out, r.n_out, "ac");
     cr_assert_eq(r.n_corr, 1);
@@ -263,9 +263,9 @@ Test(rac_decode, segment_granularity_retracts_everything_before) {
     token_t script[] = {'a', 'b', C, 'c', 'd', E};
     Model m;
     Decoder *d;
-    DecodeResult r = run_script(&m, &d, script, 6,
-                                (DecodeOptions){.max_new_tokens = 20, .rac = 1, .rac_segment = 1,
-                                                .max_corrections = 4});
+    DecodeResult r = run_script(
+        &m, &d, script, 6,
+        (DecodeOptions){.max_new_tokens = 20, .rac = 1, .rac_segment = 1, .max_corrections = 4});
     assert_tokens(r.raw, r.n_raw, "ab#cd");
     assert_tokens(r.out, r.n_out, "cd");
     cr_assert_eq(r.n_corr, 1);
@@ -280,8 +280,8 @@ Test(rac_decode, corr_with_nothing_to_retract_is_ignored) {
     token_t script[] = {C, 'a', E};
     Model m;
     Decoder *d;
-    DecodeResult r = run_script(&m, &d, script, 3,
-                                (DecodeOptions){.max_new_tokens = 20, .rac = 1, .max_corrections = 4});
+    DecodeResult r = run_script(
+        &m, &d, script, 3, (DecodeOptions){.max_new_tokens = 20, .rac = 1, .max_corrections = 4});
     assert_tokens(r.raw, r.n_raw, "#a");
     assert_tokens(r.out, r.n_out, "a");
     cr_assert_eq(r.n_corr, 0);
@@ -294,8 +294,8 @@ Test(rac_decode, at_most_max_corrections) {
     token_t script[] = {'a', C, 'b', C, 'c', E};
     Model m;
     Decoder *d;
-    DecodeResult r = run_script(&m, &d, script, 6,
-                                (DecodeOptions){.max_new_tokens = 20, .rac = 1, .max_corrections = 1});
+    DecodeResult r = run_script(
+        &m, &d, script, 6, (DecodeOptions){.max_new_tokens = 20, .rac = 1, .max_corrections = 1});
     assert_tokens(r.raw, r.n_raw, "a#bbc");
     assert_tokens(r.out, r.n_out, "bbc");
     cr_assert_eq(r.n_corr, 1);

@@ -56,8 +56,8 @@ Test(dist, a_build_without_mpi_refuses_to_be_one_of_several) {
     unsetenv("OMPI_COMM_WORLD_SIZE");
 }
 
-static const ModelConfig tiny = {.layers = 2, .dim = 32, .heads = 2, .context = 32,
-                                 .vocab = TOK_COUNT};
+static const ModelConfig tiny = {
+    .layers = 2, .dim = 32, .heads = 2, .context = 32, .vocab = TOK_COUNT};
 
 /* Rows [r0, r1) of b as a batch of its own, at the same width. */
 static void rows_of(const Batch *b, int r0, int r1, Batch *out) {

@@ -52,8 +52,8 @@ static void check_all(const char *layer, const char *input, double *x, size_t n,
     GradCheck gc = {0};
     ref_check_coords(&gc, x, idx, n, analytic, f, ctx, FD_STEP, FLOOR);
     free(idx);
-    fprintf(stderr, "gradcheck %-12s d%-6s worst relative error %.2e over %zu coordinates\n",
-            layer, input, gc.worst_rel, gc.checked);
+    fprintf(stderr, "gradcheck %-12s d%-6s worst relative error %.2e over %zu coordinates\n", layer,
+            input, gc.worst_rel, gc.checked);
     cr_assert(gc.worst_rel <= MAX_REL,
               "%s d%s[%zu]: analytic %.9g, numeric %.9g, relative error %.3g", layer, input,
               gc.worst_index, gc.worst_analytic, gc.worst_numeric, gc.worst_rel);
@@ -87,8 +87,14 @@ Test(gradcheck, encoder) {
     float *wte = randn(V * C, 1), *wpe = randn(T * C, 1), *dout = randn(B * T * C, 1);
     float *dwte = zeros(V * C), *dwpe = zeros(T * C);
     encoder_backward(dwte, dwpe, dout, inp, B, T, C);
-    EncCtx c = {to_double(wte, V * C), to_double(wpe, T * C), to_double(dout, B * T * C),
-                malloc(sizeof(double) * B * T * C), inp, B, T, C};
+    EncCtx c = {to_double(wte, V * C),
+                to_double(wpe, T * C),
+                to_double(dout, B * T * C),
+                malloc(sizeof(double) * B * T * C),
+                inp,
+                B,
+                T,
+                C};
     check_all("encoder", "wte", c.wte, V * C, dwte, enc_f, &c);
     check_all("encoder", "wpe", c.wpe, T * C, dwpe, enc_f, &c);
     free(wte), free(wpe), free(dout), free(dwte), free(dwpe);
@@ -112,8 +118,13 @@ Test(gradcheck, layernorm) {
     float *dinp = zeros(N * C), *dw = zeros(C), *db = zeros(C);
     layernorm_forward(out, mean, rstd, inp, w, b, N, C);
     layernorm_backward(dinp, dw, db, dout, inp, w, mean, rstd, N, C);
-    LnCtx c = {to_double(inp, N * C), to_double(w, C), to_double(b, C), to_double(dout, N * C),
-               malloc(sizeof(double) * N * C), N, C};
+    LnCtx c = {to_double(inp, N * C),
+               to_double(w, C),
+               to_double(b, C),
+               to_double(dout, N * C),
+               malloc(sizeof(double) * N * C),
+               N,
+               C};
     check_all("layernorm", "inp", c.inp, N * C, dinp, ln_f, &c);
     check_all("layernorm", "w", c.w, C, dw, ln_f, &c);
     check_all("layernorm", "b", c.b, C, db, ln_f, &c);
@@ -149,8 +160,8 @@ static void check_linear(int residual) {
     for (int i = 0; i < N * OC; i++)
         cr_assert(fabs(out[i] - (ref[i] + (residual ? x[i] : 0.0))) < 1e-4, "%s forward", name);
     matmul_backward(dinp, dw, dbias, dout, inp, w, N, IC, OC);
-    MmCtx c = {inpd, wd, bd, residual ? to_double(x, N * OC) : NULL, to_double(dout, N * OC),
-               ref, N, IC, OC};
+    MmCtx c = {inpd, wd, bd, residual ? to_double(x, N * OC) : NULL, to_double(dout, N * OC), ref,
+               N,    IC, OC};
     check_all(name, "inp", c.inp, N * IC, dinp, mm_f, &c);
     check_all(name, "w", c.w, OC * IC, dw, mm_f, &c);
     check_all(name, "bias", c.bias, OC, dbias, mm_f, &c);
@@ -198,8 +209,13 @@ Test(gradcheck, attention) {
     float *att = zeros(B * NH * T * T), *dqkv = zeros(N * 3 * C), *scratch = zeros(T * T);
     attention_forward(out, att, qkv, B, T, C, NH);
     attention_backward(dqkv, scratch, dout, qkv, att, B, T, C, NH);
-    AttCtx c = {to_double(qkv, N * 3 * C), to_double(dout, N * C), malloc(sizeof(double) * N * C),
-                B, T, C, NH};
+    AttCtx c = {to_double(qkv, N * 3 * C),
+                to_double(dout, N * C),
+                malloc(sizeof(double) * N * C),
+                B,
+                T,
+                C,
+                NH};
     /* The forward matches the reference, so the causal mask is where the reference has it. */
     att_f(&c);
     for (int i = 0; i < N * C; i++) cr_assert(fabs(out[i] - c.out[i]) < 1e-5, "attention forward");
@@ -271,8 +287,8 @@ Test(gradcheck, whole_model) {
     cr_assert(fabs(loss - gpt_f(&c)) < 1e-4, "model loss %f vs reference %f", loss, gpt_f(&c));
 
     static const char *names[NUM_PARAM_TENSORS] = {
-        "wte", "wpe", "ln1w", "ln1b", "qkvw", "qkvb", "attprojw", "attprojb",
-        "ln2w", "ln2b", "fcw", "fcb", "fcprojw", "fcprojb", "lnfw", "lnfb"};
+        "wte",  "wpe",  "ln1w", "ln1b", "qkvw",    "qkvb",    "attprojw", "attprojb",
+        "ln2w", "ln2b", "fcw",  "fcb",  "fcprojw", "fcprojb", "lnfw",     "lnfb"};
     double worst = 0;
     for (int t = 0; t < NUM_PARAM_TENSORS; t++) {
         /* Up to 40 coordinates per tensor, drawn with a fixed seed. */

@@ -54,7 +54,11 @@ static MethodStats build(Fixture *f, MethodName name, RacGranularity g, float om
 /* Row 0 must be exactly: inputs, targets, mask and kinds given as strings where
  * '^' is <bos>, '|' <sep>, '$' <eos>, '#' <corr>; kinds P prompt, T truth, S selfgen, C corr. */
 static token_t tok(char ch) {
-    return ch == '^' ? TOK_BOS : ch == '|' ? TOK_SEP : ch == '$' ? TOK_EOS : ch == '#' ? TOK_CORR : ch;
+    return ch == '^'   ? TOK_BOS
+           : ch == '|' ? TOK_SEP
+           : ch == '$' ? TOK_EOS
+           : ch == '#' ? TOK_CORR
+                       : ch;
 }
 
 static void expect_row(const Batch *b, int r, const char *in, const char *tgt, const char *mask,
@@ -66,7 +70,10 @@ static void expect_row(const Batch *b, int r, const char *in, const char *tgt, c
         cr_assert_eq(b->input[at], tok(in[i]), "input %d", i);
         cr_assert_eq(b->target[at], tok(tgt[i]), "target %d", i);
         cr_assert_eq(b->mask[at], mask[i] - '0', "mask %d", i);
-        int k = kind[i] == 'P' ? KIND_PROMPT : kind[i] == 'T' ? KIND_TRUTH : kind[i] == 'S' ? KIND_SELFGEN : KIND_CORR;
+        int k = kind[i] == 'P'   ? KIND_PROMPT
+                : kind[i] == 'T' ? KIND_TRUTH
+                : kind[i] == 'S' ? KIND_SELFGEN
+                                 : KIND_CORR;
         cr_assert_eq(b->kind[at], k, "kind %d", i);
     }
 }

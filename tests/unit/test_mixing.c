@@ -4,13 +4,19 @@
 #include "mixing.h"
 
 static ScheduleConfig base(ScheduleKind kind) {
-    return (ScheduleConfig){.kind = kind, .value = 0.3f, .start = 0.1f, .end = 0.7f,
-                            .from_step = 100, .to_step = 300, .rate = 0.99f, .k = 50.0f};
+    return (ScheduleConfig){.kind = kind,
+                            .value = 0.3f,
+                            .start = 0.1f,
+                            .end = 0.7f,
+                            .from_step = 100,
+                            .to_step = 300,
+                            .rate = 0.99f,
+                            .k = 50.0f};
 }
 
-#define EXPECT(c, s, total, want) \
-    cr_assert(fabs(mixing_omega(&(c), (s), (total)) - (want)) < 1e-6, \
-              "step %d: %f, expected %f", (s), (double)mixing_omega(&(c), (s), (total)), (double)(want))
+#define EXPECT(c, s, total, want)                                                                  \
+    cr_assert(fabs(mixing_omega(&(c), (s), (total)) - (want)) < 1e-6, "step %d: %f, expected %f",  \
+              (s), (double)mixing_omega(&(c), (s), (total)), (double)(want))
 
 Test(mixing, constant) {
     ScheduleConfig c = base(SCHED_CONSTANT);

@@ -743,10 +743,8 @@ static int write_many(const char *name, int rows, int per_commit) {
     int64_t id = store_create_run(s, &r);
     int failed = id < 1 ? 2 : 0;
     for (int i = 0; i < rows && !failed; i++) {
-        if (store_metric(s, id, i, "loss", i * 0.5) != 0)
-            failed = 3;
-        else if ((i + 1) % per_commit == 0 && store_commit(s) != 0)
-            failed = 4;
+        if (store_metric(s, id, i, "loss", i * 0.5) != 0) failed = 3;
+        else if ((i + 1) % per_commit == 0 && store_commit(s) != 0) failed = 4;
     }
     if (!failed && store_set_status(s, id, "completed") != 0) failed = 5;
     if (failed) fprintf(stderr, "%s: %s\n", name, store_error(s));

@@ -35,10 +35,20 @@ static void write_data(void) {
 
 static void train_tiny_run(void) {
     config_defaults(&cfg);
-    const char *sets[] = {"model.layers=1", "model.dim=16", "model.heads=2", "model.context=32",
-                          "train.steps=4", "train.batch=2", "train.warmup=0", "train.threads=1",
-                          "train.eval_every=0", "train.eval_samples=2", "train.checkpoint_every=2",
-                          "decode.max_new_tokens=4", "data.val=", "data.val_fraction=0.25",
+    const char *sets[] = {"model.layers=1",
+                          "model.dim=16",
+                          "model.heads=2",
+                          "model.context=32",
+                          "train.steps=4",
+                          "train.batch=2",
+                          "train.warmup=0",
+                          "train.threads=1",
+                          "train.eval_every=0",
+                          "train.eval_samples=2",
+                          "train.checkpoint_every=2",
+                          "decode.max_new_tokens=4",
+                          "data.val=",
+                          "data.val_fraction=0.25",
                           "method.name=bash"};
     for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
         cr_assert_eq(config_set(&cfg, sets[i], err, sizeof err), 0, "%s", err);
@@ -152,8 +162,8 @@ Test(trainer_state, a_step_outside_the_run_is_refused) {
 
 Test(trainer_state, self_generated_tokens_must_be_tokens) {
     /* The blob ends with the self-generated tokens, a length per example and an i32. */
-    size_t n = (size_t)corpus.n, pool = corpus.off[n - 1] + (size_t)corpus.plen[n - 1] +
-                                       (size_t)corpus.rlen[n - 1];
+    size_t n = (size_t)corpus.n,
+           pool = corpus.off[n - 1] + (size_t)corpus.plen[n - 1] + (size_t)corpus.rlen[n - 1];
     size_t yhat = blob_len - 4 - n * sizeof(int) - pool * sizeof(token_t);
     const int32_t bad_tokens[] = {-1, TOK_COUNT, 1 << 30};
     for (size_t i = 0; i < sizeof bad_tokens / sizeof *bad_tokens; i++) {

@@ -6,8 +6,8 @@
 #include "optim.h"
 #include "train_util.h"
 
-static const ModelConfig tiny = {.layers = 2, .dim = 32, .heads = 2, .context = 32,
-                                 .vocab = TOK_COUNT};
+static const ModelConfig tiny = {
+    .layers = 2, .dim = 32, .heads = 2, .context = 32, .vocab = TOK_COUNT};
 
 Test(training, overfits_one_batch) {
     Model m;

@@ -9,13 +9,16 @@ Test(utf8, well_formed_and_not) {
     cr_assert_eq(utf8_sequence_length(ok + 1, 9), 2);
     cr_assert_eq(utf8_sequence_length(ok + 3, 7), 3);
     cr_assert_eq(utf8_sequence_length(ok + 6, 4), 4);
-    struct { const char *s; size_t at; } bad[] = {
-        {"ab\xc0\xaf", 2},         /* overlong '/' */
-        {"\xe0\x80\xaf", 0},       /* overlong, three bytes */
-        {"x\xed\xa0\x80", 1},      /* surrogate U+D800 */
-        {"\xf4\x90\x80\x80", 0},   /* past U+10FFFF */
-        {"ok\xe2\x82", 2},         /* truncated */
-        {"\x80", 0},               /* lone continuation */
+    struct {
+        const char *s;
+        size_t at;
+    } bad[] = {
+        {"ab\xc0\xaf", 2},       /* overlong '/' */
+        {"\xe0\x80\xaf", 0},     /* overlong, three bytes */
+        {"x\xed\xa0\x80", 1},    /* surrogate U+D800 */
+        {"\xf4\x90\x80\x80", 0}, /* past U+10FFFF */
+        {"ok\xe2\x82", 2},       /* truncated */
+        {"\x80", 0},             /* lone continuation */
         {"\xff", 0},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

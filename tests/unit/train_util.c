@@ -4,7 +4,7 @@ void fill_random_batch(Batch *b, int B, int T, Rng *r) {
     batch_reset(b, B, T);
     for (int row = 0; row < B; row++) {
         int n = T / 2 + (int)rng_below(r, (uint32_t)(T - T / 2)) + 1; /* sequence length */
-        int prompt = 1 + (int)rng_below(r, (uint32_t)(n / 2));          /* <bos> + prompt */
+        int prompt = 1 + (int)rng_below(r, (uint32_t)(n / 2));        /* <bos> + prompt */
         token_t seq[1024];
         seq[0] = TOK_BOS;
         for (int i = 1; i < n; i++) seq[i] = 'a' + (token_t)rng_below(r, 26);
