@@ -97,7 +97,7 @@ export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
 .PHONY: all run test deps build-all unit asan-unit cli bench bench-compare clean help fuzz \
-        fuzz-smoke fuzz-build fuzz-seeds fuzz-bins valgrind
+        fuzz-smoke fuzz-build fuzz-seeds fuzz-bins valgrind format
 .DEFAULT_GOAL := all
 
 help:
@@ -108,11 +108,15 @@ help:
 	@echo "make bench-compare  the same against the PyTorch reference (bench/torch_ref.py)"
 	@echo "make fuzz   fuzz every harness for FUZZ_SECONDS (default 600) each (docs/reliability.md)"
 	@echo "make valgrind  train, eval and list runs under valgrind's memcheck"
+	@echo "make format rewrite every C file as .clang-format asks (make test checks it)"
 	@echo "make MPI=1  build with MPI, to train on several processes (docs/distributed.md);"
 	@echo "            on by default when mpicc is installed (sh scripts/deps.sh --mpi), MPI=0 off"
 
 deps:
 	@sh scripts/deps.sh $(DEPS_FLAGS)
+
+format: deps
+	@sh scripts/check_format.sh --fix
 
 all: deps
 	@$(MAKE) --no-print-directory $(BUILD)/exposure
@@ -121,12 +125,14 @@ run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/exposure
 	$(BUILD)/exposure $(ARGS)
 
-# `make test`: first the layering check (scripts/check_includes.sh), a short fuzzing run of
+# `make test`: first the formatting and layering checks (scripts/check_format.sh and
+# check_includes.sh), which fail before anything is built, then a short fuzzing run of
 # every harness and a train/eval/runs pass under valgrind, then the Criterion suites, so that
 # the output ends with their synthesis lines: the unit suite, the same suite built with
 # AddressSanitizer and UndefinedBehaviorSanitizer, and the command-line tests, which drive the
 # sanitized binary, so that every subcommand is checked under the sanitizers too.
 test: deps
+	@sh scripts/check_format.sh
 	@sh scripts/check_includes.sh
 	@$(MAKE) --no-print-directory build-all
 	@$(MAKE) --no-print-directory fuzz-smoke valgrind

@@ -13,10 +13,10 @@ if [ "${1:-}" = "--mpi" ]; then
     shift
 fi
 
-# clang and libclang-rt-14-dev build the libFuzzer harnesses, valgrind runs `make valgrind`:
-# both are part of `make test`.
+# clang and libclang-rt-14-dev build the libFuzzer harnesses, valgrind runs `make valgrind`,
+# clang-format checks the formatting: all are part of `make test`.
 packages="build-essential pkg-config libopenblas-dev libncurses-dev libsqlite3-dev sqlite3
-libcjson-dev libcriterion-dev tmux clang libclang-rt-14-dev valgrind $mpi $*"
+libcjson-dev libcriterion-dev tmux clang libclang-rt-14-dev valgrind clang-format $mpi $*"
 
 missing=""
 for p in $packages; do
