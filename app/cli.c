@@ -44,13 +44,6 @@ int cli_parse_long(const char *s, long min, long max, long *out) {
     return 0;
 }
 
-void cli_format_duration(double seconds, char *out, size_t cap) {
-    long s = seconds > 0 ? (long)(seconds + 0.5) : 0;
-    if (s < 60) snprintf(out, cap, "%lds", s);
-    else if (s < 3600) snprintf(out, cap, "%ldm%02lds", s / 60, s % 60);
-    else snprintf(out, cap, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
-}
-
 int cli_build_config(Config *c, const char *config_path, char *const *sets, int n_sets, char *err,
                      size_t cap) {
     config_defaults(c);

@@ -29,9 +29,6 @@ int cli_check_output(const char *cmd, const char *path);
 /* Parses a whole decimal integer in [min, max]; returns 0, or -1 when s is not one. */
 int cli_parse_long(const char *s, long min, long max, long *out);
 
-/* "45s", "3m12s", "2h05m". */
-void cli_format_duration(double seconds, char *out, size_t cap);
-
 /* Builds a run configuration: the embedded default, then the --config file (when not NULL),
  * then each "key=value" of sets, then the rules between keys. Returns 0, or -1 with the
  * message (naming the file, line or key) in err. */

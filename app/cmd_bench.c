@@ -41,12 +41,6 @@ static const BenchModel models[] = {
     {"M", {6, 256, 8, 256, TOK_COUNT}, 8},
 };
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -70,12 +64,12 @@ static void random_batch(Batch *b, int B, int T, Rng *r) {
 }
 
 static double step_seconds(Model *m, const Batch *b, const OptimConfig *oc, int step) {
-    double t0 = now();
+    double t0 = clock_monotonic();
     model_forward(m, b);
     model_zero_grad(m);
     model_backward(m, b);
     optim_step(m, oc, step, optim_lr(oc, step));
-    return now() - t0;
+    return clock_monotonic() - t0;
 }
 
 /* Median seconds of a full training step at full length. */
@@ -136,9 +130,9 @@ static double gemm_gflops(Pool *pool, const Shape *s) {
     j.reps = (int)(2e8 / flops) + 1;
     double best = 0;
     for (int trial = 0; trial < 5; trial++) {
-        double t0 = now();
+        double t0 = clock_monotonic();
         pool_run(pool, gemm_task, &j);
-        double gf = flops * j.reps * n / (now() - t0) / 1e9;
+        double gf = flops * j.reps * n / (clock_monotonic() - t0) / 1e9;
         if (gf > best) best = gf;
     }
     for (int w = 0; w < n; w++) free(j.a[w]), free(j.b[w]), free(j.c[w]);
@@ -207,9 +201,9 @@ static double time_decode(const Model *m, int B) {
     decode_batch(d, m, pp, lens, B, &opt, &r, res); /* warm-up */
     double best = 0;
     for (int trial = 0; trial < 3; trial++) {
-        double t0 = now();
+        double t0 = clock_monotonic();
         decode_batch(d, m, pp, lens, B, &opt, &r, res);
-        double tps = (double)B * opt.max_new_tokens / (now() - t0);
+        double tps = (double)B * opt.max_new_tokens / (clock_monotonic() - t0);
         if (tps > best) best = tps;
     }
     decoder_free(d);
@@ -277,7 +271,7 @@ static double time_method(Model *m, SynthCorpus *s, MethodName name, int refresh
     int idx[256];
     for (int k = 0; k < steps + 2; k++) {
         for (int i = 0; i < B; i++) idx[i] = (k * B + i) % s->c.n;
-        double t0 = now();
+        double t0 = clock_monotonic();
         if (refresh) selfgen_compute(&s->sg, &s->c, idx, B, 0, 0.0f, m, &scratch, NULL, &r);
         MethodStats st;
         p.step = k;
@@ -286,7 +280,7 @@ static double time_method(Model *m, SynthCorpus *s, MethodName name, int refresh
         model_zero_grad(m);
         model_backward(m, &b);
         optim_step(m, &oc, k, optim_lr(&oc, k));
-        if (k >= 2) t[k - 2] = now() - t0;
+        if (k >= 2) t[k - 2] = clock_monotonic() - t0;
     }
     double med = median(t, steps);
     free(t);
@@ -303,9 +297,9 @@ static double refresh_per_step(Model *m, SynthCorpus *s, int B) {
     for (int i = 0; i < s->c.n; i++) idx[i] = i;
     Rng r;
     rng_seed(&r, 1);
-    double t0 = now();
+    double t0 = clock_monotonic();
     selfgen_compute(&s->sg, &s->c, idx, s->c.n, 0, 0.0f, m, &scratch, NULL, &r);
-    double t = now() - t0;
+    double t = clock_monotonic() - t0;
     batch_free(&scratch);
     return t / ((double)s->c.n / B);
 }

@@ -252,7 +252,7 @@ static int data_check(int argc, char **argv) {
     CheckArgs c = {0};
     int rc = parse_check_args(argc, argv, &c);
     if (rc != EXIT_OK) return rc;
-    char path[4096];
+    char path[LIMIT_PATH_BYTES];
     const TaskInfo *task = task_find(c.file);
     if (task_resolve(c.file, "train", path, sizeof path) != 0) {
         fprintf(stderr, "exposure data check: %s: path too long\n", c.file);

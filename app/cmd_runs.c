@@ -177,15 +177,6 @@ static int parse_args(Options *o, int argc, char **argv, int *help) {
 
 /* ---- formatting -------------------------------------------------------------------------- */
 
-static void format_duration(double seconds, char *out, size_t cap) {
-    if (!(seconds >= 0)) seconds = 0;
-    long long s = (long long)(seconds + 0.5);
-    if (s < 60) snprintf(out, cap, "%llds", s);
-    else if (s < 3600) snprintf(out, cap, "%lldm%02llds", s / 60, s % 60);
-    else if (s < 86400) snprintf(out, cap, "%lldh%02lldm", s / 3600, s % 3600 / 60);
-    else snprintf(out, cap, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
-}
-
 static double run_duration(const RunRow *r) {
     double end = r->finished > 0 ? r->finished : r->heartbeat;
     if (strcmp(r->status, "running") == 0 && !(r->finished > 0)) {
@@ -366,7 +357,7 @@ static int list_row(Store *s, const RunRow *r, Table *t) {
     metric_cell(s, r->id, "val/loss", 0, loss_last, sizeof loss_last);
     metric_cell(s, r->id, "val/em", 1, em_best, sizeof em_best);
     metric_cell(s, r->id, "val/em", 0, em_last, sizeof em_last);
-    format_duration(run_duration(r), time, sizeof time);
+    clock_format_duration(run_duration(r), time, sizeof time);
     const char *cells[] = {id,
                            name[0] ? name : "-",
                            r->method[0] ? r->method : "-",
@@ -515,7 +506,7 @@ static void show_fields(const RunRow *r) {
     format_time(r->created, created, sizeof created);
     format_time(r->finished, finished, sizeof finished);
     format_time(r->heartbeat, heartbeat, sizeof heartbeat);
-    format_duration(run_duration(r), duration, sizeof duration);
+    clock_format_duration(run_duration(r), duration, sizeof duration);
     printf("run %lld: %s\n", (long long)r->id, r->name[0] ? r->name : "(unnamed)");
     printf("  status     %s\n", r->status);
     printf("  method     %s\n", r->method);
@@ -1204,7 +1195,7 @@ static int delete_run(Store *s, const RunRow *r) {
     if (store_checkpoints(s, r->id, &ck, &n)) return fail_store(s);
     int rc = store_delete_run(s, r->id) ? fail_store(s) : 0;
     if (rc == 0) {
-        char dir[4096];
+        char dir[LIMIT_PATH_BYTES];
         store_run_dir(s, r->id, dir, sizeof dir);
         remove_run_files(dir, ck, n);
     }

@@ -109,12 +109,12 @@ typedef struct {
     const cJSON *base, *quick, *per_method, *per_task;
     char methods[MAX_LIST][16];
     int seeds[MAX_LIST];
-    char tasks[MAX_LIST][CONFIG_STR];
+    char tasks[MAX_LIST][LIMIT_CONFIG_STRING];
     int n_methods, n_seeds, n_tasks;
 } Plan;
 
 static int load_preset(const char *name, Plan *p, char *err, size_t cap) {
-    char path[4096];
+    char path[LIMIT_PATH_BYTES];
     snprintf(path, sizeof path, "%s/configs/%s.json", assets_dir(), name);
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -225,7 +225,7 @@ static int run_config(const SweepArgs *a, const Plan *p, const char *task, const
         return -1;
     if (a->config && config_load_file(c, a->config, err, cap)) return -1;
     if (*task) {
-        char set[CONFIG_STR + 16];
+        char set[LIMIT_CONFIG_STRING + 16];
         const char *keys[] = {"data.train", "data.val", "data.test"};
         for (int k = 0; k < 3; k++) {
             snprintf(set, sizeof set, "%s=%s", keys[k], task);

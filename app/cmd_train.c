@@ -108,7 +108,7 @@ static int finish(const TrainerEvent *done, const TrainerSnapshot *s, const Trai
     }
     if (!a->jsonl) {
         char took[32];
-        cli_format_duration(s->elapsed, took, sizeof took);
+        clock_format_duration(s->elapsed, took, sizeof took);
         printf("run %lld completed: %d steps in %s", (long long)s->run_id, s->step, took);
         if (s->eval_step >= 0)
             printf(", val loss %.4f, em %.3f, f1 %.3f, fr_acc %.3f (tf_acc %.3f)", s->eval.loss,

@@ -7,12 +7,6 @@
 
 #include "cli.h"
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 void progress_init(Progress *p, int enabled, const char *prefix) {
     *p = (Progress){.enabled = enabled, .prefix = prefix ? prefix : ""};
 }
@@ -31,11 +25,11 @@ static void format_rate(double tok_s, char *out, size_t cap) {
 
 void progress_draw(Progress *p, const TrainerSnapshot *s, int force) {
     if (!p->enabled) return;
-    double t = now();
+    double t = clock_monotonic();
     if (!force && t - p->last_draw < 0.1) return;
     p->last_draw = t;
     char eta[32] = "-", rate[32], tail[160];
-    if (s->eta >= 0 && s->step > 0) cli_format_duration(s->eta, eta, sizeof eta);
+    if (s->eta >= 0 && s->step > 0) clock_format_duration(s->eta, eta, sizeof eta);
     format_rate(s->last.tok_s, rate, sizeof rate);
     const char *state = s->phase == PHASE_PAUSED     ? " paused"
                         : s->phase == PHASE_STOPPING ? " stopping"

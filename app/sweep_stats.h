@@ -35,7 +35,7 @@ typedef struct {
 } SweepRun;
 
 typedef struct {
-    char task[512];
+    char task[LIMIT_CONFIG_STRING];
     char method[16];
     SweepRun *runs;
     int n;

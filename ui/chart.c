@@ -7,6 +7,7 @@
 
 #include "text.h"
 #include "widgets.h"
+#include "util.h"
 
 /* The largest plot area drawn, in cells; bigger terminals get a chart of this size. */
 enum { MAX_COLS = 400, MAX_ROWS = 120, MAX_SERIES = 16 };
@@ -176,7 +177,7 @@ static void x_labels(int y, int x, const Canvas *c, int by_time) {
     int next_free = 0;
     for (double v = ceil(c->xlo / step - 1e-9) * step; v <= c->xhi + step * 1e-9; v += step) {
         char label[32];
-        if (by_time) ui_format_duration(v, label, sizeof label);
+        if (by_time) clock_format_duration(v, label, sizeof label);
         else chart_tick_label(v, step, label, sizeof label);
         int col = (int)lround((v - c->xlo) / span * (c->cols - 1));
         int lw = text_width0(label), at = col - lw / 2;

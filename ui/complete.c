@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util.h"
+
 /* Directory entries considered at most: completion stays quick in huge directories. */
 enum { MAX_CANDIDATES = 4096 };
 
@@ -50,7 +52,7 @@ int complete_word(const char *typed, const char *const *words, int n_words, char
 }
 
 static int is_directory(const char *dir, const char *name) {
-    char path[4096];
+    char path[LIMIT_PATH_BYTES];
     struct stat st;
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) return 0;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
@@ -58,14 +60,14 @@ static int is_directory(const char *dir, const char *name) {
 
 int complete_path(const char *typed, char *out, size_t cap, Completions *c) {
     memset(c, 0, sizeof *c);
-    char expanded[4096];
+    char expanded[LIMIT_PATH_BYTES];
     const char *home = getenv("HOME");
     if (strncmp(typed, "~/", 2) == 0 && home)
         snprintf(expanded, sizeof expanded, "%s/%s", home, typed + 2);
     else snprintf(expanded, sizeof expanded, "%s", typed);
     snprintf(out, cap, "%s", expanded);
     const char *slash = strrchr(expanded, '/');
-    char dir[4096];
+    char dir[LIMIT_PATH_BYTES];
     const char *prefix = slash ? slash + 1 : expanded;
     size_t dir_len = slash ? (size_t)(slash - expanded) + 1 : 0;
     if (!slash) snprintf(dir, sizeof dir, ".");

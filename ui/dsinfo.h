@@ -5,13 +5,14 @@
 #define EXPOSURE_UI_DSINFO_H
 
 #include "data.h"
+#include "util.h"
 
 typedef struct {
     int min, median, max; /* median: the lower middle value */
 } LenStats;
 
 typedef struct {
-    char path[4096];
+    char path[LIMIT_PATH_BYTES];
     int ok; /* loaded; else err says why */
     char err[1024];
     Dataset ds;

@@ -6,6 +6,7 @@
 #include "config_edit.h"
 #include "text.h"
 #include "theme.h"
+#include "util.h"
 
 /* Rows the editor moves by on PgUp/PgDn. */
 enum { PAGE = 10 };
@@ -47,8 +48,8 @@ static int point_submit(void *ctx, const char *text, char *err, size_t cap) {
 static void add_point(PointsEditor *pe) {
     Shell *a = pe->shell;
     SchedulePoints p = a->cfg.method.schedule.points;
-    if (p.n >= CONFIG_MAX_POINTS) {
-        shell_status(a, 1, "at most %d points", CONFIG_MAX_POINTS);
+    if (p.n >= LIMIT_SCHEDULE_POINTS) {
+        shell_status(a, 1, "at most %d points", LIMIT_SCHEDULE_POINTS);
         return;
     }
     int i = pe->list.cursor, steps = a->cfg.train.steps, at = i + 1;

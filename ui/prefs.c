@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util.h"
+
 /* A preferences file larger than this is not ours. */
 enum { PREFS_MAX_BYTES = 1 << 20 };
 
@@ -28,7 +30,7 @@ static int config_dir(char *out, size_t cap) {
 }
 
 int prefs_path(char *out, size_t cap) {
-    char dir[4096];
+    char dir[LIMIT_PATH_BYTES];
     if (config_dir(dir, sizeof dir)) return -1;
     int n = snprintf(out, cap, "%s/tui.json", dir);
     return n > 0 && (size_t)n < cap ? 0 : -1;
@@ -82,7 +84,7 @@ static int apply(Prefs *p, const cJSON *root) {
 
 int prefs_load(Prefs *p, char *msg, size_t cap) {
     prefs_defaults(p);
-    char path[4096];
+    char path[LIMIT_PATH_BYTES];
     if (prefs_path(path, sizeof path)) return 0;
     int missing;
     char *text = read_small_file(path, msg, cap, &missing);
@@ -98,18 +100,6 @@ int prefs_load(Prefs *p, char *msg, size_t cap) {
     }
     *p = loaded;
     return 0;
-}
-
-static int make_dirs(const char *dir) {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *s = buf + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = '\0';
-        if (mkdir(buf, 0755) && errno != EEXIST) return -1;
-        *s = '/';
-    }
-    return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
 }
 
 static char *to_json(const Prefs *p) {
@@ -132,14 +122,15 @@ static char *to_json(const Prefs *p) {
 }
 
 int prefs_save(const Prefs *p, char *msg, size_t cap) {
-    char dir[4096], path[4200], tmp[4300];
+    /* Room for "/tui.json" and ".tmp.<pid>" after the directory. */
+    char dir[LIMIT_PATH_BYTES], path[LIMIT_PATH_BYTES + 16], tmp[LIMIT_PATH_BYTES + 48];
     if (config_dir(dir, sizeof dir)) {
         snprintf(msg, cap, "preferences: neither XDG_CONFIG_HOME nor HOME is set");
         return -1;
     }
     snprintf(path, sizeof path, "%s/tui.json", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (make_dirs(dir)) {
+    if (mkdirs(dir, 0755, NULL, 0)) {
         snprintf(msg, cap, "%s: %s", dir, strerror(errno));
         return -1;
     }

@@ -98,7 +98,7 @@ static void load_curves(RunsPanes *p, Store *s) {
         free(wall);
     }
     p->loaded = 1;
-    p->loaded_at = shell_now();
+    p->loaded_at = clock_monotonic();
 }
 
 static int any_running(const RunsPanes *p) {
@@ -108,7 +108,7 @@ static int any_running(const RunsPanes *p) {
 }
 
 static void draw_curves(RunsPanes *p, Shell *a, Store *s, int top, int rows, int cols) {
-    if (!p->loaded || (any_running(p) && shell_now() - p->loaded_at > 2.0)) load_curves(p, s);
+    if (!p->loaded || (any_running(p) && clock_monotonic() - p->loaded_at > 2.0)) load_curves(p, s);
     ChartSeries series[PANE_RUNS];
     for (int i = 0; i < p->n; i++)
         series[i] = (ChartSeries){p->labels[i], &p->curves[i], theme_series(i), STYLE_LINE, 0};
@@ -150,11 +150,11 @@ static void load_compare(RunsPanes *p, Store *s) {
             }
         }
     p->compare_loaded = 1;
-    p->compare_at = shell_now();
+    p->compare_at = clock_monotonic();
 }
 
 static void draw_compare(RunsPanes *p, Store *s, int top, int rows, int cols) {
-    if (!p->compare_loaded || (any_running(p) && shell_now() - p->compare_at > 2.0))
+    if (!p->compare_loaded || (any_running(p) && clock_monotonic() - p->compare_at > 2.0))
         load_compare(p, s);
     int valw = 16, runw = cols - 2 - 15 - 3 * valw;
     if (runw < 14) runw = 14;

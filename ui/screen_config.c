@@ -184,7 +184,7 @@ static void start_edit(Shell *a, ConfigScreen *c) {
         points_editor_open(&c->points, a);
         return;
     }
-    char value[CONFIG_STR];
+    char value[LIMIT_CONFIG_STRING];
     config_get(&a->cfg, k->key, value, sizeof value);
     input_set(&c->input, value);
     c->editing = 1;
@@ -229,7 +229,7 @@ static int config_key_press(void *st, Shell *a, int key) {
     case 'd': {
         Config def;
         config_defaults(&def);
-        char value[CONFIG_STR];
+        char value[LIMIT_CONFIG_STRING];
         const ConfigKey *k = &all_keys(&n)[c->list.cursor];
         config_get(&def, k->key, value, sizeof value);
         apply_or_show(a, c, c->list.cursor, value);
@@ -265,7 +265,7 @@ static void draw_list(Shell *a, ConfigScreen *c, int top, int rows, int w) {
     int keyw = KEY_COLS;
     for (int r = 0; r < rows && c->list.top + r < n; r++) {
         int i = c->list.top + r, y = top + r;
-        char value[CONFIG_STR], dvalue[CONFIG_STR];
+        char value[LIMIT_CONFIG_STRING], dvalue[LIMIT_CONFIG_STRING];
         config_get(&a->cfg, k[i].key, value, sizeof value);
         config_get(&def, k[i].key, dvalue, sizeof dvalue);
         int used = schedule_param_used(&a->cfg.method.schedule, k[i].key);

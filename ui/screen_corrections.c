@@ -149,7 +149,7 @@ static void load(CorrScreen *c, Shell *a) {
     int keep_idx = c->n_shown > 0 ? c->rows[c->shown[c->cur]].idx : -1;
     clear_samples(c);
     c->msg[0] = '\0';
-    c->loaded_at = shell_now();
+    c->loaded_at = clock_monotonic();
     if (a->run) c->live_evals = a->run->evals;
     Store *s = shell_store(a);
     if (!s && a->store_missing) {
@@ -198,7 +198,8 @@ static void load(CorrScreen *c, Shell *a) {
 static int stale(const CorrScreen *c, const Shell *a) {
     int64_t want = a->focus_run ? a->focus_run : a->run ? a->run->run_id : c->run;
     if (want && want != c->run) return 1;
-    if (c->run == 0) return shell_now() - c->loaded_at > 2.0; /* nothing yet: look now and then */
+    if (c->run == 0)
+        return clock_monotonic() - c->loaded_at > 2.0; /* nothing yet: look now and then */
     return a->run && a->run->run_id == c->run && a->run->evals != c->live_evals;
 }
 

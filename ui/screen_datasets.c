@@ -17,9 +17,9 @@
 enum { CACHE = 12, MAX_ENTRIES = 16 };
 
 typedef struct {
-    const char *label;    /* task name, or the path */
-    const TaskInfo *task; /* NULL for a file */
-    char path[4096];      /* the file previewed (a task's train split) */
+    const char *label;           /* task name, or the path */
+    const TaskInfo *task;        /* NULL for a file */
+    char path[LIMIT_PATH_BYTES]; /* the file previewed (a task's train split) */
 } Entry;
 
 typedef struct {
@@ -112,7 +112,7 @@ static void datasets_enter(void *st, Shell *a) {
 /* A path as the user would type it from here: relative when it lies below the current
  * directory. */
 static const char *shown_path(const char *path) {
-    static char cwd[4096];
+    static char cwd[LIMIT_PATH_BYTES];
     if (!getcwd(cwd, sizeof cwd)) return path;
     size_t n = strlen(cwd);
     return strncmp(path, cwd, n) == 0 && path[n] == '/' ? path + n + 1 : path;

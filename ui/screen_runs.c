@@ -92,7 +92,7 @@ static void forget_missing_selections(RunsScreen *r) {
 static void reload(RunsScreen *r, Shell *a) {
     int64_t keep = cursor_id(r);
     r->msg[0] = '\0';
-    r->listed_at = shell_now();
+    r->listed_at = clock_monotonic();
     Store *s = shell_store(a);
     if (!s) {
         runlist_free(&r->list);
@@ -207,7 +207,7 @@ static void draw_table(RunsScreen *r, int top, int rows, int cols) {
 
 static void runs_draw(void *st, Shell *a, int top, int rows, int cols) {
     RunsScreen *r = st;
-    if (shell_now() - r->listed_at > 2.0 || (a->run_changes & LR_DONE)) reload(r, a);
+    if (clock_monotonic() - r->listed_at > 2.0 || (a->run_changes & LR_DONE)) reload(r, a);
     char title[4200];
     snprintf(title, sizeof title, "Runs in %s", a->db_path);
     int col = text_put0(top, 1, cols - 2, title, theme_attr(R_TITLE));
@@ -294,7 +294,7 @@ static int tags_submit(void *ctx, const char *text, char *err, size_t cap) {
 /* Deletes the run's checkpoint files inside its own directory, then the directory when that
  * leaves it empty; never anything outside it. */
 static void remove_run_files(Store *s, int64_t id, const CheckpointRow *ck, int n) {
-    char run_dir[4096], dir[PATH_MAX], file[PATH_MAX];
+    char run_dir[LIMIT_PATH_BYTES], dir[PATH_MAX], file[PATH_MAX];
     store_run_dir(s, id, run_dir, sizeof run_dir);
     if (!realpath(run_dir, dir)) return;
     size_t len = strlen(dir);

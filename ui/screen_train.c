@@ -95,8 +95,8 @@ static void draw_header(const LiveRun *s, int y, int cols) {
     text_printf(y, 1 + col, cols - 2 - col, theme_attr(role) | A_BOLD, "%s %s", glyphs()->mark,
                 phase);
     char eta[32] = "-", took[32], toks[32];
-    if (p->eta >= 0 && !s->finished) ui_format_duration(p->eta, eta, sizeof eta);
-    ui_format_duration(p->elapsed, took, sizeof took);
+    if (p->eta >= 0 && !s->finished) clock_format_duration(p->eta, eta, sizeof eta);
+    clock_format_duration(p->elapsed, took, sizeof took);
     ui_format_count(p->last.tok_s, toks, sizeof toks);
     char right[160];
     snprintf(right, sizeof right, " %3.0f%%  ETA %s  elapsed %s  %s tok/s  epoch %d",

@@ -42,25 +42,19 @@ static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig) { stop_signal = sig; }
 
-double shell_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 void shell_status(Shell *a, int error, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(a->status, sizeof a->status, fmt, ap);
     va_end(ap);
     a->status_error = error;
-    a->status_at = shell_now();
+    a->status_at = clock_monotonic();
     a->dirty = 1;
 }
 
 Store *shell_store(Shell *a) {
     if (a->store) return a->store;
-    double now = shell_now();
+    double now = clock_monotonic();
     if (now < a->store_retry_at) return NULL;
     char err[1024];
     if (store_open_existing(a->db_path, &a->store, err, sizeof err)) {
@@ -234,7 +228,7 @@ static void handle_key(Shell *a, int key) {
 
 static void draw_status_line(Shell *a) {
     int y = LINES - 1;
-    double age = shell_now() - a->status_at;
+    double age = clock_monotonic() - a->status_at;
     ui_clear_rect(y, 0, 1, COLS);
     if (a->status[0] && age < (a->status_error ? ERROR_SECONDS : STATUS_SECONDS)) {
         text_put0(y, 0, COLS, a->status, theme_attr(a->status_error ? R_ERROR : R_GOOD));
@@ -350,14 +344,14 @@ static void take_run_changes(Shell *a) {
 }
 
 static void loop(Shell *a) {
-    double last_draw = 0, last_tick = shell_now();
+    double last_draw = 0, last_tick = clock_monotonic();
     while (!a->quit) {
         int key;
         if (read_key(&key)) handle_key(a, key);
         if (stop_signal && !a->quitting) begin_stop_and_quit(a);
         take_run_changes(a);
         if (a->quitting && !shell_training(a)) a->quit = 1;
-        double now = shell_now();
+        double now = clock_monotonic();
         if (now - last_tick >= 1.0) { /* clocks, ETA and fading messages */
             last_tick = now;
             a->dirty = 1;

@@ -40,7 +40,7 @@ typedef struct {
 
 struct Shell {
     Config cfg; /* the config the next run starts with */
-    char db_path[4096];
+    char db_path[LIMIT_PATH_BYTES];
     Prefs prefs;
     int theme;
     LiveRun *run;         /* the run this process trains or trained last; NULL before */
@@ -79,6 +79,5 @@ int shell_start_run(Shell *a, int64_t resume);
 int shell_training(const Shell *a);
 /* Saves the preferences, reporting a failure on the status line. */
 void shell_save_prefs(Shell *a);
-double shell_now(void);
 
 #endif

@@ -105,10 +105,3 @@ void ui_format_count(double v, char *out, int cap) {
     else if (a >= 1e4) snprintf(out, (size_t)cap, "%.1fk", v / 1e3);
     else snprintf(out, (size_t)cap, "%.0f", v);
 }
-
-void ui_format_duration(double seconds, char *out, int cap) {
-    long s = seconds > 0 ? (long)(seconds + 0.5) : 0;
-    if (s < 60) snprintf(out, (size_t)cap, "%lds", s);
-    else if (s < 3600) snprintf(out, (size_t)cap, "%ldm%02lds", s / 60, s % 60);
-    else snprintf(out, (size_t)cap, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
-}

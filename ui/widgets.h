@@ -37,7 +37,5 @@ int list_key(ListView *l, int key, int n, int rows, int vi_jumps);
 
 /* "3.2k", "1.5M": numbers for narrow columns. */
 void ui_format_count(double v, char *out, int cap);
-/* "45s", "3m12s", "2h05m". */
-void ui_format_duration(double seconds, char *out, int cap);
 
 #endif

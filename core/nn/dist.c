@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #ifdef EXPOSURE_MPI
 #include <mpi.h>
 #include <sched.h>
@@ -187,12 +189,6 @@ static void check(int rc, const char *what) {
     dist_abort("%s failed: %s", what, text);
 }
 
-static double seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Drives a nonblocking collective to its end. MPI only progresses it inside MPI calls, so
  * the loop keeps testing (yielding the core between tests once it has waited a little),
  * and gives up when the other ranks stay silent past the timeout. */
@@ -204,7 +200,7 @@ static void wait_for(MPI_Request *req, const char *what) {
         if (done) return;
         if (spins < 4096) continue;
         if ((spins & 255) == 0) {
-            double t = seconds();
+            double t = clock_monotonic();
             if (start == 0) start = t;
             else if (t - start > D.timeout)
                 dist_abort("no word from the other ranks for %g s; giving up", D.timeout);

@@ -21,15 +21,25 @@ static void *alloc_floats(size_t n) {
 
 static int padded_vocab(int vocab) { return (vocab + 7) / 8 * 8; }
 
+/* 1 (with the message) when value is outside least..most. */
+static int outside(const char *name, int value, int least, int most, char *err, size_t cap) {
+    if (value >= least && value <= most) return 0;
+    if (err && cap) snprintf(err, cap, "%s: must be an integer in %d..%d", name, least, most);
+    return 1;
+}
+
 int model_config_check(const ModelConfig *c, char *err, size_t cap) {
-    const char *why = NULL;
-    if (c->layers < 1 || c->layers > 256) why = "layers: must be an integer in 1..256";
-    else if (c->dim < 1 || c->dim > 16384) why = "dim: must be an integer in 1..16384";
-    else if (c->heads < 1 || c->dim % c->heads != 0) why = "heads: must be >= 1 and divide dim";
-    else if (c->context < 2 || c->context > 65536) why = "context: must be an integer in 2..65536";
-    else if (c->vocab < 1 || c->vocab > 1 << 20) why = "vocab: must be an integer in 1..1048576";
-    if (why && err && cap) snprintf(err, cap, "%s", why);
-    return why ? -1 : 0;
+    if (outside("layers", c->layers, 1, LIMIT_LAYERS, err, cap) ||
+        outside("dim", c->dim, 1, LIMIT_MODEL_DIM, err, cap))
+        return -1;
+    if (c->heads < 1 || c->dim % c->heads != 0) {
+        if (err && cap) snprintf(err, cap, "heads: must be >= 1 and divide dim");
+        return -1;
+    }
+    return outside("context", c->context, 2, LIMIT_MODEL_CONTEXT, err, cap) ||
+                   outside("vocab", c->vocab, 1, LIMIT_MODEL_VOCAB, err, cap)
+               ? -1
+               : 0;
 }
 
 static void tensor_sizes(const ModelConfig *c, size_t sz[NUM_PARAM_TENSORS]) {
@@ -113,6 +123,8 @@ static void free_shards(ModelShard *shards, int n, const float *model_grads) {
 
 int model_set_threads(Model *m, int threads) {
     if (threads < 1) threads = 1;
+    /* "One per core" on a machine with more cores than a pool may have. */
+    if (threads > LIMIT_THREADS) threads = LIMIT_THREADS;
     int shard_rows = (m->max_batch + threads - 1) / threads;
     ModelShard *shards = calloc((size_t)threads, sizeof *shards);
     Pool *pool = shards ? pool_new(threads) : NULL;

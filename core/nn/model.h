@@ -96,9 +96,9 @@ size_t model_activation_bytes(const ModelConfig *cfg, int max_batch);
 int model_init(Model *m, const ModelConfig *cfg, int max_batch);
 void model_free(Model *m);
 
-/* Splits batches over `threads` shards run by a pool of that many threads (>= 1), and sets
- * OpenBLAS to one thread so that the two never compete for cores. Returns 0, or -1 when out
- * of memory (the model keeps its previous setting). */
+/* Splits batches over `threads` shards run by a pool of that many threads (1..LIMIT_THREADS;
+ * outside, the nearest), and sets OpenBLAS to one thread so that the two never compete for
+ * cores. Returns 0, or -1 when out of memory (the model keeps its previous setting). */
 int model_set_threads(Model *m, int threads);
 
 /* GPT-2 initialisation: N(0, 0.02) weights, residual projections scaled by 1/sqrt(2L),

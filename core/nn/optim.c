@@ -3,9 +3,7 @@
 #include <math.h>
 
 #include "pool.h"
-
-/* Threads of a model's pool that one reduction can hold partial sums for. */
-#define MAX_WORKERS 256
+#include "util.h"
 
 OptimConfig optim_defaults(void) {
     return (OptimConfig){
@@ -37,7 +35,7 @@ typedef struct {
     const OptimConfig *oc;
     int step;
     float lr, clip;
-    double partial[MAX_WORKERS];
+    double partial[LIMIT_THREADS]; /* one per worker of the model's pool */
 } AdamPass;
 
 /* Each worker sums the squares of its slice; the slices are added in worker order. */

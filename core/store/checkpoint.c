@@ -68,7 +68,7 @@ static int write_body(FILE *f, const Model *m, const CheckpointState *st) {
 
 /* fsync of the directory holding path, so that the rename itself is durable. */
 static void sync_parent_dir(const char *path) {
-    char dir[4096];
+    char dir[LIMIT_PATH_BYTES];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (slash == dir) slash[1] = '\0';
@@ -83,7 +83,7 @@ static void sync_parent_dir(const char *path) {
 
 int checkpoint_save(const char *path, const Model *m, const CheckpointState *st, char *err,
                     size_t cap) {
-    char tmp[4096];
+    char tmp[LIMIT_PATH_BYTES];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
         fail(err, cap, "%s: path too long", path);
         return -1;

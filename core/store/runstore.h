@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 #define STORE_SCHEMA_VERSION 2
 #define STORE_COMMIT_ROWS 512
 #define STORE_COMMIT_SECONDS 2.0
@@ -53,7 +55,7 @@ typedef struct {
     char name[128];
     char status[16]; /* running | completed | stopped | interrupted | failed */
     char method[16]; /* baseline | bash | rac */
-    char dataset[512];
+    char dataset[LIMIT_CONFIG_STRING];
     char *config_json; /* the full config the run was started with; malloc'd */
     int64_t seed;
     char version[32]; /* exposure version that created it */

@@ -58,12 +58,6 @@ double store_wall_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-double store_monotonic_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 void store_column_copy(sqlite3_stmt *st, int col, char *out, size_t cap) {
     const char *text = (const char *)sqlite3_column_text(st, col);
     snprintf(out, cap, "%s", text ? text : "");
@@ -81,7 +75,7 @@ static char *dup_or(const char *text, const char *fallback) {
 /* ---- opening and closing ----------------------------------------------------------------- */
 
 static int make_parent_dirs(const char *path, char *err, size_t errcap) {
-    char dir[4096];
+    char dir[LIMIT_PATH_BYTES], failed[LIMIT_PATH_BYTES];
     if ((size_t)snprintf(dir, sizeof dir, "%s", path) >= sizeof dir) {
         snprintf(err, errcap, "%s: path too long", path);
         return -1;
@@ -89,16 +83,8 @@ static int make_parent_dirs(const char *path, char *err, size_t errcap) {
     char *slash = strrchr(dir, '/');
     if (!slash || slash == dir) return 0;
     *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(dir, 0777) != 0 && errno != EEXIST) goto fail;
-        *p = '/';
-    }
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) goto fail;
-    return 0;
-fail:
-    snprintf(err, errcap, "%s: cannot create directory %s: %s", path, dir, strerror(errno));
+    if (mkdirs(dir, 0777, failed, sizeof failed) == 0) return 0;
+    snprintf(err, errcap, "%s: cannot create directory %s: %s", path, failed, strerror(errno));
     return -1;
 }
 
@@ -115,7 +101,7 @@ static Store *store_new(const char *path) {
     s->pid = (int64_t)getpid();
     if (gethostname(s->host, sizeof s->host) != 0) snprintf(s->host, sizeof s->host, "unknown");
     s->host[sizeof s->host - 1] = '\0';
-    s->last_commit = store_monotonic_now();
+    s->last_commit = clock_monotonic();
     return s;
 }
 
@@ -472,7 +458,7 @@ static int write_transaction(Store *s, WriteOp op, void *arg) {
         return -1;
     }
     clear_buffer(s);
-    s->last_commit = store_monotonic_now();
+    s->last_commit = clock_monotonic();
     return 0;
 }
 
@@ -484,8 +470,7 @@ int store_commit(Store *s) {
 int store_maybe_commit(Store *s) {
     int pending = pending_rows(s);
     if (pending == 0) return 0;
-    if (pending < STORE_COMMIT_ROWS &&
-        store_monotonic_now() - s->last_commit < STORE_COMMIT_SECONDS)
+    if (pending < STORE_COMMIT_ROWS && clock_monotonic() - s->last_commit < STORE_COMMIT_SECONDS)
         return 0;
     return store_commit(s);
 }

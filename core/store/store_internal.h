@@ -42,7 +42,7 @@ struct Store {
     int readonly;
     int64_t pid;
     char host[64];
-    double last_commit; /* CLOCK_MONOTONIC seconds */
+    double last_commit; /* clock_monotonic() seconds */
     int held;           /* registered with the file guard as (dev, ino) */
     unsigned long long dev, ino;
 
@@ -67,8 +67,7 @@ int store_fail_db(Store *s, const char *what);
 int store_exec(Store *s, const char *sql, const char *what);
 /* Prepares sql; on failure sets the message and returns -1. */
 int store_prepare(Store *s, const char *sql, sqlite3_stmt **st);
-double store_wall_now(void);      /* unix seconds */
-double store_monotonic_now(void); /* seconds on CLOCK_MONOTONIC */
+double store_wall_now(void); /* unix seconds */
 /* Copies a column's text into a fixed buffer (truncating), or "" when NULL. */
 void store_column_copy(sqlite3_stmt *st, int col, char *out, size_t cap);
 /* A malloc'd copy of a column's text ("" when NULL), or NULL when out of memory. */

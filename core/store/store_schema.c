@@ -119,7 +119,7 @@ static int read_header(Store *s, unsigned char *h, int len, long long size) {
 
 /* A write-ahead log with content may legitimately hold pages beyond the main file's end. */
 static int has_wal_content(const char *path) {
-    char wal[4096];
+    char wal[LIMIT_PATH_BYTES];
     struct stat st;
     if ((size_t)snprintf(wal, sizeof wal, "%s-wal", path) >= sizeof wal) return 1;
     return stat(wal, &st) == 0 && st.st_size > 0;

@@ -3,8 +3,8 @@
  *
  * Bounds kept by other modules (docs/reliability.md lists each with its message): a dataset
  * line of at most DATASET_MAX_LINE bytes and a dataset file of at most DATASET_MAX_BYTES
- * (dataset.h), a config file of at most 1 MiB and model.context of at most 4096 (config.c's
- * table), at most 256 layers (model_config_check). */
+ * (dataset.h), a config file of at most 1 MiB (config.c), and the model shapes, batch and
+ * threads of limit.h, which the config's key table and the model's own check use. */
 #ifndef EXPOSURE_CAPACITY_H
 #define EXPOSURE_CAPACITY_H
 

@@ -39,13 +39,14 @@ static const ConfigKey keys[] = {
      "share of data.train held out for validation when data.val is empty"},
     {"data.keep_calc", CT_BOOL, FIELD(data.keep_calc), 0, 1, NULL, 0,
      "question/answer: keep GSM8K <<calculator>> annotations"},
-    {"model.layers", CT_INT, FIELD(model.layers), 1, 256, NULL, 0, "transformer blocks"},
-    {"model.dim", CT_INT, FIELD(model.dim), 8, 4096, NULL, 0, "channels"},
-    {"model.heads", CT_INT, FIELD(model.heads), 1, 64, NULL, 0, "attention heads (divide dim)"},
-    {"model.context", CT_INT, FIELD(model.context), 16, 4096, NULL, 0,
+    {"model.layers", CT_INT, FIELD(model.layers), 1, LIMIT_LAYERS, NULL, 0, "transformer blocks"},
+    {"model.dim", CT_INT, FIELD(model.dim), 8, LIMIT_DIM, NULL, 0, "channels"},
+    {"model.heads", CT_INT, FIELD(model.heads), 1, LIMIT_HEADS, NULL, 0,
+     "attention heads (divide dim)"},
+    {"model.context", CT_INT, FIELD(model.context), 16, LIMIT_CONTEXT, NULL, 0,
      "longest sequence in tokens (bytes); longer examples are dropped"},
     {"train.steps", CT_INT, FIELD(train.steps), 1, BIG, NULL, 0, "optimizer steps"},
-    {"train.batch", CT_INT, FIELD(train.batch), 1, 4096, NULL, 0, "sequences per step"},
+    {"train.batch", CT_INT, FIELD(train.batch), 1, LIMIT_BATCH, NULL, 0, "sequences per step"},
     {"train.lr", CT_FLOAT, FIELD(train.lr), 0, 10, NULL, 1, "peak learning rate (> 0)"},
     {"train.min_lr_frac", CT_FLOAT, FIELD(train.min_lr_frac), 0, 1, NULL, 0,
      "the cosine decays to lr * min_lr_frac"},
@@ -64,7 +65,7 @@ static const ConfigKey keys[] = {
      "validation examples per periodic evaluation"},
     {"train.checkpoint_every", CT_INT, FIELD(train.checkpoint_every), 0, BIG, NULL, 1,
      "write a checkpoint every N steps; 0: only at the end"},
-    {"train.threads", CT_INT, FIELD(train.threads), 0, 256, NULL, 0,
+    {"train.threads", CT_INT, FIELD(train.threads), 0, LIMIT_THREADS, NULL, 0,
      "compute threads; 0: one per core"},
     {"method.name", CT_ENUM, FIELD(method.name), 0, 0, method_choices, 0,
      "baseline (teacher forcing), bash or rac"},
@@ -96,7 +97,7 @@ static const ConfigKey keys[] = {
      "RAC corrections of single tokens or of response prefixes"},
     {"method.rac.max_corrections", CT_INT, FIELD(method.rac.max_corrections), 0, 1000, NULL, 0,
      "most <corr> retractions honoured per sample when decoding"},
-    {"decode.max_new_tokens", CT_INT, FIELD(decode.max_new_tokens), 1, 65536, NULL, 1,
+    {"decode.max_new_tokens", CT_INT, FIELD(decode.max_new_tokens), 1, LIMIT_NEW_TOKENS, NULL, 1,
      "longest generated response, in tokens"},
     {"decode.temperature", CT_FLOAT, FIELD(decode.temperature), 0, 100, NULL, 1,
      "0: greedy; otherwise sample at this temperature"},
@@ -157,8 +158,8 @@ static void choices_text(const char *const *choices, char *out, size_t cap) {
 
 static int parse_points(const cJSON *v, SchedulePoints *pts, char *why, size_t cap) {
     int n = cJSON_IsArray(v) ? cJSON_GetArraySize(v) : -1;
-    if (n < 1 || n > CONFIG_MAX_POINTS) {
-        snprintf(why, cap, "must be a list of 1..%d [step, omega] pairs", CONFIG_MAX_POINTS);
+    if (n < 1 || n > LIMIT_SCHEDULE_POINTS) {
+        snprintf(why, cap, "must be a list of 1..%d [step, omega] pairs", LIMIT_SCHEDULE_POINTS);
         return -1;
     }
     SchedulePoints p = {.n = n};

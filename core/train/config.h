@@ -7,8 +7,7 @@
 
 #include <stddef.h>
 
-#define CONFIG_STR 512
-#define CONFIG_MAX_POINTS 32
+#include "util.h"
 
 typedef enum { METHOD_BASELINE, METHOD_BASH, METHOD_RAC } MethodName;
 typedef enum {
@@ -28,8 +27,8 @@ typedef enum { RAC_TOKEN, RAC_SEGMENT } RacGranularity;
 
 typedef struct {
     int n;
-    int step[CONFIG_MAX_POINTS];
-    float value[CONFIG_MAX_POINTS];
+    int step[LIMIT_SCHEDULE_POINTS];
+    float value[LIMIT_SCHEDULE_POINTS];
 } SchedulePoints;
 
 typedef struct {
@@ -44,7 +43,7 @@ typedef struct {
 
 typedef struct {
     struct {
-        char train[CONFIG_STR], val[CONFIG_STR], test[CONFIG_STR];
+        char train[LIMIT_CONFIG_STRING], val[LIMIT_CONFIG_STRING], test[LIMIT_CONFIG_STRING];
         int layout; /* index into the layout names, as in dataset.h's Layout */
         float val_fraction;
         int keep_calc;

@@ -7,7 +7,7 @@
 
 static int load_ref(const Config *c, const char *ref, const char *split, Dataset *out, char *err,
                     size_t cap) {
-    char path[4096];
+    char path[LIMIT_PATH_BYTES];
     if (task_resolve(ref, split, path, sizeof path)) {
         snprintf(err, cap, "%.200s: path too long", ref);
         return -1;

@@ -12,10 +12,10 @@
 static void teacher_forced(const EvalContext *e, const Corpus *c, int begin, int end,
                            EvalTotals *t) {
     int chunk = e->m->max_batch < e->scratch->cap_B ? e->m->max_batch : e->scratch->cap_B;
-    int idx[4096];
+    int idx[LIMIT_BATCH];
     double loss = 0.0;
     long count = 0, correct = 0;
-    if (chunk > 4096) chunk = 4096;
+    if (chunk > LIMIT_BATCH) chunk = LIMIT_BATCH;
     for (int at = begin; at < end; at += chunk) {
         int B = end - at < chunk ? end - at : chunk;
         for (int r = 0; r < B; r++) idx[r] = at + r;

@@ -44,7 +44,7 @@ static int load_model(Job *j, char *err, size_t cap) {
     int bad = config_apply_json_text(&j->cfg, run.config_json, "stored config", err, cap);
     run_row_free(&run);
     if (bad) return RUN_EVAL_ERUNTIME;
-    char path[4096];
+    char path[LIMIT_PATH_BYTES];
     if (store_last_checkpoint(j->store, j->run, &j->result->step, path, sizeof path)) {
         snprintf(err, cap, "run %lld has no checkpoint yet", (long long)j->run);
         return RUN_EVAL_EINPUT;

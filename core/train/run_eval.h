@@ -20,10 +20,10 @@ typedef struct {
 
 typedef struct {
     EvalSummary summary;
-    int64_t step;   /* the checkpoint's step, where the metrics are stored */
-    int rac;        /* the run used RAC (its summary includes the correction counts) */
-    int dropped;    /* examples longer than the model's context, left out */
-    char data[512]; /* the file evaluated */
+    int64_t step;                /* the checkpoint's step, where the metrics are stored */
+    int rac;                     /* the run used RAC (its summary includes the correction counts) */
+    int dropped;                 /* examples longer than the model's context, left out */
+    char data[LIMIT_PATH_BYTES]; /* the file evaluated */
 } RunEvalResult;
 
 /* Returns 0, RUN_EVAL_EINPUT (a bad split or data file, a run without a checkpoint) or

@@ -13,12 +13,6 @@
 #include "mixing.h"
 #include "trainer_internal.h"
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* ---- events ---- */
 
 /* Appends to the event ring, growing it up to EVENT_QUEUE_MAX, then dropping the oldest. */
@@ -291,8 +285,8 @@ static void reduce_step(Trainer *t, const MethodStats *ms, int stop_asked, int f
 static int train_step(Trainer *t, int stop_asked, StepStats *st, int *stop_all, char *err,
                       size_t cap) {
     const Config *c = &t->cfg;
-    double t0 = now();
-    int B = c->train.batch, idx[4096], epoch_started = 0, lo, hi;
+    double t0 = clock_monotonic();
+    int B = c->train.batch, idx[LIMIT_BATCH], epoch_started = 0, lo, hi;
     for (int r = 0; r < B; r++) idx[r] = next_example(t, &epoch_started);
     trainer_share(B, &lo, &hi);
     float omega = c->method.name == METHOD_BASELINE
@@ -347,7 +341,7 @@ static int train_step(Trainer *t, int stop_asked, StepStats *st, int *stop_all, 
         return -1;
     }
     t->step++;
-    double dt = now() - t0;
+    double dt = clock_monotonic() - t0;
     t->elapsed += dt;
     t->step_seconds = t->step_seconds > 0 ? 0.9 * t->step_seconds + 0.1 * dt : dt;
     long units = ms.eligible > 0 ? ms.eligible : 1;

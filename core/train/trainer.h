@@ -74,8 +74,8 @@ typedef struct {
 typedef struct {
     int step; /* -1 before the first batch */
     int len;
-    token_t input[4096], target[4096];
-    uint8_t mask[4096], kind[4096];
+    token_t input[LIMIT_CONTEXT], target[LIMIT_CONTEXT];
+    uint8_t mask[LIMIT_CONTEXT], kind[LIMIT_CONTEXT];
 } BatchRowView;
 
 typedef struct {

@@ -227,7 +227,7 @@ static int read_run(Trainer *t, const TrainerOptions *opt, char *path, size_t pa
 /* Rank 0 reads the store and the checkpoint and hands both to the other ranks, so that only
  * rank 0's host needs the run directory. */
 int trainer_setup_resume(Trainer *t, const TrainerOptions *opt, char *err, size_t cap) {
-    char path[4096] = "";
+    char path[LIMIT_PATH_BYTES] = "";
     int rc = dist_rank() == 0 ? read_run(t, opt, path, sizeof path, err, cap) : 0;
     if ((rc = trainer_agree(rc, err, cap)) || (rc = share_config(t, err, cap))) return rc;
     dist_bcast(path, sizeof path, 0);

@@ -22,7 +22,7 @@ static void get_rng(BlobReader *r, Rng *rng) {
 }
 
 int trainer_save_checkpoint(Trainer *t, char *path, size_t pathcap, char *err, size_t cap) {
-    char dir[4096];
+    char dir[LIMIT_PATH_BYTES];
     if (store_make_run_dir(t->store, t->run_id, dir, sizeof dir)) {
         snprintf(err, cap, "%s", store_error(t->store));
         return -1;

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "limit.h"
 #include "optim.h"
 #include "train_util.h"
 
@@ -123,6 +124,20 @@ Test(training, two_threads_give_the_one_thread_gradient) {
     batch_free(&b);
     model_free(&one);
     model_free(&two);
+}
+
+Test(training, a_pool_has_at_most_limit_threads_workers) {
+    /* "One thread per core" on a machine with more cores than a pool may have: the
+     * optimizer's sums have room for LIMIT_THREADS workers. */
+    Model m;
+    cr_assert_eq(model_init(&m, &tiny, 1), 0);
+    model_init_weights(&m, 3);
+    cr_assert_eq(model_set_threads(&m, LIMIT_THREADS + 40), 0);
+    cr_assert_eq(m.threads, LIMIT_THREADS);
+    for (size_t i = 0; i < m.num_params; i++) m.grads[i] = 1.0f;
+    double norm = optim_grad_norm(&m);
+    cr_assert(fabs(norm - sqrt((double)m.num_params)) < 1e-6 * norm, "norm %g", norm);
+    model_free(&m);
 }
 
 Test(optim, warmup_then_cosine) {
