@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "data.h"
+#include "streams.h"
 
 static int load_ref(const Config *c, const char *ref, const char *split, Dataset *out, char *err,
                     size_t cap) {
@@ -30,7 +31,7 @@ int datasource_load_split(const Config *c, const char *split, Dataset *out, char
     if (load_ref(c, c->data.train, "train", out, err, cap)) return -1;
     if (c->data.val[0]) return 0; /* "train" with its own validation file */
     Dataset val;
-    if (dataset_split(out, c->data.val_fraction, DATA_VAL_SPLIT_SEED, &val)) {
+    if (dataset_split(out, c->data.val_fraction, stream_seed(STREAM_VAL_SPLIT, 0, 0), &val)) {
         dataset_free(out);
         snprintf(err, cap, "out of memory splitting %.200s", c->data.train);
         return -1;

@@ -7,13 +7,10 @@
 #include "config.h"
 #include "data.h"
 
-/* Validation examples carved out of the training file use this fixed seed, so the split is
- * the same whatever train.seed is. */
-#define DATA_VAL_SPLIT_SEED 0x5EEDull
-
 /* Loads split "train", "val" or "test" of the config's data: data.train / data.val /
  * data.test, a built-in task name meaning its shipped file of that split. When data.val is
- * empty, "val" is data.val_fraction of data.train and "train" is the rest. Examples are not
+ * empty, "val" is data.val_fraction of data.train (drawn with STREAM_VAL_SPLIT, the same
+ * whatever train.seed is) and "train" is the rest. Examples are not
  * filtered by length here. Returns 0, or -1 with "FILE:LINE: reason" (or another message
  * naming the key) in err. */
 int datasource_load_split(const Config *c, const char *split, Dataset *out, char *err, size_t cap);

@@ -27,8 +27,9 @@ typedef struct {
     MethodName name;
     RacGranularity granularity;
     float omega;
-    /* The coin flips of row r come from a stream of its own, seeded by (seed, step, row0 + r):
-     * a row gets the same decisions however the batch is split between processes. */
+    /* The seed of the coin flips, STREAM_METHOD_COINS. Row r's come from a stream of its own,
+     * seeded by (seed, step, row0 + r): a row gets the same decisions however the batch is
+     * split between processes. */
     uint64_t seed;
     int step;
     int row0; /* index of the first row within the whole batch */

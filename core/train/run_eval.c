@@ -8,6 +8,7 @@
 #include "capacity.h"
 #include "store.h"
 #include "datasource.h"
+#include "streams.h"
 
 /* Sequences decoded together, as the trainer does. */
 enum { EVAL_DECODE_BATCH = 32 };
@@ -132,12 +133,13 @@ int run_eval(Store *s, int64_t run, const RunEvalOptions *o, RunEvalResult *r, c
     if (!rc) rc = load_data(&j, err, cap);
     if (!rc) {
         r->rac = j.cfg.method.name == METHOD_RAC;
-        EvalContext e = {&j.model,
-                         j.dec,
-                         &j.scratch,
-                         eval_decode_options(&j.cfg),
-                         j.ds.layout == LAYOUT_QUESTION_ANSWER,
-                         (uint64_t)j.cfg.train.seed * 1000003u + (uint64_t)r->step};
+        EvalContext e = {.m = &j.model,
+                         .dec = j.dec,
+                         .scratch = &j.scratch,
+                         .decode = eval_decode_options(&j.cfg),
+                         .gsm8k = j.ds.layout == LAYOUT_QUESTION_ANSWER,
+                         .seed =
+                             stream_seed(STREAM_EVAL_SAMPLE, (uint64_t)j.cfg.train.seed, r->step)};
         if (evaluate(&e, &j.corpus, j.corpus.n, &r->summary, store_sample_row, &j)) {
             snprintf(err, cap, "evaluation failed (out of memory)");
             rc = RUN_EVAL_ERUNTIME;

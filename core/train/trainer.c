@@ -11,6 +11,7 @@
 #include "nn.h"
 #include "run_eval.h"
 #include "mixing.h"
+#include "streams.h"
 #include "trainer_internal.h"
 
 /* ---- events ---- */
@@ -299,9 +300,12 @@ static int train_step(Trainer *t, int stop_asked, StepStats *st, int *stop_all, 
                  t->step + 1);
         return -1;
     }
-    MethodParams p = {c->method.name, c->method.rac.granularity,
-                      omega,          (uint64_t)c->train.seed * 3 + 2,
-                      t->step,        lo};
+    MethodParams p = {.name = c->method.name,
+                      .granularity = c->method.rac.granularity,
+                      .omega = omega,
+                      .seed = stream_seed(STREAM_METHOD_COINS, (uint64_t)c->train.seed, 0),
+                      .step = t->step,
+                      .row0 = lo};
     MethodStats ms;
     method_build_batch(&t->batch, &t->train, &t->sg, idx + lo, hi - lo, c->model.context, &p, &ms);
     float loss = failed ? 0.0f : model_forward(&t->model, &t->batch);
@@ -417,9 +421,12 @@ static void store_eval_sample(void *ctx, const EvalSample *s) {
 }
 
 static int evaluate_now(Trainer *t, char *err, size_t cap) {
-    EvalContext e = {&t->model,   t->dec,
-                     &t->scratch, eval_decode_options(&t->cfg),
-                     t->gsm8k,    (uint64_t)t->cfg.train.seed * 1000003u + (uint64_t)t->step};
+    EvalContext e = {.m = &t->model,
+                     .dec = t->dec,
+                     .scratch = &t->scratch,
+                     .decode = eval_decode_options(&t->cfg),
+                     .gsm8k = t->gsm8k,
+                     .seed = stream_seed(STREAM_EVAL_SAMPLE, (uint64_t)t->cfg.train.seed, t->step)};
     EvalSummary sum;
     SampleSink sink = {t, "val"};
     if (t->dist) {

@@ -8,6 +8,7 @@
 #include "store.h"
 #include "datasource.h"
 #include "capacity.h"
+#include "streams.h"
 #include "nn.h"
 #include "trainer_internal.h"
 #include "util.h"
@@ -181,11 +182,9 @@ int trainer_setup_new(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
     /* Nothing is stored unless every rank is ready. */
     if ((rc = trainer_agree(rc, err, cap))) return rc;
     uint64_t seed = (uint64_t)t->cfg.train.seed;
-    model_init_weights(&t->model, seed);
-    /* Independent streams, so that evaluation or a method's coin flips never shift the
-     * order of the data. */
-    rng_seed(&t->rng_data, seed * 3 + 1);
-    rng_seed(&t->rng_sample, seed * 3 + 3);
+    model_init_weights(&t->model, stream_seed(STREAM_WEIGHTS, seed, 0));
+    rng_seed(&t->rng_data, stream_seed(STREAM_DATA_ORDER, seed, 0));
+    rng_seed(&t->rng_sample, stream_seed(STREAM_SELFGEN_SAMPLE, seed, 0));
     t->perm_pos = t->train.n; /* the first batch starts an epoch */
     t->epoch = 0;
     t->selfgen_refreshed = -1;
