@@ -49,10 +49,19 @@ static void machine(char *out, size_t cap) {
     snprintf(out, cap, "%s, %ld cores, Linux %s", model, sysconf(_SC_NPROCESSORS_ONLN), u.release);
 }
 
+/* The method the others are compared with: teacher forcing. */
+static int is_baseline(const char *method) {
+    return !strcmp(method, method_info(METHOD_BASELINE)->name);
+}
+
+static int mixes(const char *method) {
+    int m = method_find(method);
+    return m >= 0 && method_mixes((MethodName)m);
+}
+
 static const SweepCell *baseline_of(const SweepTable *t, const char *task) {
     for (int i = 0; i < t->n; i++)
-        if (!strcmp(t->cells[i].task, task) && !strcmp(t->cells[i].method, "baseline"))
-            return &t->cells[i];
+        if (!strcmp(t->cells[i].task, task) && is_baseline(t->cells[i].method)) return &t->cells[i];
     return NULL;
 }
 
@@ -80,7 +89,7 @@ static const char *cfg(const Config *c, const char *key, char *buf, size_t cap) 
 static void write_setup(FILE *o, Store *s, const SweepTable *t) {
     const SweepCell *pick = t->n ? &t->cells[0] : NULL;
     for (int i = 0; i < t->n; i++)
-        if (strcmp(t->cells[i].method, "baseline") && t->cells[i].n) pick = &t->cells[i];
+        if (mixes(t->cells[i].method) && t->cells[i].n) pick = &t->cells[i];
     RunRow row;
     if (!pick || !pick->n || store_get_run(s, pick->runs[0].run, &row)) return;
     Config c;
@@ -138,7 +147,7 @@ static void write_overall(FILE *o, const SweepTable *t) {
     const char *methods[8];
     int n_methods = 0;
     for (int i = 0; i < t->n; i++) {
-        int seen = !strcmp(t->cells[i].method, "baseline");
+        int seen = is_baseline(t->cells[i].method);
         for (int k = 0; k < n_methods; k++) seen |= !strcmp(methods[k], t->cells[i].method);
         if (!seen && n_methods < 8) methods[n_methods++] = t->cells[i].method;
     }

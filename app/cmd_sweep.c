@@ -16,8 +16,9 @@
 #include "sweep_stats.h"
 #include "data.h"
 
+/* A printf format: both %s are the methods, "baseline,bash,rac". */
 static const char usage[] =
-    "usage: exposure sweep [--config F] [--set key=value]... [--methods baseline,bash,rac]\n"
+    "usage: exposure sweep [--config F] [--set key=value]... [--methods %s]\n"
     "                      [--seeds 1,2,3] [--tasks arith,facts,digest] [--test] [--name N]\n"
     "                      [--db F] [--jsonl] [--quiet]\n"
     "       exposure sweep --preset NAME [--quick] [--set key=value]... [--db F] ...\n"
@@ -25,7 +26,7 @@ static const char usage[] =
     "Trains every combination of task, method and seed, one run after the other, into the run\n"
     "store under one sweep id, and prints per task and method the mean ± sd over seeds of em,\n"
     "f1, rougeL, fr_acc, gap, first_err and wall time. Then: exposure report --sweep ID.\n"
-    "  --methods M,...  methods to compare (default baseline,bash,rac)\n"
+    "  --methods M,...  methods to compare (default %s)\n"
     "  --seeds S,...    train.seed values (default 1,2,3)\n"
     "  --tasks T,...    built-in tasks or JSONL files for data.train/val/test (default: the\n"
     "                   config's data)\n"
@@ -66,7 +67,9 @@ static int parse_args(int argc, char **argv, SweepArgs *a) {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (cli_is_help(arg)) {
-            fputs(usage, stdout);
+            char methods[128];
+            method_list(",", ",", methods, sizeof methods);
+            printf(usage, methods, methods);
             exit(EXIT_OK);
         } else if (!strcmp(arg, "--jsonl")) a->jsonl = 1;
         else if (!strcmp(arg, "--quiet")) a->quiet = 1;
@@ -176,8 +179,9 @@ static int grid_strings(const SweepArgs *a, const Plan *p, int quick, const char
 static int make_plan(const SweepArgs *a, Plan *p, char *err, size_t cap) {
     memset(p, 0, sizeof *p);
     if (a->preset && load_preset(a->preset, p, err, cap)) return -1;
-    char seeds[MAX_LIST][16];
-    if (grid_strings(a, p, a->quick, "methods", a->methods, a->n_methods, "baseline,bash,rac",
+    char seeds[MAX_LIST][16], methods[128];
+    method_list(",", ",", methods, sizeof methods);
+    if (grid_strings(a, p, a->quick, "methods", a->methods, a->n_methods, methods,
                      &p->methods[0][0], sizeof p->methods[0], &p->n_methods, err, cap) ||
         grid_strings(a, p, a->quick, "seeds", a->seeds, a->n_seeds, "1,2,3", &seeds[0][0],
                      sizeof seeds[0], &p->n_seeds, err, cap) ||
@@ -193,9 +197,9 @@ static int make_plan(const SweepArgs *a, Plan *p, char *err, size_t cap) {
         p->seeds[i] = (int)v;
     }
     for (int i = 0; i < p->n_methods; i++)
-        if (strcmp(p->methods[i], "baseline") && strcmp(p->methods[i], "bash") &&
-            strcmp(p->methods[i], "rac")) {
-            snprintf(err, cap, "method '%s': must be baseline, bash or rac", p->methods[i]);
+        if (method_find(p->methods[i]) < 0) {
+            method_list(", ", " or ", methods, sizeof methods);
+            snprintf(err, cap, "method '%s': must be %s", p->methods[i], methods);
             return -1;
         }
     return 0;

@@ -130,7 +130,7 @@ static int watch(Trainer *tr, const TrainArgs *a) {
     int asked_stop = 0, rac = 0;
     TrainerSnapshot s;
     trainer_snapshot(tr, &s);
-    rac = s.config.method.name == METHOD_RAC;
+    rac = method_corrects(s.config.method.name);
     for (;;) {
         TrainerEvent ev;
         int got = trainer_wait_event(tr, &ev, 100);

@@ -100,11 +100,10 @@ void batchview_draw(BatchView *b, Shell *a, int top, int rows, int cols) {
         text_put0(top + 2, 2, cols - 4, "waiting for the first training step", theme_attr(R_DIM));
         return;
     }
-    static const char *const methods[] = {"baseline", "bash", "rac"};
     const Config *c = &a->run->snap.config;
     text_printf(top, 18, cols - 20, theme_attr(R_NORMAL),
                 "run %lld step %d: row 1 as %s built it, %d positions  %s",
-                (long long)a->run->run_id, r->step, methods[c->method.name], r->len,
+                (long long)a->run->run_id, r->step, method_info(c->method.name)->name, r->len,
                 b->frozen ? "[frozen: Space follows]" : "[live: Space freezes]");
     draw_legend(top + 1, 1, cols - 2);
     int seq_rows = (rows - 3) / 2;

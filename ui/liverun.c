@@ -83,7 +83,7 @@ static void on_step(LiveRun *s, const TrainerEvent *ev) {
     history_add(&s->h[H_LR], x, t, st->lr);
     history_add(&s->h[H_TOK_S], x, t, st->tok_s);
     history_add(&s->h[H_GRAD_NORM], x, t, st->grad_norm);
-    if (s->snap.config.method.name != METHOD_BASELINE) {
+    if (method_mixes(s->snap.config.method.name)) {
         history_add(&s->h[H_OMEGA], x, t, st->omega);
         history_add(&s->h[H_MIXED], x, t, st->mixed_frac);
         history_add(&s->h[H_DIFF], x, t, st->diff_frac);

@@ -33,6 +33,7 @@ typedef struct {
     History next_omega, live_omega;
     int list_top_row, list_rows, plot_row; /* where the last frame drew, for the mouse */
     int method_row, method_col;
+    int method_starts[METHOD_COUNT + 1]; /* each method's cell, from method_col */
 } ConfigScreen;
 
 static const KeyHelp config_keys_help[] = {
@@ -309,18 +310,19 @@ static void draw_key_help(Shell *a, ConfigScreen *c, int y, int w) {
 }
 
 static void draw_method(Shell *a, ConfigScreen *c, int y, int x, int w) {
-    static const char *const names[] = {"baseline", "bash", "rac"};
     int col = text_put0(y, x, w, "method ", theme_attr(R_DIM));
     c->method_row = y;
     c->method_col = x + col;
-    for (int i = 0; i < 3; i++) {
-        char cell[16];
-        snprintf(cell, sizeof cell, " %s ", names[i]);
+    for (int i = 0; i < METHOD_COUNT; i++) {
+        char cell[64];
+        snprintf(cell, sizeof cell, " %s ", method_info((MethodName)i)->name);
+        c->method_starts[i] = x + col - c->method_col;
         col +=
             text_put0(y, x + col, w - col, cell,
                       (int)a->cfg.method.name == i ? theme_attr(R_TAB_ACTIVE) : theme_attr(R_TAB));
         col++;
     }
+    c->method_starts[METHOD_COUNT] = x + col - c->method_col;
 }
 
 static void schedule_summary(const ScheduleConfig *s, int steps, char *out, size_t cap) {
@@ -358,9 +360,10 @@ static void draw_schedule(Shell *a, ConfigScreen *c, int y, int x, int h, int w)
     char summary[160];
     schedule_summary(&cfg->method.schedule, cfg->train.steps, summary, sizeof summary);
     text_printf(y + 1, x, w, theme_attr(R_NORMAL), "schedule %s", summary);
-    if (cfg->method.name == METHOD_BASELINE)
-        text_put0(y + 2, x, w, "baseline uses no schedule (omega = 0); m picks a method",
-                  theme_attr(R_DIM));
+    if (!method_mixes(cfg->method.name))
+        text_printf(y + 2, x, w, theme_attr(R_DIM),
+                    "%s uses no schedule (omega = 0); m picks a method",
+                    method_info(cfg->method.name)->name);
     else
         text_put0(y + 2, x, w, "t: kind  p: points  keys method.schedule.* on the left",
                   theme_attr(R_DIM));
@@ -374,7 +377,7 @@ static void draw_schedule(Shell *a, ConfigScreen *c, int y, int x, int h, int w)
                       .fix_x = 1,
                       .x0 = 0,
                       .x1 = cfg->train.steps};
-    if (a->run && a->run->snap.config.method.name != METHOD_BASELINE) {
+    if (a->run && method_mixes(a->run->snap.config.method.name)) {
         const Config *live = &a->run->snap.config;
         sample_schedule(&c->live_omega, &live->method.schedule, live->train.steps);
         static char label[48];
@@ -413,11 +416,10 @@ static void config_click(void *st, Shell *a, int y, int x, int wheel) {
         return;
     }
     if (y == c->method_row && x >= c->method_col) {
-        static const int starts[] = {0, 11, 18, 23};
-        for (int i = 0; i < 3; i++)
+        const int *starts = c->method_starts;
+        for (int i = 0; i < METHOD_COUNT; i++)
             if (x - c->method_col >= starts[i] && x - c->method_col < starts[i + 1] - 1)
-                apply_or_show(a, c, key_index("method.name"),
-                              (const char *[]){"baseline", "bash", "rac"}[i]);
+                apply_or_show(a, c, key_index("method.name"), method_info((MethodName)i)->name);
         return;
     }
     int row = y - c->list_top_row;

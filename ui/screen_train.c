@@ -43,10 +43,7 @@ static void *train_create(Shell *a) {
 
 static void train_destroy(void *st) { free(st); }
 
-static const char *method_name(const Config *c) {
-    static const char *const names[] = {"baseline", "bash", "rac"};
-    return names[c->method.name];
-}
+static const char *method_name(const Config *c) { return method_info(c->method.name)->name; }
 
 static const char *phase_text(const LiveRun *s, Role *role) {
     *role = R_GOOD;
@@ -124,7 +121,7 @@ static void draw_panel(const Shell *a, const LiveRun *s, int y, int x, int h, in
     const TrainerSnapshot *p = &s->snap;
     int evald = p->eval_step >= 0;
     /* The baseline mixes nothing: its omega and fractions are not numbers to show. */
-    int mixing = p->step && p->config.method.name != METHOD_BASELINE;
+    int mixing = p->step && method_mixes(p->config.method.name);
     double nan = NAN, smooth[HISTORY_BUCKETS];
     const History *loss = &s->h[H_LOSS];
     double smoothed = nan;
@@ -199,7 +196,7 @@ static void draw_charts(const Shell *a, const LiveRun *s, int y, int h, int cols
                          .y1 = 1,
                          .empty = "after the first evaluation"};
     chart_draw(y2, 1, h2, half, &fr_spec, fr, 5);
-    if (s->snap.config.method.name == METHOD_BASELINE) {
+    if (!method_mixes(s->snap.config.method.name)) {
         ChartSeries lr[] = {{"lr", &s->h[H_LR], R_SERIES4, STYLE_LINE, 0}};
         ChartSpec lr_spec = {.title = "learning rate", .by_time = by_time, .empty = "waiting"};
         chart_draw(y2, 2 + half + 1, h2, cols - half - 4, &lr_spec, lr, 1);

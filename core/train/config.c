@@ -1,7 +1,5 @@
 #include "config.h"
 
-#include "util.h"
-
 #include <cJSON.h>
 #include <errno.h>
 #include <limits.h>
@@ -11,17 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "method.h"
+#include "util.h"
+
 /* Compiled from assets/configs/default.json by the Makefile. */
 extern const char exposure_default_config_json[];
 
 static const char *const layout_choices[] = {"auto",        "prompt_response",  "question_answer",
                                              "instruction", "document_summary", "context_qa",
                                              NULL};
-static const char *const method_choices[] = {"baseline", "bash", "rac", NULL};
 static const char *const schedule_choices[] = {
     "constant", "linear", "exponential", "inverse_sigmoid", "cosine", "piecewise", NULL};
 static const char *const source_choices[] = {"teacher_forced", "free_run", NULL};
 static const char *const granularity_choices[] = {"token", "segment", NULL};
+
+/* method.name's help: "baseline (teacher forcing), bash (...), rac (...)" from the method
+ * table, without the ", " before the first. */
+#define METHOD_TABLE_HELP(id, name, description, uses) ", " name " (" description ")"
+#define METHOD_HELP (&(METHOD_TABLE(METHOD_TABLE_HELP))[2])
 
 #define FIELD(f) offsetof(Config, f), sizeof(((Config *)0)->f)
 #define BIG 1e9
@@ -67,8 +72,7 @@ static const ConfigKey keys[] = {
      "write a checkpoint every N steps; 0: only at the end"},
     {"train.threads", CT_INT, FIELD(train.threads), 0, LIMIT_THREADS, NULL, 0,
      "compute threads; 0: one per core"},
-    {"method.name", CT_ENUM, FIELD(method.name), 0, 0, method_choices, 0,
-     "baseline (teacher forcing), bash or rac"},
+    {"method.name", CT_ENUM, FIELD(method.name), 0, 0, method_names, 0, METHOD_HELP},
     {"method.schedule.kind", CT_ENUM, FIELD(method.schedule.kind), 0, 0, schedule_choices, 1,
      "mixing schedule omega(s)"},
     {"method.schedule.value", CT_FLOAT, FIELD(method.schedule.value), 0, 1, NULL, 1,

@@ -7,9 +7,9 @@
 
 #include <stddef.h>
 
+#include "method_table.h"
 #include "util.h"
 
-typedef enum { METHOD_BASELINE, METHOD_BASH, METHOD_RAC } MethodName;
 typedef enum {
     SCHED_CONSTANT,
     SCHED_LINEAR,

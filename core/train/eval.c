@@ -7,6 +7,7 @@
 
 #include "nn.h"
 #include "data.h"
+#include "method.h"
 #include "util.h"
 
 static void teacher_forced(const EvalContext *e, const Corpus *c, int begin, int end,
@@ -168,7 +169,7 @@ DecodeOptions eval_decode_options(const Config *c) {
     return (DecodeOptions){.max_new_tokens = c->decode.max_new_tokens,
                            .temperature = c->decode.temperature,
                            .top_k = c->decode.top_k,
-                           .rac = c->method.name == METHOD_RAC,
+                           .rac = method_corrects(c->method.name),
                            .rac_segment = c->method.rac.granularity == RAC_SEGMENT,
                            .max_corrections = c->method.rac.max_corrections};
 }

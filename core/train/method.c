@@ -1,6 +1,40 @@
 #include "method.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#define METHOD_TABLE_INFO(id, name, description, uses) [id] = {name, description, uses},
+static const MethodInfo methods[METHOD_COUNT] = {METHOD_TABLE(METHOD_TABLE_INFO)};
+#undef METHOD_TABLE_INFO
+
+#define METHOD_TABLE_NAME(id, name, description, uses) [id] = name,
+const char *const method_names[METHOD_COUNT + 1] = {METHOD_TABLE(METHOD_TABLE_NAME)};
+#undef METHOD_TABLE_NAME
+
+const MethodInfo *method_info(MethodName m) {
+    return &methods[(unsigned)m < METHOD_COUNT ? m : METHOD_BASELINE];
+}
+
+int method_find(const char *name) {
+    for (int i = 0; i < METHOD_COUNT; i++)
+        if (strcmp(methods[i].name, name) == 0) return i;
+    return -1;
+}
+
+int method_mixes(MethodName m) { return (method_info(m)->uses & METHOD_MIXES) != 0; }
+
+int method_corrects(MethodName m) { return (method_info(m)->uses & METHOD_CORRECTS) != 0; }
+
+void method_list(const char *sep, const char *last_sep, char *out, size_t cap) {
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < METHOD_COUNT && len < cap; i++) {
+        const char *before = i == 0 ? "" : i == METHOD_COUNT - 1 ? last_sep : sep;
+        int n = snprintf(out + len, cap - len, "%s%s", before, methods[i].name);
+        if (n < 0) break;
+        len += (size_t)n;
+    }
+}
 
 /* Appends one position to a row being built at b's full stride. */
 typedef struct {

@@ -16,12 +16,13 @@
 #ifndef EXPOSURE_METHOD_H
 #define EXPOSURE_METHOD_H
 
-#include "config.h"
-#include "data.h"
+#include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "config.h"
+#include "data.h"
 #include "selfgen.h"
+#include "util.h"
 
 typedef struct {
     MethodName name;
@@ -45,6 +46,25 @@ typedef struct {
     long tokens;   /* input positions of the batch without padding */
     int rows;
 } MethodStats;
+
+/* What the table (method_table.h) says of a method. */
+typedef struct {
+    const char *name;        /* "baseline", "bash", "rac" */
+    const char *description; /* "teacher forcing", ... */
+    unsigned uses;           /* METHOD_MIXES, METHOD_CORRECTS */
+} MethodInfo;
+
+/* The entry of a method; any value out of range is the baseline's. */
+const MethodInfo *method_info(MethodName m);
+/* The method named name, or -1 when there is none. */
+int method_find(const char *name);
+/* 1 when the method mixes in its own tokens (METHOD_MIXES) / uses <corr> (METHOD_CORRECTS). */
+int method_mixes(MethodName m);
+int method_corrects(MethodName m);
+/* The names in table order, NULL-terminated: the config's choices for method.name. */
+extern const char *const method_names[METHOD_COUNT + 1];
+/* The names joined: sep between two, last_sep before the last ("baseline, bash or rac"). */
+void method_list(const char *sep, const char *last_sep, char *out, size_t cap);
 
 /* Builds the batch for examples idx[0..B) into b (room for B rows of `context`).
  * sg may be NULL for the baseline. */

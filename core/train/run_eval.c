@@ -8,6 +8,7 @@
 #include "capacity.h"
 #include "store.h"
 #include "datasource.h"
+#include "method.h"
 #include "streams.h"
 
 /* Sequences decoded together, as the trainer does. */
@@ -132,7 +133,7 @@ int run_eval(Store *s, int64_t run, const RunEvalOptions *o, RunEvalResult *r, c
     int rc = load_model(&j, err, cap);
     if (!rc) rc = load_data(&j, err, cap);
     if (!rc) {
-        r->rac = j.cfg.method.name == METHOD_RAC;
+        r->rac = method_corrects(j.cfg.method.name);
         EvalContext e = {.m = &j.model,
                          .dec = j.dec,
                          .scratch = &j.scratch,

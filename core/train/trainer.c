@@ -225,7 +225,7 @@ static int next_example(Trainer *t, int *epoch_started) {
 
 static int uses_free_run(const Config *c) {
     return c->method.selfgen.source == SELFGEN_FREE_RUN ||
-           (c->method.name == METHOD_RAC && c->method.rac.granularity == RAC_SEGMENT);
+           (method_corrects(c->method.name) && c->method.rac.granularity == RAC_SEGMENT);
 }
 
 static int refresh_selfgen(Trainer *t, const int *idx, int n) {
@@ -290,11 +290,9 @@ static int train_step(Trainer *t, int stop_asked, StepStats *st, int *stop_all, 
     int B = c->train.batch, idx[LIMIT_BATCH], epoch_started = 0, lo, hi;
     for (int r = 0; r < B; r++) idx[r] = next_example(t, &epoch_started);
     trainer_share(B, &lo, &hi);
-    float omega = c->method.name == METHOD_BASELINE
-                      ? 0.0f
-                      : mixing_omega(&c->method.schedule, t->step, c->train.steps);
-    int failed = c->method.name != METHOD_BASELINE &&
-                 update_selfgen(t, idx, lo, hi, epoch_started, omega) != 0;
+    int mixes = method_mixes(c->method.name);
+    float omega = mixes ? mixing_omega(&c->method.schedule, t->step, c->train.steps) : 0.0f;
+    int failed = mixes && update_selfgen(t, idx, lo, hi, epoch_started, omega) != 0;
     if (failed && !t->dist) {
         snprintf(err, cap, "step %d: self-generation does not fit the model's context",
                  t->step + 1);
@@ -377,11 +375,11 @@ static void store_step(Trainer *t, const StepStats *st) {
     store_metric(s, run, step, "lr", st->lr);
     store_metric(s, run, step, "grad_norm", st->grad_norm);
     store_metric(s, run, step, "tok_s", st->tok_s);
-    if (t->cfg.method.name != METHOD_BASELINE) {
+    if (method_mixes(t->cfg.method.name)) {
         store_metric(s, run, step, "omega", st->omega);
         store_metric(s, run, step, "mixed_frac", st->mixed_frac);
         store_metric(s, run, step, "diff_frac", st->diff_frac);
-        if (t->cfg.method.name == METHOD_RAC)
+        if (method_corrects(t->cfg.method.name))
             store_metric(s, run, step, "rac_insertions", st->rac_insertions);
     }
     store_progress(s, run, step);
@@ -437,7 +435,7 @@ static int evaluate_now(Trainer *t, char *err, size_t cap) {
     }
     if (t->store) {
         eval_store_summary(t->store, t->run_id, t->step, "val", &sum,
-                           t->cfg.method.name == METHOD_RAC);
+                           method_corrects(t->cfg.method.name));
         note_store(t, store_commit(t->store));
     }
     t->last_eval_step = t->step;
@@ -588,15 +586,14 @@ int trainer_start(const Config *cfg, const TrainerOptions *opt, Trainer **out, c
                                     .eta = -1,
                                     .config = t->cfg};
         t->row.step = -1;
-        static const char *const methods[] = {"baseline", "bash", "rac"};
         const Config *c = &t->cfg;
         TrainerEvent ev = {.kind = EV_START, .step = t->step};
         snprintf(ev.text, sizeof ev.text,
                  "run %lld: %s on %.200s (%d train, %d val), %d layers x %d dim, %.2fM parameters, "
                  "%d steps of %d",
-                 (long long)t->run_id, methods[c->method.name], c->data.train, t->train.n, t->val.n,
-                 c->model.layers, c->model.dim, (double)t->model.num_params / 1e6, c->train.steps,
-                 c->train.batch);
+                 (long long)t->run_id, method_info(c->method.name)->name, c->data.train, t->train.n,
+                 t->val.n, c->model.layers, c->model.dim, (double)t->model.num_params / 1e6,
+                 c->train.steps, c->train.batch);
         push(t, &ev);
         if (pthread_create(&t->thread, NULL, train_thread, t) != 0) {
             snprintf(err, cap, "cannot start the training thread");

@@ -110,11 +110,6 @@ static int alloc_compute(Trainer *t, char *err, size_t cap) {
     return 0;
 }
 
-static const char *method_label(const Config *c) {
-    static const char *const names[] = {"baseline", "bash", "rac"};
-    return names[c->method.name];
-}
-
 static int open_store(Trainer *t, const TrainerOptions *opt, char *err, size_t cap) {
     if (store_open(opt->db_path, &t->store, err, cap)) return TRAINER_ERUNTIME;
     return 0;
@@ -132,10 +127,10 @@ static int create_run(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
     }
     if (opt->name && *opt->name) snprintf(name, sizeof name, "%s", opt->name);
     else
-        snprintf(name, sizeof name, "%s-%.80s-s%d", method_label(cfg), cfg->data.train,
-                 cfg->train.seed);
+        snprintf(name, sizeof name, "%s-%.80s-s%d", method_info(cfg->method.name)->name,
+                 cfg->data.train, cfg->train.seed);
     NewRun nr = {.name = name,
-                 .method = method_label(cfg),
+                 .method = method_info(cfg->method.name)->name,
                  .dataset = cfg->data.train,
                  .config_json = json,
                  .seed = cfg->train.seed,
