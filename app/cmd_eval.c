@@ -70,11 +70,11 @@ static void print_sample(void *ctx, const EvalSample *s) {
     cJSON_AddStringToObject(e, "raw_output", s->raw_output);
     cJSON *list = cJSON_Parse(corr ? corr : "[]");
     cJSON_AddItemToObject(e, "corrections", list ? list : cJSON_CreateArray());
-    jsonl_add_number(e, "em", s->em);
-    jsonl_add_number(e, "f1", s->f1);
-    jsonl_add_number(e, "rougeL", s->rouge_l);
-    jsonl_add_number(e, "fr_acc", s->fr_acc);
-    cJSON_AddNumberToObject(e, "first_err", s->first_err);
+    jsonl_add_number(e, metric_info(METRIC_EM)->name, s->em);
+    jsonl_add_number(e, metric_info(METRIC_F1)->name, s->f1);
+    jsonl_add_number(e, metric_info(METRIC_ROUGE_L)->name, s->rouge_l);
+    jsonl_add_number(e, metric_info(METRIC_FR_ACC)->name, s->fr_acc);
+    cJSON_AddNumberToObject(e, metric_info(METRIC_FIRST_ERR)->name, s->first_err);
     jsonl_print(e);
     free(corr);
 }

@@ -164,7 +164,7 @@ static void write_overall(FILE *o, const SweepTable *t) {
             int g = !strcmp(v, "helps") ? 0 : !strcmp(v, "hurts") ? 1 : 2;
             size_t len = strlen(lists[g]);
             snprintf(lists[g] + len, sizeof lists[g] - len, "%s%s %s %+.3f", counts[g] ? ", " : "",
-                     c->task, sweep_metric_names[m], d);
+                     c->task, sweep_metric_name(m), d);
             counts[g]++;
             tasks++;
         }
@@ -198,7 +198,7 @@ static void write_summary(FILE *o, const SweepTable *t) {
         fprintf(o,
                 "- **%s, %s**: %s on %s (%+.3f ± %.3f against %.3f); exposure gap: %s "
                 "(%+.3f ± %.3f against %.3f).\n",
-                c->task, c->method, v, sweep_metric_names[m], d, se, b->mean[m], vg, dg, seg,
+                c->task, c->method, v, sweep_metric_name(m), d, se, b->mean[m], vg, dg, seg,
                 b->mean[SM_GAP]);
     }
     fputc('\n', o);
@@ -210,7 +210,7 @@ static void write_task_table(FILE *o, const SweepTable *t, const char *task) {
         SM_GAP, SM_FIRST_ERR, SM_CORRECTIONS, SM_CORRECTED, SM_CORRECTED_RIGHT};
     const int k = (int)(sizeof cols / sizeof *cols);
     fprintf(o, "| method | runs |");
-    for (int j = 0; j < k; j++) fprintf(o, " %s |", sweep_metric_names[cols[j]]);
+    for (int j = 0; j < k; j++) fprintf(o, " %s |", sweep_metric_name(cols[j]));
     fprintf(o, "\n|---|---|");
     for (int j = 0; j < k; j++) fprintf(o, "---|");
     fputc('\n', o);
@@ -239,12 +239,9 @@ static void write_task_table(FILE *o, const SweepTable *t, const char *task) {
             fprintf(o, "| %lld | %s | %d | %s |", (long long)run->run, c->method, run->seed,
                     run->status);
             for (size_t j = 0; j < sizeof each / sizeof *each; j++) {
-                double v = run->v[each[j]];
-                if (isnan(v)) fprintf(o, " - |");
-                else
-                    fprintf(
-                        o, each[j] == SM_FIRST_ERR || each[j] == SM_MINUTES ? " %.1f |" : " %.3f |",
-                        v);
+                char cell[32];
+                sweep_format_value(each[j], run->v[each[j]], cell, sizeof cell);
+                fprintf(o, " %s |", cell);
             }
             fputc('\n', o);
         }
@@ -286,18 +283,19 @@ static int plot_panel(Store *s, const SweepTable *t, const char *task, const cha
 
 static int write_plot(Store *s, const SweepTable *t, const char *task, const char *path, char *err,
                       size_t cap) {
-    char key[64], title[2][160];
+    char key[64], loss_key[64], title[2][160];
     int m = primary_metric(task);
-    snprintf(key, sizeof key, "val/%s", sweep_metric_names[m]);
+    snprintf(key, sizeof key, "val/%s", sweep_metric_name(m));
+    metric_key(METRIC_LOSS, "val", loss_key, sizeof loss_key);
     snprintf(title[0], sizeof title[0], "%.100s: validation loss", task);
     snprintf(title[1], sizeof title[1], "%.100s: free-running %s on validation samples", task,
-             sweep_metric_names[m]);
+             sweep_metric_name(m));
     PlotPanel panels[2];
     PlotSeries series[2][64];
     char labels[2][64][64];
     double *bufs[4 * 64];
     int n_bufs = 0, rc = -1;
-    if (plot_panel(s, t, task, "val/loss", title[0], &panels[0], series[0], labels[0], bufs,
+    if (plot_panel(s, t, task, loss_key, title[0], &panels[0], series[0], labels[0], bufs,
                    &n_bufs) == 0 &&
         plot_panel(s, t, task, key, title[1], &panels[1], series[1], labels[1], bufs, &n_bufs) == 0)
         rc = svg_plot_write(path, panels, 2, 900, err, cap);
@@ -326,7 +324,9 @@ static void write_header(FILE *o, Store *s, int64_t sweep, const SweepTable *t) 
             int64_t *steps;
             double *values, *wall;
             int n;
-            if (store_metric_series(s, run.id, "test/loss", &steps, &values, &wall, &n) == 0) {
+            char test_loss[64];
+            metric_key(METRIC_LOSS, "test", test_loss, sizeof test_loss);
+            if (store_metric_series(s, run.id, test_loss, &steps, &values, &wall, &n) == 0) {
                 if (n > 0 && wall[n - 1] > end) end = wall[n - 1];
                 free(steps), free(values), free(wall);
             }
@@ -442,7 +442,7 @@ int cmd_report(int argc, char **argv) {
             rc = EXIT_RUNTIME;
         }
         fprintf(o, "![%s: validation loss and free-running %s over steps](%s/%s)\n\n", task,
-                sweep_metric_names[primary_metric(task)], link_dir, file);
+                sweep_metric_name(primary_metric(task)), link_dir, file);
     }
     if (out_path && fclose(o) != 0) {
         fprintf(stderr, "exposure report: %s: %s\n", out_path, strerror(errno));

@@ -337,7 +337,10 @@ static void free_runs(RunRow *rows, int n) {
 
 /* ---- list -------------------------------------------------------------------------------- */
 
-static void metric_cell(Store *s, int64_t run, const char *key, int best, char *out, size_t cap) {
+/* The last or best validation value of a metric, "-" when the run has none. */
+static void metric_cell(Store *s, int64_t run, MetricId id, int best, char *out, size_t cap) {
+    char key[64];
+    metric_key(id, "val", key, sizeof key);
     double v;
     int rc =
         best ? store_metric_best(s, run, key, NULL, &v) : store_metric_last(s, run, key, NULL, &v);
@@ -353,10 +356,10 @@ static int list_row(Store *s, const RunRow *r, Table *t) {
     short_dataset(r->dataset, short_ds, sizeof short_ds);
     clip_text(short_ds, 20, dataset, sizeof dataset);
     snprintf(steps, sizeof steps, "%lld/%lld", (long long)r->step, (long long)r->steps);
-    metric_cell(s, r->id, "val/loss", 1, loss_best, sizeof loss_best);
-    metric_cell(s, r->id, "val/loss", 0, loss_last, sizeof loss_last);
-    metric_cell(s, r->id, "val/em", 1, em_best, sizeof em_best);
-    metric_cell(s, r->id, "val/em", 0, em_last, sizeof em_last);
+    metric_cell(s, r->id, METRIC_LOSS, 1, loss_best, sizeof loss_best);
+    metric_cell(s, r->id, METRIC_LOSS, 0, loss_last, sizeof loss_last);
+    metric_cell(s, r->id, METRIC_EM, 1, em_best, sizeof em_best);
+    metric_cell(s, r->id, METRIC_EM, 0, em_last, sizeof em_last);
     clock_format_duration(run_duration(r), time, sizeof time);
     const char *cells[] = {id,
                            name[0] ? name : "-",
@@ -1063,15 +1066,17 @@ static int load_curve(Store *s, int64_t run, const char *key, Curve *c) {
     return 0;
 }
 
-/* The first of the candidate keys that any of the runs has, or NULL. */
-static const char *first_present(Store *s, const RunRow *rows, int n, const char *const *keys,
-                                 int n_keys) {
-    for (int k = 0; k < n_keys; k++)
+/* The key of the first of the candidate metrics of split (NULL: per step) that any of the
+ * runs has, written into key; returns 0, or -1 when none has any. */
+static int first_present(Store *s, const RunRow *rows, int n, const MetricId *ids, int n_ids,
+                         const char *split, char *key, size_t cap) {
+    for (int k = 0; k < n_ids; k++)
         for (int i = 0; i < n; i++) {
             double v;
-            if (store_metric_last(s, rows[i].id, keys[k], NULL, &v) == 0) return keys[k];
+            metric_key(ids[k], split, key, cap);
+            if (store_metric_last(s, rows[i].id, key, NULL, &v) == 0) return 0;
         }
-    return NULL;
+    return -1;
 }
 
 typedef struct {
@@ -1079,13 +1084,15 @@ typedef struct {
     PlotSeries series[3][MAX_IDS];
     Curve curves[3][MAX_IDS];
     char labels[MAX_IDS][160];
+    char keys[3][64]; /* each panel's metric */
     char metric_title[64];
     int n_panels;
 } Plot;
 
-static int add_panel(Store *s, const RunRow *rows, int n, Plot *p, const char *key,
-                     const char *title) {
+/* A panel of the metric whose key is in p->keys[p->n_panels]. */
+static int add_panel(Store *s, const RunRow *rows, int n, Plot *p, const char *title) {
     int k = p->n_panels;
+    const char *key = p->keys[k];
     for (int i = 0; i < n; i++) {
         if (load_curve(s, rows[i].id, key, &p->curves[k][i])) return -1;
         p->series[k][i] =
@@ -1102,18 +1109,22 @@ static void free_plot(Plot *p, int n) {
 }
 
 static int build_plot(Store *s, const RunRow *rows, int n, Plot *p) {
-    static const char *const loss[] = {"loss"}, *const val_loss[] = {"val/loss"};
-    static const char *const free_running[] = {"val/em", "val/f1", "val/rougeL"};
+    static const MetricId loss[] = {METRIC_LOSS};
+    static const MetricId free_running[] = {METRIC_EM, METRIC_F1, METRIC_ROUGE_L};
+    const size_t cap = sizeof p->keys[0];
     for (int i = 0; i < n; i++)
         snprintf(p->labels[i], sizeof p->labels[i], "#%lld %s", (long long)rows[i].id,
                  rows[i].name);
-    if (first_present(s, rows, n, loss, 1) && add_panel(s, rows, n, p, "loss", "train loss"))
+    if (!first_present(s, rows, n, loss, 1, NULL, p->keys[p->n_panels], cap) &&
+        add_panel(s, rows, n, p, "train loss"))
         return -1;
-    if (first_present(s, rows, n, val_loss, 1) && add_panel(s, rows, n, p, "val/loss", "val/loss"))
+    char *key = p->keys[p->n_panels];
+    if (!first_present(s, rows, n, loss, 1, "val", key, cap) && add_panel(s, rows, n, p, key))
         return -1;
-    const char *metric = first_present(s, rows, n, free_running, 3);
-    snprintf(p->metric_title, sizeof p->metric_title, "free-running %s", metric ? metric : "");
-    if (metric && add_panel(s, rows, n, p, metric, p->metric_title)) return -1;
+    key = p->keys[p->n_panels];
+    int found = !first_present(s, rows, n, free_running, 3, "val", key, cap);
+    snprintf(p->metric_title, sizeof p->metric_title, "free-running %s", found ? key : "");
+    if (found && add_panel(s, rows, n, p, p->metric_title)) return -1;
     return 0;
 }
 

@@ -15,22 +15,25 @@ cJSON *jsonl_eval(int64_t step, const char *split, const EvalSummary *e, int rac
     cJSON_AddStringToObject(o, "event", "eval");
     cJSON_AddNumberToObject(o, "step", (double)step);
     cJSON_AddStringToObject(o, "split", split);
+    /* The fields of the JSONL contract, in its order; the loss is "val_loss". */
+    static const MetricId fields[] = {METRIC_TF_ACC,    METRIC_FR_ACC,     METRIC_GAP,
+                                      METRIC_EM,        METRIC_F1,         METRIC_ROUGE_L,
+                                      METRIC_FIRST_ERR, METRIC_CORRECTIONS};
     jsonl_add_number(o, "val_loss", e->loss);
-    jsonl_add_number(o, "tf_acc", e->tf_acc);
-    jsonl_add_number(o, "fr_acc", e->fr_acc);
-    jsonl_add_number(o, "gap", e->gap);
-    jsonl_add_number(o, "em", e->em);
-    jsonl_add_number(o, "f1", e->f1);
-    jsonl_add_number(o, "rougeL", e->rouge_l);
-    jsonl_add_number(o, "first_err", e->first_err);
-    jsonl_add_number(o, "corrections", e->corrections);
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        jsonl_add_number(o, metric_info(fields[i])->name, eval_metric(e, fields[i]));
     if (rac) {
-        cJSON_AddNumberToObject(o, "corrected", e->corrected);
-        cJSON_AddNumberToObject(o, "corrected_right", e->corrected_right);
+        cJSON_AddNumberToObject(o, metric_info(METRIC_CORRECTED)->name, e->corrected);
+        cJSON_AddNumberToObject(o, metric_info(METRIC_CORRECTED_RIGHT)->name, e->corrected_right);
     }
     cJSON_AddNumberToObject(o, "samples", e->n);
     return o;
 }
+
+/* The fields of a step event, in the JSONL contract's order (rac_insertions for RAC only). */
+static const MetricId step_fields[] = {METRIC_LOSS,           METRIC_LR,        METRIC_OMEGA,
+                                       METRIC_MIXED_FRAC,     METRIC_DIFF_FRAC, METRIC_TOK_S,
+                                       METRIC_RAC_INSERTIONS, METRIC_GRAD_NORM};
 
 cJSON *jsonl_trainer_event(const TrainerEvent *ev, int64_t run_id, int rac) {
     if (ev->kind == EV_EVAL) return jsonl_eval(ev->step, ev->split, &ev->ev, rac);
@@ -46,14 +49,10 @@ cJSON *jsonl_trainer_event(const TrainerEvent *ev, int64_t run_id, int rac) {
     case EV_STEP:
         cJSON_AddStringToObject(o, "event", "step");
         cJSON_AddNumberToObject(o, "step", ev->step);
-        jsonl_add_number(o, "loss", ev->st.loss);
-        jsonl_add_number(o, "lr", ev->st.lr);
-        jsonl_add_number(o, "omega", ev->st.omega);
-        jsonl_add_number(o, "mixed_frac", ev->st.mixed_frac);
-        jsonl_add_number(o, "diff_frac", ev->st.diff_frac);
-        jsonl_add_number(o, "tok_s", ev->st.tok_s);
-        if (rac) jsonl_add_number(o, "rac_insertions", ev->st.rac_insertions);
-        jsonl_add_number(o, "grad_norm", ev->st.grad_norm);
+        for (size_t i = 0; i < sizeof step_fields / sizeof *step_fields; i++)
+            if (step_fields[i] != METRIC_RAC_INSERTIONS || rac)
+                jsonl_add_number(o, metric_info(step_fields[i])->name,
+                                 trainer_step_metric(&ev->st, step_fields[i]));
         break;
     case EV_CHECKPOINT:
         cJSON_AddStringToObject(o, "event", "checkpoint");

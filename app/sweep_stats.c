@@ -4,9 +4,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const sweep_metric_names[SM_COUNT] = {
-    "em",        "f1",          "rougeL",    "tf_acc",          "fr_acc", "gap",
-    "first_err", "corrections", "corrected", "corrected_right", "loss",   "minutes"};
+/* The metric of each column but the last, minutes, which is a run's wall time. */
+static const MetricId column_metrics[SM_MINUTES] = {
+    [SM_EM] = METRIC_EM,
+    [SM_F1] = METRIC_F1,
+    [SM_ROUGE_L] = METRIC_ROUGE_L,
+    [SM_TF_ACC] = METRIC_TF_ACC,
+    [SM_FR_ACC] = METRIC_FR_ACC,
+    [SM_GAP] = METRIC_GAP,
+    [SM_FIRST_ERR] = METRIC_FIRST_ERR,
+    [SM_CORRECTIONS] = METRIC_CORRECTIONS,
+    [SM_CORRECTED] = METRIC_CORRECTED,
+    [SM_CORRECTED_RIGHT] = METRIC_CORRECTED_RIGHT,
+    [SM_LOSS] = METRIC_LOSS,
+};
+
+const char *sweep_metric_name(int m) {
+    return m == SM_MINUTES ? "minutes" : metric_info(column_metrics[m])->name;
+}
 
 static SweepCell *cell_for(SweepTable *t, const char *task, const char *method) {
     for (int i = 0; i < t->n; i++)
@@ -26,11 +41,11 @@ static void read_run(Store *s, const RunRow *row, const char *split, SweepRun *r
     r->run = row->id;
     r->seed = (int)row->seed;
     snprintf(r->status, sizeof r->status, "%s", row->status);
-    for (int m = 0; m < SM_COUNT; m++) {
+    for (int m = 0; m < SM_MINUTES; m++) {
         char key[64];
         int64_t step;
         double v;
-        snprintf(key, sizeof key, "%s/%s", split, sweep_metric_names[m]);
+        metric_key(column_metrics[m], split, key, sizeof key);
         r->v[m] = store_metric_last(s, row->id, key, &step, &v) == 0 ? v : NAN;
     }
     double end = row->finished > 0 ? row->finished : row->heartbeat;
@@ -62,10 +77,12 @@ int sweep_table_load(Store *s, int64_t sweep, SweepTable *t, char *err, size_t c
     }
     /* Test metrics when every run has them, so that all rows compare the same split. */
     snprintf(t->split, sizeof t->split, "test");
+    char test_em[64];
+    metric_key(METRIC_EM, "test", test_em, sizeof test_em);
     for (int i = 0; i < n; i++) {
         int64_t step;
         double v;
-        if (store_metric_last(s, ids[i], "test/em", &step, &v)) {
+        if (store_metric_last(s, ids[i], test_em, &step, &v)) {
             snprintf(t->split, sizeof t->split, "val");
             break;
         }
@@ -101,15 +118,21 @@ void sweep_table_free(SweepTable *t) {
     memset(t, 0, sizeof *t);
 }
 
+void sweep_format_value(int m, double v, char *out, size_t cap) {
+    if (m != SM_MINUTES) metric_format(column_metrics[m], v, out, cap);
+    else if (isnan(v)) snprintf(out, cap, "-");
+    else snprintf(out, cap, "%.1f", v);
+}
+
 void sweep_format(int m, double mean, double sd, char *out, size_t cap) {
     if (isnan(mean)) {
         snprintf(out, cap, "-");
         return;
     }
-    int digits = m == SM_FIRST_ERR || m == SM_MINUTES           ? 1
-                 : m == SM_CORRECTED || m == SM_CORRECTED_RIGHT ? 1
-                                                                : 3;
-    snprintf(out, cap, "%.*f ± %.*f", digits, mean, digits, sd);
+    char a[32], b[32];
+    sweep_format_value(m, mean, a, sizeof a);
+    sweep_format_value(m, sd, b, sizeof b);
+    snprintf(out, cap, "%s ± %s", a, b);
 }
 
 void sweep_table_print(const SweepTable *t, FILE *out) {
@@ -123,7 +146,7 @@ void sweep_table_print(const SweepTable *t, FILE *out) {
             task = c->task;
             fprintf(out, "\n%s (%s split, mean ± sd over seeds)\n%-9s %4s", task, t->split,
                     "method", "runs");
-            for (int j = 0; j < k; j++) fprintf(out, "  %-15s", sweep_metric_names[shown[j]]);
+            for (int j = 0; j < k; j++) fprintf(out, "  %-15s", sweep_metric_name(shown[j]));
             fputc('\n', out);
         }
         fprintf(out, "%-9s %4d", c->method, c->n);

@@ -24,8 +24,8 @@ enum {
     SM_MINUTES,
     SM_COUNT
 };
-/* Column names ("em", ..., "minutes"); the store's keys are "<split>/<name>" except minutes. */
-extern const char *const sweep_metric_names[SM_COUNT];
+/* A column's name: the metric's ("em", ...; stored as "<split>/<name>"), or "minutes". */
+const char *sweep_metric_name(int m);
 
 typedef struct {
     int64_t run;
@@ -53,8 +53,10 @@ typedef struct {
 int sweep_table_load(Store *s, int64_t sweep, SweepTable *t, char *err, size_t cap);
 void sweep_table_free(SweepTable *t);
 
-/* "0.512 ± 0.031" (or "-" when NaN), with the metric's precision. */
+/* "0.512 ± 0.031" (or "-" when NaN), in the metric's format. */
 void sweep_format(int metric, double mean, double sd, char *out, size_t cap);
+/* One value in the metric's format, or "-" when NaN. */
+void sweep_format_value(int metric, double v, char *out, size_t cap);
 
 /* A plain-text table per task: methods by rows; em, f1, rougeL, fr_acc, gap, first_err and
  * minutes as mean ± sd. */

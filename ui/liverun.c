@@ -26,33 +26,37 @@ int liverun_start(const Config *cfg, const char *db_path, int64_t resume, LiveRu
 }
 
 void liverun_preload(LiveRun *s, Store *st) {
+    /* Each history and the metric it follows: per step (split NULL) or of validation. */
     static const struct {
-        const char *key;
+        MetricId metric;
+        const char *split;
         HistoryId id;
     } map[] = {
-        {"loss", H_LOSS},
-        {"val/loss", H_VAL_LOSS},
-        {"val/tf_acc", H_TF_ACC},
-        {"val/fr_acc", H_FR_ACC},
-        {"val/gap", H_GAP},
-        {"val/em", H_EM},
-        {"val/f1", H_F1},
-        {"val/rougeL", H_ROUGE},
-        {"val/first_err", H_FIRST_ERR},
-        {"val/corrections", H_CORRECTIONS},
-        {"omega", H_OMEGA},
-        {"mixed_frac", H_MIXED},
-        {"diff_frac", H_DIFF},
-        {"lr", H_LR},
-        {"tok_s", H_TOK_S},
-        {"grad_norm", H_GRAD_NORM},
+        {METRIC_LOSS, NULL, H_LOSS},
+        {METRIC_LOSS, "val", H_VAL_LOSS},
+        {METRIC_TF_ACC, "val", H_TF_ACC},
+        {METRIC_FR_ACC, "val", H_FR_ACC},
+        {METRIC_GAP, "val", H_GAP},
+        {METRIC_EM, "val", H_EM},
+        {METRIC_F1, "val", H_F1},
+        {METRIC_ROUGE_L, "val", H_ROUGE},
+        {METRIC_FIRST_ERR, "val", H_FIRST_ERR},
+        {METRIC_CORRECTIONS, "val", H_CORRECTIONS},
+        {METRIC_OMEGA, NULL, H_OMEGA},
+        {METRIC_MIXED_FRAC, NULL, H_MIXED},
+        {METRIC_DIFF_FRAC, NULL, H_DIFF},
+        {METRIC_LR, NULL, H_LR},
+        {METRIC_TOK_S, NULL, H_TOK_S},
+        {METRIC_GRAD_NORM, NULL, H_GRAD_NORM},
     };
     double wall0 = 0;
     for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
         int64_t *steps;
         double *values, *wall;
         int n;
-        if (store_metric_series(st, s->run_id, map[i].key, &steps, &values, &wall, &n)) continue;
+        char key[64];
+        metric_key(map[i].metric, map[i].split, key, sizeof key);
+        if (store_metric_series(st, s->run_id, key, &steps, &values, &wall, &n)) continue;
         if (i == 0 && n > 0) wall0 = wall[0];
         History *h = &s->h[map[i].id];
         history_init(h);

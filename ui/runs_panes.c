@@ -15,14 +15,27 @@ enum { PANE_CURVES, PANE_COMPARE, PANE_DIFF, PANE_COUNT };
 
 static const char *const pane_names[PANE_COUNT] = {"curves", "compare", "config diff"};
 
-static const char *const metrics[] = {
-    "loss",       "val/loss", "val/em",        "val/f1",          "val/rougeL", "val/fr_acc",
-    "val/tf_acc", "val/gap",  "val/first_err", "val/corrections", "omega",      "mixed_frac",
-    "diff_frac",  "lr",       "tok_s",         "grad_norm",
+/* The metrics the panes offer, in order: per step (split NULL) or of validation. */
+static const struct {
+    MetricId id;
+    const char *split;
+} metrics[] = {
+    {METRIC_LOSS, NULL},         {METRIC_LOSS, "val"},    {METRIC_EM, "val"},
+    {METRIC_F1, "val"},          {METRIC_ROUGE_L, "val"}, {METRIC_FR_ACC, "val"},
+    {METRIC_TF_ACC, "val"},      {METRIC_GAP, "val"},     {METRIC_FIRST_ERR, "val"},
+    {METRIC_CORRECTIONS, "val"}, {METRIC_OMEGA, NULL},    {METRIC_MIXED_FRAC, NULL},
+    {METRIC_DIFF_FRAC, NULL},    {METRIC_LR, NULL},       {METRIC_TOK_S, NULL},
+    {METRIC_GRAD_NORM, NULL},
 };
 enum { N_METRICS = (int)(sizeof metrics / sizeof *metrics) };
 /* The rows of the comparison table. */
 enum { N_COMPARED = 9 };
+
+/* The stored key of the m-th metric: "loss", "val/em". */
+static const char *key_of(int m, char *out, size_t cap) {
+    metric_key(metrics[m].id, metrics[m].split, out, cap);
+    return out;
+}
 
 struct RunsPanes {
     PaneRun runs[PANE_RUNS];
@@ -90,8 +103,9 @@ static void load_curves(RunsPanes *p, Store *s) {
         int64_t *steps;
         double *values, *wall;
         int n;
-        if (store_metric_series(s, p->runs[i].id, metrics[p->metric], &steps, &values, &wall, &n))
-            continue;
+        char key[64];
+        key_of(p->metric, key, sizeof key);
+        if (store_metric_series(s, p->runs[i].id, key, &steps, &values, &wall, &n)) continue;
         for (int k = 0; k < n; k++) history_add(h, (double)steps[k], wall[k] - wall[0], values[k]);
         free(steps);
         free(values);
@@ -112,10 +126,9 @@ static void draw_curves(RunsPanes *p, Shell *a, Store *s, int top, int rows, int
     ChartSeries series[PANE_RUNS];
     for (int i = 0; i < p->n; i++)
         series[i] = (ChartSeries){p->labels[i], &p->curves[i], theme_series(i), STYLE_LINE, 0};
-    char title[64];
-    snprintf(title, sizeof title, "%s (m)", metrics[p->metric]);
-    int unit = strstr(metrics[p->metric], "em") || strstr(metrics[p->metric], "f1") ||
-               strstr(metrics[p->metric], "rougeL") || strstr(metrics[p->metric], "acc");
+    char title[80], key[64];
+    snprintf(title, sizeof title, "%s (m)", key_of(p->metric, key, sizeof key));
+    int unit = (metric_info(metrics[p->metric].id)->flags & METRIC_SCORE) != 0;
     ChartSpec spec = {.title = title,
                       .by_time = a->prefs.x_time,
                       .fix_y = unit,
@@ -135,7 +148,8 @@ static void value_text(int rc, double v, int64_t step, char *out, size_t cap) {
 static void load_compare(RunsPanes *p, Store *s) {
     for (int m = 0; m < N_COMPARED; m++)
         for (int i = 0; i < p->n; i++) {
-            const char *key = metrics[m];
+            char key[64];
+            key_of(m, key, sizeof key);
             int64_t step = -1;
             double v = 0;
             char(*cell)[48] = p->cells[m][i];
@@ -170,7 +184,8 @@ static void draw_compare(RunsPanes *p, Store *s, int top, int rows, int cols) {
     int y = top + 1;
     for (int m = 0; m < N_COMPARED && y < top + rows; m++)
         for (int i = 0; i < p->n && y < top + rows; i++, y++) {
-            text_put0(y, 1, 15, i == 0 ? metrics[m] : "", theme_attr(R_TITLE));
+            char key[64];
+            text_put0(y, 1, 15, i == 0 ? key_of(m, key, sizeof key) : "", theme_attr(R_TITLE));
             char run[160];
             snprintf(run, sizeof run, "#%lld %s", (long long)p->runs[i].id, p->runs[i].name);
             text_put0(y, xrun, runw, run, theme_attr(theme_series(i)));

@@ -109,11 +109,14 @@ static void draw_header(const LiveRun *s, int y, int cols) {
     text_put0(y + 1, cols - 1 - rw, rw, right, theme_attr(R_NORMAL));
 }
 
-static void stat_line(int y, int x, int w, const char *name, double v, const char *fmt, Role r) {
-    text_put0(y, x, w, name, theme_attr(R_DIM));
+/* A row of the panel: the label (or the metric's name) and the value in the metric's format;
+ * metric METRIC_COUNT is a step number. */
+static void stat_line(int y, int x, int w, const char *label, MetricId metric, double v, Role r) {
+    text_put0(y, x, w, label ? label : metric_info(metric)->name, theme_attr(R_DIM));
     char val[32];
-    if (isnan(v)) snprintf(val, sizeof val, "-");
-    else snprintf(val, sizeof val, fmt, v);
+    if (metric < METRIC_COUNT) metric_format(metric, v, val, sizeof val);
+    else if (isnan(v)) snprintf(val, sizeof val, "-");
+    else snprintf(val, sizeof val, "%.0f", v);
     text_put_right(y, x, w, val, theme_attr(r));
 }
 
@@ -130,37 +133,39 @@ static void draw_panel(const Shell *a, const LiveRun *s, int y, int x, int h, in
         smoothed = smooth[loss->n - 1];
     }
     int half = (w - 1) / 2, r = y;
+    /* Each row shows a metric (its name unless label says otherwise, in its format); the
+     * evaluation's step is the one row that is not a metric. */
     struct {
-        const char *name;
+        const char *label;
+        MetricId metric;
         double v;
-        const char *fmt;
         Role role;
     } rows[] = {
-        {"loss", p->step ? p->last.loss : nan, "%.4f", R_SERIES0},
-        {"smoothed", smoothed, "%.4f", R_SERIES0},
-        {"val loss", evald ? p->eval.loss : nan, "%.4f", R_SERIES1},
-        {"eval step", evald ? p->eval_step : nan, "%.0f", R_NORMAL},
-        {"tf_acc", evald ? p->eval.tf_acc : nan, "%.3f", R_NORMAL},
-        {"fr_acc", evald ? p->eval.fr_acc : nan, "%.3f", R_SERIES3},
-        {"gap", evald ? p->eval.gap : nan, "%.3f", R_WARN},
-        {"first_err", evald ? p->eval.first_err : nan, "%.1f", R_NORMAL},
-        {"em", evald ? p->eval.em : nan, "%.3f", R_SERIES0},
-        {"f1", evald ? p->eval.f1 : nan, "%.3f", R_SERIES1},
-        {"rougeL", evald ? p->eval.rouge_l : nan, "%.3f", R_SERIES2},
-        {"corrections", evald ? p->eval.corrections : nan, "%.2f", R_NORMAL},
-        {"omega", mixing ? p->last.omega : nan, "%.3f", R_SERIES0},
-        {"mixed_frac", mixing ? p->last.mixed_frac : nan, "%.3f", R_SERIES1},
-        {"diff_frac", mixing ? p->last.diff_frac : nan, "%.3f", R_SERIES2},
-        {"grad_norm", p->step ? p->last.grad_norm : nan, "%.3f", R_NORMAL},
-        {"lr", p->step ? p->last.lr : nan, "%.2e", R_NORMAL},
-        {"tok/s", p->step ? p->last.tok_s : nan, "%.0f", R_NORMAL},
+        {NULL, METRIC_LOSS, p->step ? p->last.loss : nan, R_SERIES0},
+        {"smoothed", METRIC_LOSS, smoothed, R_SERIES0},
+        {"val loss", METRIC_LOSS, evald ? p->eval.loss : nan, R_SERIES1},
+        {"eval step", METRIC_COUNT, evald ? p->eval_step : nan, R_NORMAL},
+        {NULL, METRIC_TF_ACC, evald ? p->eval.tf_acc : nan, R_NORMAL},
+        {NULL, METRIC_FR_ACC, evald ? p->eval.fr_acc : nan, R_SERIES3},
+        {NULL, METRIC_GAP, evald ? p->eval.gap : nan, R_WARN},
+        {NULL, METRIC_FIRST_ERR, evald ? p->eval.first_err : nan, R_NORMAL},
+        {NULL, METRIC_EM, evald ? p->eval.em : nan, R_SERIES0},
+        {NULL, METRIC_F1, evald ? p->eval.f1 : nan, R_SERIES1},
+        {NULL, METRIC_ROUGE_L, evald ? p->eval.rouge_l : nan, R_SERIES2},
+        {NULL, METRIC_CORRECTIONS, evald ? p->eval.corrections : nan, R_NORMAL},
+        {NULL, METRIC_OMEGA, mixing ? p->last.omega : nan, R_SERIES0},
+        {NULL, METRIC_MIXED_FRAC, mixing ? p->last.mixed_frac : nan, R_SERIES1},
+        {NULL, METRIC_DIFF_FRAC, mixing ? p->last.diff_frac : nan, R_SERIES2},
+        {NULL, METRIC_GRAD_NORM, p->step ? p->last.grad_norm : nan, R_NORMAL},
+        {NULL, METRIC_LR, p->step ? p->last.lr : nan, R_NORMAL},
+        {"tok/s", METRIC_TOK_S, p->step ? p->last.tok_s : nan, R_NORMAL},
     };
     int n = (int)(sizeof rows / sizeof *rows);
     for (int i = 0; i < n && r < y + h; i += 2, r++) {
-        stat_line(r, x, half - 1, rows[i].name, rows[i].v, rows[i].fmt, rows[i].role);
+        stat_line(r, x, half - 1, rows[i].label, rows[i].metric, rows[i].v, rows[i].role);
         if (i + 1 < n)
-            stat_line(r, x + half + 1, w - half - 1, rows[i + 1].name, rows[i + 1].v,
-                      rows[i + 1].fmt, rows[i + 1].role);
+            stat_line(r, x + half + 1, w - half - 1, rows[i + 1].label, rows[i + 1].metric,
+                      rows[i + 1].v, rows[i + 1].role);
     }
     if (r + 1 < y + h)
         text_printf(++r, x, w, theme_attr(R_DIM), "smoothing %.2f ([ ])  x: %s (x)",
@@ -183,11 +188,11 @@ static void draw_charts(const Shell *a, const LiveRun *s, int y, int h, int cols
     draw_panel(a, s, y, cols - PANEL_COLS - 1, loss_h, PANEL_COLS);
     int y2 = y + loss_h + 1, h2 = h - loss_h - 1, half = (cols - 3) / 2;
     ChartSeries fr[] = {
-        {"em", &s->h[H_EM], R_SERIES0, STYLE_LINE, 0},
-        {"f1", &s->h[H_F1], R_SERIES1, STYLE_LINE, 0},
-        {"rougeL", &s->h[H_ROUGE], R_SERIES2, STYLE_LINE, 0},
-        {"fr_acc", &s->h[H_FR_ACC], R_SERIES3, STYLE_LINE, 0},
-        {"gap", &s->h[H_GAP], R_SERIES5, STYLE_LINE, 0},
+        {metric_info(METRIC_EM)->name, &s->h[H_EM], R_SERIES0, STYLE_LINE, 0},
+        {metric_info(METRIC_F1)->name, &s->h[H_F1], R_SERIES1, STYLE_LINE, 0},
+        {metric_info(METRIC_ROUGE_L)->name, &s->h[H_ROUGE], R_SERIES2, STYLE_LINE, 0},
+        {metric_info(METRIC_FR_ACC)->name, &s->h[H_FR_ACC], R_SERIES3, STYLE_LINE, 0},
+        {metric_info(METRIC_GAP)->name, &s->h[H_GAP], R_SERIES5, STYLE_LINE, 0},
     };
     ChartSpec fr_spec = {.title = "free-running",
                          .by_time = by_time,
@@ -197,14 +202,14 @@ static void draw_charts(const Shell *a, const LiveRun *s, int y, int h, int cols
                          .empty = "after the first evaluation"};
     chart_draw(y2, 1, h2, half, &fr_spec, fr, 5);
     if (!method_mixes(s->snap.config.method.name)) {
-        ChartSeries lr[] = {{"lr", &s->h[H_LR], R_SERIES4, STYLE_LINE, 0}};
+        ChartSeries lr[] = {{metric_info(METRIC_LR)->name, &s->h[H_LR], R_SERIES4, STYLE_LINE, 0}};
         ChartSpec lr_spec = {.title = "learning rate", .by_time = by_time, .empty = "waiting"};
         chart_draw(y2, 2 + half + 1, h2, cols - half - 4, &lr_spec, lr, 1);
     } else {
         ChartSeries mix[] = {
-            {"omega", &s->h[H_OMEGA], R_SERIES0, STYLE_LINE, 0},
-            {"mixed_frac", &s->h[H_MIXED], R_SERIES1, STYLE_LINE, 0},
-            {"diff_frac", &s->h[H_DIFF], R_SERIES2, STYLE_LINE, 0},
+            {metric_info(METRIC_OMEGA)->name, &s->h[H_OMEGA], R_SERIES0, STYLE_LINE, 0},
+            {metric_info(METRIC_MIXED_FRAC)->name, &s->h[H_MIXED], R_SERIES1, STYLE_LINE, 0},
+            {metric_info(METRIC_DIFF_FRAC)->name, &s->h[H_DIFF], R_SERIES2, STYLE_LINE, 0},
         };
         ChartSpec mix_spec = {.title = "schedule",
                               .by_time = by_time,

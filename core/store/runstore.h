@@ -7,16 +7,15 @@
  * process loses at most the last uncommitted batch and two processes can share a database.
  * A Store handle belongs to one thread at a time; other threads open their own.
  *
- * Metric keys: per training step "loss", "lr", "omega", "mixed_frac", "diff_frac", "tok_s",
- * "grad_norm", "rac_insertions"; per evaluation "<split>/<name>" with split "val" or "test"
- * and name one of loss, tf_acc, fr_acc, gap, em, f1, rougeL, first_err, corrections,
- * corrected_right. */
+ * Metric keys are those of metric_table.h: a per-step metric under its name ("loss"), a
+ * per-evaluation one as "<split>/<name>" with split "val" or "test" ("val/em"). */
 #ifndef EXPOSURE_RUNSTORE_H
 #define EXPOSURE_RUNSTORE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metric_table.h"
 #include "util.h"
 
 #define STORE_SCHEMA_VERSION 2
@@ -131,7 +130,6 @@ int store_metric_series(Store *s, int64_t run, const char *key, int64_t **steps,
 int store_metric_last(Store *s, int64_t run, const char *key, int64_t *step, double *value);
 int store_metric_best(Store *s, int64_t run, const char *key, int64_t *step, double *value);
 int store_metric_at(Store *s, int64_t run, const char *key, int64_t step, double *value);
-int metric_lower_is_better(const char *key);
 /* Samples of the evaluation at step (-1: the latest evaluation of that split). */
 int store_samples(Store *s, int64_t run, int64_t step, const char *split, SampleRow **rows, int *n);
 /* The newest checkpoint of the run; -1 when it has none. */

@@ -127,14 +127,6 @@ int store_run_counts(Store *s, int64_t run, RunCounts *c) {
 
 /* ---- metrics ----------------------------------------------------------------------------- */
 
-int metric_lower_is_better(const char *key) {
-    if (!key) return 0;
-    const char *slash = strrchr(key, '/');
-    const char *name = slash ? slash + 1 : key;
-    size_t len = strlen(name);
-    return strcmp(name, "gap") == 0 || (len >= 4 && strcmp(name + len - 4, "loss") == 0);
-}
-
 int store_metric_keys(Store *s, int64_t run, char ***keys, int *n) {
     sqlite3_stmt *st;
     *keys = NULL;

@@ -1,6 +1,7 @@
 #include "eval.h"
 
 #include <cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,26 +200,30 @@ char *eval_corrections_json(const DecodeResult *r) {
     return text;
 }
 
+double eval_metric(const EvalSummary *e, MetricId id) {
+    switch (id) {
+    case METRIC_LOSS: return e->loss;
+    case METRIC_TF_ACC: return e->tf_acc;
+    case METRIC_FR_ACC: return e->fr_acc;
+    case METRIC_GAP: return e->gap;
+    case METRIC_EM: return e->em;
+    case METRIC_F1: return e->f1;
+    case METRIC_ROUGE_L: return e->rouge_l;
+    case METRIC_FIRST_ERR: return e->first_err;
+    case METRIC_CORRECTIONS: return e->corrections;
+    case METRIC_CORRECTED: return e->corrected;
+    case METRIC_CORRECTED_RIGHT: return e->corrected_right;
+    default: return NAN;
+    }
+}
+
 void eval_store_summary(Store *s, int64_t run, int64_t step, const char *split,
                         const EvalSummary *e, int rac) {
-    const struct {
-        const char *name;
-        double value;
-    } m[] = {{"loss", e->loss},
-             {"tf_acc", e->tf_acc},
-             {"fr_acc", e->fr_acc},
-             {"gap", e->gap},
-             {"em", e->em},
-             {"f1", e->f1},
-             {"rougeL", e->rouge_l},
-             {"first_err", e->first_err},
-             {"corrections", e->corrections},
-             {"corrected", e->corrected},
-             {"corrected_right", e->corrected_right}};
-    int n = rac ? (int)(sizeof m / sizeof *m) : 8; /* the last three are RAC's */
-    for (int i = 0; i < n; i++) {
+    for (int id = 0; id < METRIC_COUNT; id++) {
+        const MetricInfo *m = metric_info((MetricId)id);
+        if (!(m->flags & METRIC_PER_EVAL) || ((m->flags & METRIC_CORRECTION) && !rac)) continue;
         char key[64];
-        snprintf(key, sizeof key, "%s/%s", split, m[i].name);
-        store_metric(s, run, step, key, m[i].value);
+        metric_key((MetricId)id, split, key, sizeof key);
+        store_metric(s, run, step, key, eval_metric(e, (MetricId)id));
     }
 }

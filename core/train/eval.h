@@ -78,8 +78,11 @@ DecodeOptions eval_decode_options(const Config *c);
  * of memory. */
 char *eval_corrections_json(const DecodeResult *r);
 
-/* Buffers the summary as metrics "<split>/<name>" of the run at step (the RAC counts only
- * when rac is set). */
+/* The value of a per-evaluation metric (METRIC_PER_EVAL) in a summary; NaN for another. */
+double eval_metric(const EvalSummary *e, MetricId id);
+
+/* Buffers the summary's per-evaluation metrics as "<split>/<name>" of the run at step (those
+ * of METRIC_CORRECTION only when rac is set). */
 void eval_store_summary(Store *s, int64_t run, int64_t step, const char *split,
                         const EvalSummary *e, int rac);
 

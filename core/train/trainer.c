@@ -368,19 +368,30 @@ static void note_store(Trainer *t, int commit_rc) {
     t->store_failing = commit_rc != 0;
 }
 
+double trainer_step_metric(const StepStats *st, MetricId id) {
+    switch (id) {
+    case METRIC_LOSS: return st->loss;
+    case METRIC_LR: return st->lr;
+    case METRIC_GRAD_NORM: return st->grad_norm;
+    case METRIC_TOK_S: return st->tok_s;
+    case METRIC_OMEGA: return st->omega;
+    case METRIC_MIXED_FRAC: return st->mixed_frac;
+    case METRIC_DIFF_FRAC: return st->diff_frac;
+    case METRIC_RAC_INSERTIONS: return st->rac_insertions;
+    default: return NAN;
+    }
+}
+
 static void store_step(Trainer *t, const StepStats *st) {
     Store *s = t->store;
     int64_t run = t->run_id, step = t->step;
-    store_metric(s, run, step, "loss", st->loss);
-    store_metric(s, run, step, "lr", st->lr);
-    store_metric(s, run, step, "grad_norm", st->grad_norm);
-    store_metric(s, run, step, "tok_s", st->tok_s);
-    if (method_mixes(t->cfg.method.name)) {
-        store_metric(s, run, step, "omega", st->omega);
-        store_metric(s, run, step, "mixed_frac", st->mixed_frac);
-        store_metric(s, run, step, "diff_frac", st->diff_frac);
-        if (method_corrects(t->cfg.method.name))
-            store_metric(s, run, step, "rac_insertions", st->rac_insertions);
+    int mixes = method_mixes(t->cfg.method.name), corrects = method_corrects(t->cfg.method.name);
+    for (int id = 0; id < METRIC_COUNT; id++) {
+        const MetricInfo *m = metric_info((MetricId)id);
+        if (!(m->flags & METRIC_PER_STEP) || ((m->flags & METRIC_MIXING) && !mixes) ||
+            ((m->flags & METRIC_CORRECTION) && !corrects))
+            continue;
+        store_metric(s, run, step, m->name, trainer_step_metric(st, (MetricId)id));
     }
     store_progress(s, run, step);
     note_store(t, store_maybe_commit(s));

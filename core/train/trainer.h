@@ -108,6 +108,9 @@ int trainer_wait_event(Trainer *t, TrainerEvent *ev, int timeout_ms);
 void trainer_snapshot(Trainer *t, TrainerSnapshot *s);
 void trainer_batch_row(Trainer *t, BatchRowView *v);
 
+/* The value of a per-step metric (METRIC_PER_STEP) in a step's statistics; NaN for another. */
+double trainer_step_metric(const StepStats *st, MetricId id);
+
 /* Waits for the thread to end, then frees everything. NULL is harmless. */
 void trainer_free(Trainer *t);
 
