@@ -633,84 +633,6 @@ static int cmd_show(const Options *o, const char *path) {
 
 /* ---- compare ----------------------------------------------------------------------------- */
 
-typedef struct {
-    char **keys, **values;
-    int n, cap;
-} Flat;
-
-/* Takes value (malloc'd); returns -1 when out of memory, value then freed. */
-static int flat_add(Flat *f, const char *key, char *value) {
-    if (f->n == f->cap) {
-        int cap = f->cap ? f->cap * 2 : 32;
-        char **keys = realloc(f->keys, (size_t)cap * sizeof *keys);
-        if (keys) f->keys = keys;
-        char **values = realloc(f->values, (size_t)cap * sizeof *values);
-        if (values) f->values = values;
-        if (!keys || !values) {
-            free(value);
-            return -1;
-        }
-        f->cap = cap;
-    }
-    char *k = strdup(key);
-    if (!k || !value) {
-        free(k);
-        free(value);
-        return -1;
-    }
-    f->keys[f->n] = k;
-    f->values[f->n++] = value;
-    return 0;
-}
-
-/* Objects become dotted keys (model.layers); arrays and scalars are values. */
-static int flatten(Flat *f, const cJSON *node, const char *prefix) {
-    if (!cJSON_IsObject(node))
-        return flat_add(f, prefix[0] ? prefix : "(config)", cJSON_PrintUnformatted(node));
-    for (const cJSON *c = node->child; c; c = c->next) {
-        size_t len = strlen(prefix) + strlen(c->string) + 2;
-        char *key = malloc(len);
-        if (!key) return -1;
-        snprintf(key, len, "%s%s%s", prefix, prefix[0] ? "." : "", c->string);
-        int rc = flatten(f, c, key);
-        free(key);
-        if (rc) return -1;
-    }
-    return 0;
-}
-
-static void flat_free(Flat *f) {
-    for (int i = 0; i < f->n; i++) free(f->keys[i]), free(f->values[i]);
-    free(f->keys);
-    free(f->values);
-}
-
-static const char *flat_get(const Flat *f, const char *key) {
-    for (int i = 0; i < f->n; i++)
-        if (strcmp(f->keys[i], key) == 0) return f->values[i];
-    return NULL;
-}
-
-static int compare_strings(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Every key of any of the lists, sorted, each once. Pointers into the lists. */
-static const char **union_keys(const Flat *lists, int n_lists, int *n) {
-    int total = 0;
-    for (int i = 0; i < n_lists; i++) total += lists[i].n;
-    const char **keys = malloc((size_t)(total > 0 ? total : 1) * sizeof *keys);
-    if (!keys) return NULL;
-    int k = 0;
-    for (int i = 0; i < n_lists; i++)
-        for (int j = 0; j < lists[i].n; j++) keys[k++] = lists[i].keys[j];
-    qsort(keys, (size_t)k, sizeof *keys, compare_strings);
-    *n = 0;
-    for (int i = 0; i < k; i++)
-        if (*n == 0 || strcmp(keys[*n - 1], keys[i]) != 0) keys[(*n)++] = keys[i];
-    return keys;
-}
-
 static void run_heading(const RunRow *r, char *out, size_t cap) {
     char name[40];
     clip_text(r->name, 20, name, sizeof name);
@@ -718,31 +640,24 @@ static void run_heading(const RunRow *r, char *out, size_t cap) {
 }
 
 static int compare_configs(const RunRow *rows, int n) {
-    Flat flats[MAX_IDS];
-    memset(flats, 0, sizeof flats);
-    int rc = 0;
-    for (int i = 0; i < n && rc == 0; i++) {
-        cJSON *j = cJSON_Parse(rows[i].config_json);
-        rc = j ? flatten(&flats[i], j, "") : 0;
-        cJSON_Delete(j);
-    }
-    int n_keys = 0;
-    const char **keys = rc == 0 ? union_keys(flats, n, &n_keys) : NULL;
+    FlatConfig flats[MAX_IDS];
+    /* A stored config that is not a JSON object compares as one without keys. */
+    for (int i = 0; i < n; i++) flatcfg_parse(rows[i].config_json, &flats[i]);
+    const char **keys = NULL;
+    int n_keys = flatcfg_diff(flats, n, &keys);
     Table t = {.cols = n + 1};
     const char *cells[MAX_IDS + 1];
     char headings[MAX_IDS][64];
     cells[0] = "config key";
     for (int i = 0; i < n; i++) run_heading(&rows[i], headings[i], 64), cells[i + 1] = headings[i];
-    rc = keys ? table_row(&t, cells) : -1;
+    int rc = n_keys >= 0 ? table_row(&t, cells) : -1;
     for (int k = 0; k < n_keys && rc == 0; k++) {
-        int differ = 0;
-        for (int i = 0; i < n; i++) {
-            const char *v = flat_get(&flats[i], keys[k]);
-            cells[i + 1] = v ? v : "-";
-            differ |= i > 0 && strcmp(cells[i + 1], cells[1]) != 0;
-        }
         cells[0] = keys[k];
-        if (differ) rc = table_row(&t, cells);
+        for (int i = 0; i < n; i++) {
+            const char *v = flatcfg_get(&flats[i], keys[k]);
+            cells[i + 1] = v ? v : "-";
+        }
+        rc = table_row(&t, cells);
     }
     if (rc == 0 && t.rows > 1) {
         printf("\nconfig differences\n");
@@ -754,7 +669,7 @@ static int compare_configs(const RunRow *rows, int n) {
     }
     table_free(&t);
     free(keys);
-    for (int i = 0; i < n; i++) flat_free(&flats[i]);
+    for (int i = 0; i < n; i++) flatcfg_free(&flats[i]);
     return rc;
 }
 
@@ -782,27 +697,51 @@ static int metric_rows(Store *s, const RunRow *rows, int n, const char *key, con
     return 0;
 }
 
-static int collect_metric_keys(Store *s, const RunRow *rows, int n, Flat *all) {
+typedef struct {
+    char **keys;
+    int n;
+} KeyList;
+
+static void key_list_free(KeyList *l) {
+    for (int i = 0; i < l->n; i++) free(l->keys[i]);
+    free(l->keys);
+}
+
+static int compare_strings(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every metric key of any of the runs, sorted, each once. */
+static int collect_metric_keys(Store *s, const RunRow *rows, int n, KeyList *all) {
     for (int i = 0; i < n; i++) {
         char **keys;
         int k;
         if (store_metric_keys(s, rows[i].id, &keys, &k)) return fail_store(s);
-        int rc = 0;
-        for (int j = 0; j < k; j++) {
-            if (rc == 0 && flat_get(all, keys[j]) == NULL) rc = flat_add(all, keys[j], strdup(""));
-            free(keys[j]);
+        char **grown = realloc(all->keys, (size_t)(all->n + k + 1) * sizeof *grown);
+        if (grown) {
+            memcpy(grown + all->n, keys, (size_t)k * sizeof *keys);
+            all->keys = grown;
+            all->n += k;
+        } else {
+            for (int j = 0; j < k; j++) free(keys[j]);
         }
         free(keys);
-        if (rc) return fail_memory();
+        if (!grown) return fail_memory();
     }
-    qsort(all->keys, (size_t)all->n, sizeof *all->keys, compare_strings);
+    if (all->n > 1) qsort(all->keys, (size_t)all->n, sizeof *all->keys, compare_strings);
+    int unique = 0;
+    for (int i = 0; i < all->n; i++) {
+        if (unique > 0 && strcmp(all->keys[unique - 1], all->keys[i]) == 0) free(all->keys[i]);
+        else all->keys[unique++] = all->keys[i];
+    }
+    all->n = unique;
     return 0;
 }
 
 static int compare_metrics(Store *s, const RunRow *rows, int n, const Options *o) {
-    Flat keys = {0};
+    KeyList keys = {0};
     if (collect_metric_keys(s, rows, n, &keys)) {
-        flat_free(&keys);
+        key_list_free(&keys);
         return -1;
     }
     Table t = {.cols = n + 2};
@@ -819,7 +758,7 @@ static int compare_metrics(Store *s, const RunRow *rows, int n, const Options *o
         fail_memory();
     }
     table_free(&t);
-    flat_free(&keys);
+    key_list_free(&keys);
     return rc;
 }
 

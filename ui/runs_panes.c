@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "chart.h"
-#include "flatcfg.h"
+#include "train.h"
 #include "text.h"
 #include "theme.h"
 #include "widgets.h"

@@ -8,13 +8,13 @@
 #include <string.h>
 
 #include "batchview.h"
-#include "flatcfg.h"
 #include "flow.h"
 #include "sampleview.h"
 #include "screens.h"
 #include "text.h"
 #include "theme.h"
 #include "tokview.h"
+#include "train.h"
 #include "widgets.h"
 
 enum { F_ALL, F_WRONG, F_RIGHT, F_CORRECTED, F_COUNT };

@@ -1,8 +1,8 @@
-/* Training and evaluation: the config, the data sources a config names, the mixing
- * schedule, the methods' batches, self-generation, decoding, evaluation (of a batch of
- * examples and of a stored run), the memory check, the named random streams and the trainer
- * thread. Uses every other
- * core layer: util, nn, data and store. */
+/* Training and evaluation: the config (and stored configs flattened and compared), the data
+ * sources a config names, the mixing schedule, the methods and their batches, the named random
+ * streams, self-generation, decoding, evaluation (of a batch of examples and of a stored run),
+ * the memory check and the trainer thread. Uses every other core layer: util, nn, data and
+ * store. */
 #ifndef EXPOSURE_TRAIN_H
 #define EXPOSURE_TRAIN_H
 
@@ -11,6 +11,7 @@
 #include "datasource.h"
 #include "decode.h"
 #include "eval.h"
+#include "flatcfg.h"
 #include "method.h"
 #include "mixing.h"
 #include "run_eval.h"

@@ -5,7 +5,7 @@
 #include "config.h"
 #include "flatcfg.h"
 
-Test(ui_flatcfg, flattens_nested_objects_sorted) {
+Test(flatcfg, flattens_nested_objects_sorted) {
     FlatConfig f;
     cr_assert_eq(flatcfg_parse("{\"b\":{\"y\":2,\"x\":\"s\"},\"a\":[[0,1],[2,3]]}", &f), 0);
     cr_assert_eq(f.n, 3);
@@ -18,7 +18,7 @@ Test(ui_flatcfg, flattens_nested_objects_sorted) {
     flatcfg_free(&f);
 }
 
-Test(ui_flatcfg, rejects_what_is_not_an_object) {
+Test(flatcfg, rejects_what_is_not_an_object) {
     FlatConfig f;
     cr_assert_eq(flatcfg_parse("[1,2]", &f), -1);
     cr_assert_eq(flatcfg_parse("{oops", &f), -1);
@@ -26,7 +26,7 @@ Test(ui_flatcfg, rejects_what_is_not_an_object) {
     cr_assert_eq(f.n, 0);
 }
 
-Test(ui_flatcfg, diff_lists_only_differing_keys) {
+Test(flatcfg, diff_lists_only_differing_keys) {
     Config a, b;
     config_defaults(&a);
     b = a;
@@ -52,7 +52,7 @@ Test(ui_flatcfg, diff_lists_only_differing_keys) {
     free(jb);
 }
 
-Test(ui_flatcfg, a_missing_key_counts_as_different) {
+Test(flatcfg, a_missing_key_counts_as_different) {
     FlatConfig f[2];
     cr_assert_eq(flatcfg_parse("{\"a\":1,\"b\":2}", &f[0]), 0);
     cr_assert_eq(flatcfg_parse("{\"a\":1}", &f[1]), 0);

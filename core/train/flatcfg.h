@@ -1,7 +1,8 @@
 /* Configs as flat "dotted.key = value" lists (from the JSON the run store keeps), and the
- * keys on which several configs disagree: the Runs screen's config diff. */
-#ifndef EXPOSURE_UI_FLATCFG_H
-#define EXPOSURE_UI_FLATCFG_H
+ * keys on which several configs disagree: the config diff of `exposure runs compare` and of
+ * the interface's Runs screen. */
+#ifndef EXPOSURE_FLATCFG_H
+#define EXPOSURE_FLATCFG_H
 
 typedef struct {
     char *key;   /* "method.schedule.end" */
