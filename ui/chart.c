@@ -24,7 +24,8 @@ typedef struct {
     double xlo, xhi, ylo, yhi;
 } Canvas;
 
-double chart_nice_step(double span, int target) {
+/* The 1, 2 or 5 x 10^k spacing that cuts span into about target intervals. */
+static double chart_nice_step(double span, int target) {
     if (!(span > 0) || target < 1) return 1;
     double raw = span / target;
     double mag = pow(10, floor(log10(raw)));
@@ -32,7 +33,8 @@ double chart_nice_step(double span, int target) {
     return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
 }
 
-void chart_tick_label(double v, double step, char *out, int cap) {
+/* "0.25", "1.5k", "12": a tick label for v on an axis whose ticks are step apart. */
+static void chart_tick_label(double v, double step, char *out, int cap) {
     if (fabs(v) < step * 1e-9) v = 0;
     double a = fabs(v);
     if (a >= 1e4 && step >= 100) {

@@ -38,9 +38,4 @@ typedef struct {
  * more than its title. Later series are drawn over earlier ones. */
 void chart_draw(int y, int x, int h, int w, const ChartSpec *spec, const ChartSeries *s, int n);
 
-/* "0.25", "1.5k", "12": a tick label for v on an axis whose ticks are step apart. */
-void chart_tick_label(double v, double step, char *out, int cap);
-/* The 1, 2 or 5 x 10^k spacing that cuts span into about target intervals. */
-double chart_nice_step(double span, int target);
-
 #endif

@@ -36,11 +36,6 @@ void dialog_set_words(Dialog *d, const char *const *words, int n) {
     d->n_words = n;
 }
 
-void dialog_message(Dialog *d, const char *title, const char *text) {
-    reset(d, DLG_MESSAGE, title);
-    snprintf(d->text, sizeof d->text, "%s", text);
-}
-
 void dialog_help(Dialog *d, const char *title, const KeyHelp *keys, int n_keys,
                  const KeyHelp *global, int n_global) {
     reset(d, DLG_HELP, title);
@@ -50,7 +45,7 @@ void dialog_help(Dialog *d, const char *title, const KeyHelp *keys, int n_keys,
     d->n_global = n_global;
 }
 
-void dialog_close(Dialog *d) { d->kind = DLG_NONE; }
+static void dialog_close(Dialog *d) { d->kind = DLG_NONE; }
 
 int dialog_is_open(const Dialog *d) { return d->kind != DLG_NONE; }
 
@@ -89,7 +84,6 @@ void dialog_key(Dialog *d, int key) {
     switch (d->kind) {
     case DLG_NONE: return;
     case DLG_PROMPT: prompt_key(d, key); return;
-    case DLG_MESSAGE: dialog_close(d); return;
     case DLG_HELP:
         if (key == KEY_FN(KEY_DOWN) || key == 'j') d->scroll++;
         else if (key == KEY_FN(KEY_UP) || key == 'k') d->scroll--;
@@ -167,15 +161,6 @@ static void draw_confirm(const Dialog *d, int rows, int cols) {
               d->yes_selected ? theme_attr(R_KEY) : theme_attr(R_CURSOR));
 }
 
-static void draw_message(const Dialog *d, int rows, int cols) {
-    int w = cols - 4 < 80 ? cols - 4 : 80, inner = w - 4;
-    int h = 4 + wrapped_rows(d->text, inner);
-    int y, x;
-    frame(d, rows, cols, h, w, &y, &x);
-    draw_wrapped(d->text, y + 1, x + 2, inner, h - 3, theme_attr(R_NORMAL));
-    text_put0(y + h - 1, x + 2, inner, " any key closes ", theme_attr(R_DIM));
-}
-
 /* One line of the help overlay: a key (or none, for a continued description or a heading)
  * and the part of its description that fits. */
 typedef struct {
@@ -238,7 +223,6 @@ void dialog_draw(Dialog *d, int rows, int cols) {
     case DLG_NONE: break;
     case DLG_PROMPT: draw_prompt(d, rows, cols); break;
     case DLG_CONFIRM: draw_confirm(d, rows, cols); break;
-    case DLG_MESSAGE: draw_message(d, rows, cols); break;
     case DLG_HELP: draw_help(d, rows, cols); break;
     }
 }

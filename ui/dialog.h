@@ -10,7 +10,7 @@
 #include "input.h"
 #include "keys.h"
 
-typedef enum { DLG_NONE, DLG_CONFIRM, DLG_PROMPT, DLG_MESSAGE, DLG_HELP } DialogKind;
+typedef enum { DLG_NONE, DLG_CONFIRM, DLG_PROMPT, DLG_HELP } DialogKind;
 typedef enum { COMPLETE_NONE, COMPLETE_PATH, COMPLETE_WORDS } CompleteKind;
 
 /* Returns 0 to close the prompt, or -1 with the reason in err to keep it open. */
@@ -40,10 +40,8 @@ void dialog_prompt(Dialog *d, const char *title, const char *label, const char *
                    CompleteKind complete, DialogSubmit submit, void *ctx);
 /* Completion words for a COMPLETE_WORDS prompt (kept by pointer). */
 void dialog_set_words(Dialog *d, const char *const *words, int n);
-void dialog_message(Dialog *d, const char *title, const char *text);
 void dialog_help(Dialog *d, const char *title, const KeyHelp *keys, int n_keys,
                  const KeyHelp *global, int n_global);
-void dialog_close(Dialog *d);
 int dialog_is_open(const Dialog *d);
 
 /* Handles a key while the dialog is open (it takes them all). */

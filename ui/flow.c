@@ -8,7 +8,7 @@ void flow_init(Flow *f, int top, int left, int width, int bottom, int skip) {
     *f = (Flow){top, left, width > 1 ? width : 1, bottom, 0, 0, skip};
 }
 
-void flow_newline(Flow *f) {
+static void flow_newline(Flow *f) {
     f->line++;
     f->col = 0;
 }

@@ -18,7 +18,6 @@ void flow_init(Flow *f, int top, int left, int width, int bottom, int skip);
 /* Lays out s[0..len). struck: draw it struck through (text_put_struck). */
 void flow_text(Flow *f, const char *s, int len, attr_t a, int struck);
 void flow_text0(Flow *f, const char *s, attr_t a);
-void flow_newline(Flow *f);
 /* Lines used so far (the last one counts once something is on it). */
 int flow_lines(const Flow *f);
 

@@ -13,7 +13,7 @@
 /* A preferences file larger than this is not ours. */
 enum { PREFS_MAX_BYTES = 1 << 20 };
 
-void prefs_defaults(Prefs *p) {
+static void prefs_defaults(Prefs *p) {
     memset(p, 0, sizeof *p);
     snprintf(p->theme, sizeof p->theme, "default");
     p->smoothing = 0.8;
@@ -29,7 +29,8 @@ static int config_dir(char *out, size_t cap) {
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
-int prefs_path(char *out, size_t cap) {
+/* Where the file lives; returns 0, or -1 when no directory can be named (no HOME). */
+static int prefs_path(char *out, size_t cap) {
     char dir[LIMIT_PATH_BYTES];
     if (config_dir(dir, sizeof dir)) return -1;
     int n = snprintf(out, cap, "%s/tui.json", dir);

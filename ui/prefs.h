@@ -16,9 +16,6 @@ typedef struct {
     char recent[PREFS_RECENT][1024]; /* most recent first */
 } Prefs;
 
-void prefs_defaults(Prefs *p);
-/* Where the file lives; returns 0, or -1 when no directory can be named (no HOME). */
-int prefs_path(char *out, size_t cap);
 /* Loads the file over the defaults. A missing file is not an error (returns 0). A file that
  * cannot be read or parsed is ignored: p keeps the defaults, the reason goes into msg, and
  * -1 is returned. */

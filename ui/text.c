@@ -8,7 +8,7 @@
 
 #include "util.h"
 
-static int utf8_locale, force_ascii;
+static int utf8_locale;
 
 static const Glyphs utf8_glyphs = {
     "─", "│", "┌", "┐", "└", "┘", "├", "┤", "█", "░", "•", "…", "●", "⏎", "→", "↑", "↓", "←", "→",
@@ -22,9 +22,7 @@ void text_init(void) {
     utf8_locale = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 }
 
-int text_utf8(void) { return utf8_locale && !force_ascii; }
-
-void text_force_ascii(int on) { force_ascii = on; }
+int text_utf8(void) { return utf8_locale; }
 
 const Glyphs *glyphs(void) { return text_utf8() ? &utf8_glyphs : &ascii_glyphs; }
 

@@ -12,8 +12,6 @@
 void text_init(void);
 /* 1 when the locale is UTF-8: braille charts, box drawing, combining strokes. */
 int text_utf8(void);
-/* Forces the ASCII renderings (tests of the fallback). */
-void text_force_ascii(int on);
 
 typedef struct {
     /* Borders and rules. */

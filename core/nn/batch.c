@@ -53,9 +53,3 @@ void batch_narrow(Batch *b, int T) {
     }
     b->T = T;
 }
-
-int batch_loss_positions(const Batch *b) {
-    int n = 0;
-    for (long i = 0; i < (long)b->B * b->T; i++) n += b->mask[i] != 0;
-    return n;
-}

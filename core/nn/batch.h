@@ -36,7 +36,5 @@ void batch_reset(Batch *b, int B, int T);
 /* Narrows the rows from stride b->T to stride T (T <= b->T), keeping each row's first T
  * positions: rows built at full width are packed to their longest. */
 void batch_narrow(Batch *b, int T);
-/* Number of positions whose mask is 1. */
-int batch_loss_positions(const Batch *b);
 
 #endif
