@@ -379,9 +379,9 @@ static void print_table(const BenchResult *r) {
     printf("  sgemm peak    %10.1f GFLOP/s   (%s); step's GEMM mix %.1f GFLOP/s\n", r->gemm.peak,
            r->gemm.best_shape, r->gemm.weighted);
     printf("  of peak       %10.1f %%\n", 100.0 * r->gflops / r->gemm.peak);
-    printf(
-        "  peak RSS      %10.1f MiB      (parameters, gradients, AdamW and activations: %.1f MiB)\n",
-        r->rss / 1048576.0, r->need / 1048576.0);
+    printf("  peak RSS      %10.1f MiB      "
+           "(parameters, gradients, AdamW and activations: %.1f MiB)\n",
+           r->rss / 1048576.0, r->need / 1048576.0);
     printf("  decode b=1    %10.0f tokens/s\n", r->decode1);
     printf("  decode b=32   %10.0f tokens/s\n", r->decode32);
     const MethodCost *m = &r->cost;

@@ -51,8 +51,8 @@ static int list_keys(void) {
         printf("%-28s %-4s %s\n    default %s; %s\n", keys[i].key, keys[i].live ? "live" : "", type,
                value, keys[i].help);
     }
-    printf(
-        "\n\"live\" keys can be changed while a run trains; the change applies at the next step.\n");
+    printf("\n\"live\" keys can be changed while a run trains; "
+           "the change applies at the next step.\n");
     return EXIT_OK;
 }
 

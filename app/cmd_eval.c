@@ -57,7 +57,7 @@ static int parse_args(int argc, char **argv, EvalArgs *a) {
     return 0;
 }
 
-/* A sample event line, as DESIGN section 10 names its fields. */
+/* A sample event line, with the fields README.md ("The command line") names. */
 static void print_sample(void *ctx, const EvalSample *s) {
     (void)ctx;
     char *corr = eval_corrections_json(s->res);

@@ -225,10 +225,10 @@ static void write_task_table(FILE *o, const SweepTable *t, const char *task) {
         }
         fputc('\n', o);
     }
-    fprintf(
-        o,
-        "\nEvery run:\n\n| run | method | seed | status | em | f1 | rougeL | tf_acc | fr_acc | gap "
-        "| first_err | corrections | minutes |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    fprintf(o,
+            "\nEvery run:\n\n| run | method | seed | status | em | f1 | rougeL | tf_acc | fr_acc "
+            "| gap | first_err | corrections | minutes |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     static const int each[] = {SM_EM,  SM_F1,        SM_ROUGE_L,     SM_TF_ACC, SM_FR_ACC,
                                SM_GAP, SM_FIRST_ERR, SM_CORRECTIONS, SM_MINUTES};
     for (int i = 0; i < t->n; i++) {

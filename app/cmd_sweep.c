@@ -31,7 +31,8 @@ static const char usage[] =
     "  --tasks T,...    built-in tasks or JSONL files for data.train/val/test (default: the\n"
     "                   config's data)\n"
     "  --test           evaluate every run on its test split after training\n"
-    "  --preset NAME    a sweep described in assets/configs/NAME.json (e.g. paper); implies --test\n"
+    "  --preset NAME    a sweep described in assets/configs/NAME.json (e.g. paper); "
+    "implies --test\n"
     "  --quick          the preset's reduced version\n"
     "Ctrl-C finishes the current run and stops; a second Ctrl-C stops the current run now.\n";
 

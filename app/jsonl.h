@@ -1,4 +1,5 @@
-/* The --jsonl event lines of DESIGN section 10: one compact JSON object a line on stdout. */
+/* The --jsonl event lines (README.md, "The command line"): one compact JSON object a line on
+ * stdout. */
 #ifndef EXPOSURE_JSONL_H
 #define EXPOSURE_JSONL_H
 

@@ -16,7 +16,8 @@ const Command commands[] = {
     {"eval", cmd_eval, "eval --run ID [--split val|test] [--data F] [--db F] [--jsonl]"},
     {"report", cmd_report, "report --sweep ID [-o FILE] [--plots DIR] [--db F]"},
     {"runs", cmd_runs,
-     "runs list | show ID | compare ID... | export ID [--format csv|json] | plot ID... --svg F | rm ID"},
+     "runs list | show ID | compare ID... | export ID [--format csv|json] | plot ID... --svg F"
+     " | rm ID"},
     {"sweep", cmd_sweep,
      "sweep [--config F] [--methods M,..] [--seeds S,..] [--tasks T,..] [--test] [--set k=v]..."},
     {"train", cmd_train,

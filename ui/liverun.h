@@ -59,7 +59,7 @@ int liverun_start(const Config *cfg, const char *db_path, int64_t resume, LiveRu
  * start at its first step, not where it resumed. */
 void liverun_preload(LiveRun *s, Store *st);
 /* Drains every queued event into the histories and refreshes the snapshot. Returns the
- * SES_* bits of what arrived. */
+ * LR_* bits of what arrived. */
 unsigned liverun_poll(LiveRun *s);
 /* The i-th newest note (0: the latest), or NULL. */
 const char *liverun_note(const LiveRun *s, int i);

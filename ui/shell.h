@@ -44,7 +44,7 @@ struct Shell {
     Prefs prefs;
     int theme;
     LiveRun *run;         /* the run this process trains or trained last; NULL before */
-    unsigned run_changes; /* SES_* bits seen since the visible screen last drew */
+    unsigned run_changes; /* LR_* bits seen since the visible screen last drew */
     Store *store;         /* this thread's read handle; NULL when it cannot be opened */
     char store_err[1024];
     int store_missing; /* no database file yet (nothing has been trained here) */

@@ -1,5 +1,5 @@
-/* Evaluation metrics on generated text against one or more references (DESIGN section 7).
- * With several references, each metric is the best over them; with none, it is 0.
+/* Evaluation metrics on generated text against one or more references (docs/datasets.md,
+ * "Metrics"). With several references, each metric is the best over them; with none, 0.
  * Normalization is ASCII-only: A-Z are lowercased, ASCII punctuation is deleted (so "don't"
  * becomes "dont", as in SQuAD), tokens are split on ASCII whitespace, and the bytes of
  * non-ASCII characters are kept as they are, inside their tokens. */

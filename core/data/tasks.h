@@ -26,8 +26,8 @@ int task_generate(const char *name, int n, uint64_t seed, FILE *out, char *err, 
 
 /* Resolves a dataset reference as the config uses it: a built-in task name ("arith") means
  * that task's shipped file (under assets_dir()) for the split ("train", "val" or "test");
- * anything else is a path and is returned as given. Writes into out; returns 0, or -1 when it does not fit (or a task
- * name comes with a split that is none of the three). */
+ * anything else is a path and is returned as given. Writes into out; returns 0, or -1 when it
+ * does not fit (or a task name comes with a split that is none of the three). */
 int task_resolve(const char *ref, const char *split, char *out, size_t cap);
 
 #endif

@@ -1,7 +1,8 @@
-/* The run configuration: every key of DESIGN section 10, read from JSON with cJSON and
- * overridable with `--set key=value`. The keys live in one table (config_keys) that gives
- * each its type, range and meaning, so loading, overrides, validation, printing and the
- * TUI's editor all agree. Config is a plain value: copy it freely, across threads too. */
+/* The run configuration: every key of README.md's "Config" (`exposure config keys` lists
+ * them), read from JSON with cJSON and overridable with `--set key=value`. The keys live in
+ * one table (config_keys) that gives each its type, range and meaning, so loading, overrides,
+ * validation, printing and the TUI's editor all agree. Config is a plain value: copy it
+ * freely, across threads too. */
 #ifndef EXPOSURE_CONFIG_H
 #define EXPOSURE_CONFIG_H
 

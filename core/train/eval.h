@@ -1,5 +1,6 @@
-/* Evaluation on a corpus (DESIGN section 7): teacher-forced loss and token accuracy, then
- * free-running generation from each prompt and its metrics against the references.
+/* Evaluation on a corpus (docs/methods.md, "Evaluation metrics"): teacher-forced loss and
+ * token accuracy, then free-running generation from each prompt and its metrics against the
+ * references.
  *
  * fr_acc compares the visible output followed by <eos> (when the model stopped) with the
  * reference response followed by <eos>, position by position, over the reference's length.

@@ -1,4 +1,4 @@
-/* The training methods: how a batch is built from examples (DESIGN section 4).
+/* The training methods: how a batch is built from examples (docs/methods.md).
  *
  * baseline  teacher forcing: <bos> prompt <sep> y_1..y_n <eos>, loss on y and <eos>.
  * BASH      for each response input position t (never the prompt, never <eos>),

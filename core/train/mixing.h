@@ -1,5 +1,6 @@
 /* Mixing schedules: omega(s), the probability with which BASH and RAC use the model's own
- * tokens at training step s (DESIGN section 5). Every kind is clamped to [0, 1]. */
+ * tokens at training step s (docs/methods.md, "Schedules"). Every kind is clamped to [0, 1].
+ * Not the learning-rate schedule, which is the optimizer's (optim.h). */
 #ifndef EXPOSURE_MIXING_H
 #define EXPOSURE_MIXING_H
 

@@ -1,5 +1,6 @@
 /* Self-generated tokens: y-hat_t, the token the model would emit at response position t of
- * a training example (DESIGN section 4), kept for every example of a corpus.
+ * a training example (docs/methods.md, "Self-generated tokens"), kept for every example of a
+ * corpus.
  *
  * teacher_forced: one forward pass without gradients over the ground-truth sequence;
  *   y-hat_t = argmax p(. | prompt, y_<t) (or sampled at the temperature).

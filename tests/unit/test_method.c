@@ -1,4 +1,4 @@
-/* The batch layouts of baseline, BASH and RAC on hand-built examples (DESIGN section 4). */
+/* The batch layouts of baseline, BASH and RAC on hand-built examples (docs/methods.md). */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
