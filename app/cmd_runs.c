@@ -331,6 +331,22 @@ static int load_runs(Store *s, const Options *o, RunRow *rows) {
     return 0;
 }
 
+/* Opens the database and loads the runs the command names, or says why not: for a command of
+ * one run the message names it. Returns 0 with *s open and rows loaded, or the exit code. */
+static int open_runs(const Options *o, const char *path, int one_run, Store **s, RunRow *rows) {
+    if (database_missing(path)) {
+        if (one_run)
+            fprintf(stderr, "exposure runs: no run %lld (no database at %s)\n",
+                    (long long)o->ids[0], path);
+        else fprintf(stderr, "exposure runs: no runs (no database at %s)\n", path);
+        return EXIT_RUNTIME;
+    }
+    if (open_db(path, s)) return EXIT_RUNTIME;
+    int rc = load_runs(*s, o, rows);
+    if (rc) store_close(*s);
+    return rc;
+}
+
 static void free_runs(RunRow *rows, int n) {
     for (int i = 0; i < n; i++) run_row_free(&rows[i]);
 }
@@ -609,24 +625,17 @@ static int show_samples(Store *s, int64_t run) {
 }
 
 static int cmd_show(const Options *o, const char *path) {
-    if (database_missing(path)) {
-        fprintf(stderr, "exposure runs: no run %lld (no database at %s)\n", (long long)o->ids[0],
-                path);
-        return EXIT_RUNTIME;
-    }
     Store *s;
-    if (open_db(path, &s)) return EXIT_RUNTIME;
     RunRow r;
-    int rc = load_runs(s, o, &r);
-    if (rc == 0) {
-        show_fields(&r);
-        printf("\nconfig\n");
-        print_pretty_json(r.config_json);
-        if (show_metrics(s, r.id) || show_events(s, r.id) || show_checkpoints(s, r.id) ||
-            show_samples(s, r.id))
-            rc = EXIT_RUNTIME;
-        run_row_free(&r);
-    }
+    int rc = open_runs(o, path, 1, &s, &r);
+    if (rc) return rc;
+    show_fields(&r);
+    printf("\nconfig\n");
+    print_pretty_json(r.config_json);
+    if (show_metrics(s, r.id) || show_events(s, r.id) || show_checkpoints(s, r.id) ||
+        show_samples(s, r.id))
+        rc = EXIT_RUNTIME;
+    run_row_free(&r);
     store_close(s);
     return rc;
 }
@@ -789,20 +798,14 @@ static int compare_fields(const RunRow *rows, int n) {
 }
 
 static int cmd_compare(const Options *o, const char *path) {
-    if (database_missing(path)) {
-        fprintf(stderr, "exposure runs: no runs (no database at %s)\n", path);
-        return EXIT_RUNTIME;
-    }
     Store *s;
-    if (open_db(path, &s)) return EXIT_RUNTIME;
     RunRow rows[MAX_IDS];
-    int rc = load_runs(s, o, rows);
-    if (rc == 0) {
-        if (compare_fields(rows, o->n_ids) || compare_metrics(s, rows, o->n_ids, o) ||
-            compare_configs(rows, o->n_ids))
-            rc = EXIT_RUNTIME;
-        free_runs(rows, o->n_ids);
-    }
+    int rc = open_runs(o, path, 0, &s, rows);
+    if (rc) return rc;
+    if (compare_fields(rows, o->n_ids) || compare_metrics(s, rows, o->n_ids, o) ||
+        compare_configs(rows, o->n_ids))
+        rc = EXIT_RUNTIME;
+    free_runs(rows, o->n_ids);
     store_close(s);
     return rc;
 }
@@ -954,17 +957,13 @@ static int close_output(const Options *o, FILE *f) {
 
 static int cmd_export(const Options *o, const char *path) {
     if (cli_check_output("runs", o->output)) return EXIT_USAGE;
-    if (database_missing(path)) {
-        fprintf(stderr, "exposure runs: no run %lld (no database at %s)\n", (long long)o->ids[0],
-                path);
-        return EXIT_RUNTIME;
-    }
     Store *s;
-    if (open_db(path, &s)) return EXIT_RUNTIME;
     RunRow r;
+    int rc = open_runs(o, path, 1, &s, &r);
+    if (rc) return rc;
     char **keys = NULL;
-    int n_keys = 0, rc = load_runs(s, o, &r);
-    if (rc == 0 && store_metric_keys(s, r.id, &keys, &n_keys) != 0) rc = fail_store(s);
+    int n_keys = 0;
+    if (store_metric_keys(s, r.id, &keys, &n_keys) != 0) rc = fail_store(s);
     FILE *out = rc == 0 ? open_output(o) : NULL;
     if (out) {
         int json = o->format && strcmp(o->format, "json") == 0;
@@ -1069,18 +1068,10 @@ static int build_plot(Store *s, const RunRow *rows, int n, Plot *p) {
 
 static int cmd_plot(const Options *o, const char *path) {
     if (cli_check_output("runs", o->svg)) return EXIT_USAGE;
-    if (database_missing(path)) {
-        fprintf(stderr, "exposure runs: no runs (no database at %s)\n", path);
-        return EXIT_RUNTIME;
-    }
     Store *s;
-    if (open_db(path, &s)) return EXIT_RUNTIME;
     RunRow rows[MAX_IDS];
-    int rc = load_runs(s, o, rows);
-    if (rc != 0) {
-        store_close(s);
-        return rc;
-    }
+    int rc = open_runs(o, path, 0, &s, rows);
+    if (rc) return rc;
     Plot *p = calloc(1, sizeof *p);
     char err[1024];
     if (!p) {
@@ -1155,20 +1146,11 @@ static int delete_run(Store *s, const RunRow *r) {
 }
 
 static int cmd_rm(const Options *o, const char *path) {
-    if (database_missing(path)) {
-        fprintf(stderr, "exposure runs: no run %lld (no database at %s)\n", (long long)o->ids[0],
-                path);
-        return EXIT_RUNTIME;
-    }
     Store *s;
-    if (open_db(path, &s)) return EXIT_RUNTIME;
     RunRow r;
     RunCounts counts;
-    int rc = load_runs(s, o, &r);
-    if (rc != 0) {
-        store_close(s);
-        return rc;
-    }
+    int rc = open_runs(o, path, 1, &s, &r);
+    if (rc) return rc;
     if (strcmp(r.status, "running") == 0) {
         fprintf(stderr, "exposure runs: run %lld is running (process %lld on %s); stop it first\n",
                 (long long)r.id, (long long)r.pid, r.host);
