@@ -244,7 +244,7 @@ $(BUILD)/valgrind/obj/%.o: %.c
 # in $(BUILD)/fuzz/corpus/<harness>/; a crash leaves its input in $(BUILD)/fuzz/crashes/ and
 # fails the target. `make fuzz` runs each harness FUZZ_SECONDS; `make test` runs fuzz-smoke.
 FUZZ_CC        := clang
-FUZZ_HARNESSES := dataset config checkpoint
+FUZZ_HARNESSES := dataset config checkpoint safetensors
 FUZZ_SECONDS   ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_CFLAGS    := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
@@ -254,10 +254,12 @@ FUZZ_CORE_OBJ  := $(call obj,$(BUILD)/fuzz,$(CORE_SRC))
 FUZZ_BINS      := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_HARNESSES))
 # Kept between builds (make would delete them as intermediates of the pattern rules).
 .SECONDARY: $(FUZZ_CORE_OBJ) $(patsubst %,$(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o,$(FUZZ_HARNESSES))
-# Inputs up to these sizes: a checkpoint of the tiny seed run is about 40 KB.
+# Inputs up to these sizes: a checkpoint of the tiny seed run is about 40 KB, a GPT-2 seed of
+# the safetensors harness about 5 KB.
 FUZZ_MAX_LEN_dataset    := 8192
 FUZZ_MAX_LEN_config     := 4096
 FUZZ_MAX_LEN_checkpoint := 65536
+FUZZ_MAX_LEN_safetensors := 65536
 
 fuzz-build: deps
 	@$(MAKE) --no-print-directory fuzz-bins
