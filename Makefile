@@ -3,7 +3,7 @@
 
 BUILD    := build
 CC       := gcc
-PKGS     := openblas sqlite3 libcjson
+PKGS     := openblas sqlite3 libcjson libpcre2-8
 UI_PKGS  := ncursesw
 
 # -march=native: the binary is built and run on the same machine by every target here.

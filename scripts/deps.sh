@@ -13,10 +13,12 @@ if [ "${1:-}" = "--mpi" ]; then
     shift
 fi
 
-# clang and libclang-rt-14-dev build the libFuzzer harnesses, valgrind runs `make valgrind`,
-# clang-format checks the formatting: all are part of `make test`.
+# libpcre2-dev matches GPT-2's pre-tokenization rule (core/data/pretok.c). clang and
+# libclang-rt-14-dev build the libFuzzer harnesses, valgrind runs `make valgrind`, clang-format
+# checks the formatting: all are part of `make test`.
 packages="build-essential pkg-config libopenblas-dev libncurses-dev libsqlite3-dev sqlite3
-libcjson-dev libcriterion-dev tmux clang libclang-rt-14-dev valgrind clang-format $mpi $*"
+libcjson-dev libpcre2-dev libcriterion-dev tmux clang libclang-rt-14-dev valgrind clang-format
+$mpi $*"
 
 missing=""
 for p in $packages; do

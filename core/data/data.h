@@ -1,12 +1,16 @@
-/* The data: the tokenizer, datasets and their record layouts, corpora (tokenized datasets
- * that fill batches), the built-in tasks and their generators, and the text metrics
- * (exact match, F1, ROUGE-L). Uses nn and util. */
+/* The data: the tokenizers (byte-level; byte pair encoding, GPT-2's and learned ones),
+ * datasets and their record layouts, corpora (tokenized datasets that fill batches), the
+ * built-in tasks and their generators, and the text metrics (exact match, F1, ROUGE-L). Uses
+ * nn and util. */
 #ifndef EXPOSURE_DATA_H
 #define EXPOSURE_DATA_H
 
+#include "bpe.h"
+#include "byteunicode.h"
 #include "corpus.h"
 #include "dataset.h"
 #include "metrics.h"
+#include "pretok.h"
 #include "tasks.h"
 #include "tokenizer.h"
 
