@@ -6,6 +6,7 @@
 #define EXPOSURE_DATA_H
 
 #include "bpe.h"
+#include "bpe_train.h"
 #include "byteunicode.h"
 #include "corpus.h"
 #include "dataset.h"
