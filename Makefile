@@ -244,7 +244,7 @@ $(BUILD)/valgrind/obj/%.o: %.c
 # in $(BUILD)/fuzz/corpus/<harness>/; a crash leaves its input in $(BUILD)/fuzz/crashes/ and
 # fails the target. `make fuzz` runs each harness FUZZ_SECONDS; `make test` runs fuzz-smoke.
 FUZZ_CC        := clang
-FUZZ_HARNESSES := dataset config checkpoint safetensors
+FUZZ_HARNESSES := dataset config checkpoint safetensors bpe
 FUZZ_SECONDS   ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_CFLAGS    := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
@@ -260,6 +260,7 @@ FUZZ_MAX_LEN_dataset    := 8192
 FUZZ_MAX_LEN_config     := 4096
 FUZZ_MAX_LEN_checkpoint := 65536
 FUZZ_MAX_LEN_safetensors := 65536
+FUZZ_MAX_LEN_bpe        := 8192
 
 fuzz-build: deps
 	@$(MAKE) --no-print-directory fuzz-bins
