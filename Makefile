@@ -32,6 +32,7 @@ INC_train := -iquote core/train -iquote core/data -iquote core/store $(INC_nn)
 INC_ui    := -iquote ui $(INC_train)
 INC_app   := -iquote app -iquote ui $(INC_train)
 INC_tests := -iquote app $(INC_ui)
+INC_bench := $(INC_data)
 # core/nn/model.c -> nn, ui/shell.c -> ui, tests/unit/test_store.c -> tests; the generated
 # default config (under $(BUILD)) includes nothing.
 layer_of  = $(firstword $(subst /, ,$(patsubst core/%,%,$(1))))
@@ -96,8 +97,8 @@ ASAN_UNIT_OBJ := $(call obj,$(BUILD)/asan,$(UNIT_SRC))
 export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-.PHONY: all run test deps build-all unit asan-unit cli bench bench-compare clean help fuzz \
-        fuzz-smoke fuzz-build fuzz-seeds fuzz-bins valgrind format
+.PHONY: all run test deps build-all unit asan-unit cli bench bench-compare bench-tokenizer \
+        clean help fuzz fuzz-smoke fuzz-build fuzz-seeds fuzz-bins valgrind format
 .DEFAULT_GOAL := all
 
 help:
@@ -106,6 +107,7 @@ help:
 	@echo "            a short fuzzing run of every harness, a run under valgrind)"
 	@echo "make bench  training and decoding throughput (see docs/performance.md)"
 	@echo "make bench-compare  the same against the PyTorch reference (bench/torch_ref.py)"
+	@echo "make bench-tokenizer  BPE tokenizer speed and sequence lengths (docs/tokenizers.md)"
 	@echo "make fuzz   fuzz every harness for FUZZ_SECONDS (default 600) each (docs/reliability.md)"
 	@echo "make valgrind  train, eval and list runs under valgrind's memcheck"
 	@echo "make format rewrite every C file as .clang-format asks (make test checks it)"
@@ -152,6 +154,17 @@ bench-compare: deps
 	@sh scripts/deps.sh python3-torch || echo "continuing without PyTorch"
 	@$(MAKE) --no-print-directory $(BUILD)/exposure
 	EXPOSURE_BIN=$(BUILD)/exposure /usr/bin/python3 bench/compare.py
+
+# GPT-2's load time and encoding speed on GSM8K (read from GSM8K_DIR), and how much shorter
+# vocabularies learned on each dataset make its sequences (bench/bpe_bench.c).
+GSM8K_DIR ?= ../shared/data/gsm8k
+bench-tokenizer: deps
+	@$(MAKE) --no-print-directory $(BUILD)/bpe-bench
+	$(BUILD)/bpe-bench $(GSM8K_DIR)
+
+$(BUILD)/bpe-bench: $(BUILD)/obj/bench/bpe_bench.o $(CORE_OBJ)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(OPTFLAGS) -o $@ $^ $(CORE_LIBS) $(LINK_MPI)
 
 $(BUILD)/exposure: $(APP_OBJ) $(UI_OBJ) $(CORE_OBJ)
 	$(call say,LINK,$@)
