@@ -55,5 +55,5 @@ int cli_build_config(Config *c, const char *config_path, char *const *sets, int 
             return -1;
         }
     }
-    return config_validate(c, err, cap);
+    return config_resolve(c, err, cap);
 }

@@ -30,7 +30,7 @@ int cli_check_output(const char *cmd, const char *path);
 int cli_parse_long(const char *s, long min, long max, long *out);
 
 /* Builds a run configuration: the embedded default, then the --config file (when not NULL),
- * then each "key=value" of sets, then the rules between keys. Returns 0, or -1 with the
+ * then each "key=value" of sets, then the keys derived from those (config_resolve). Returns 0, or -1 with the
  * message (naming the file, line or key) in err. */
 int cli_build_config(Config *c, const char *config_path, char *const *sets, int n_sets, char *err,
                      size_t cap);

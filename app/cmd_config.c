@@ -11,9 +11,11 @@ static const char usage[] =
     "       exposure config default\n"
     "       exposure config show [--config F] [--set key=value]...\n"
     "\n"
-    "  keys     every key: type, allowed values, whether it can change while a run trains\n"
+    "  keys     every key: type, allowed values, default, how it follows other keys when\n"
+    "           not set, whether it can change while a run trains\n"
     "  default  the built-in default config (assets/configs/default.json)\n"
-    "  show     the config that --config and --set produce, as JSON, after validation\n";
+    "  show     the config that --config and --set resolve to, every key, as JSON: keys\n"
+    "           not set take values that fit the keys they depend on\n";
 
 static void type_text(const ConfigKey *k, char *out, size_t cap) {
     switch (k->type) {
@@ -50,9 +52,15 @@ static int list_keys(void) {
         config_get(&def, keys[i].key, value, sizeof value);
         printf("%-28s %-4s %s\n    default %s; %s\n", keys[i].key, keys[i].live ? "live" : "", type,
                value, keys[i].help);
+        const char *rule = config_derived_rule(keys[i].key);
+        if (rule) printf("    when not set: %s\n", rule);
     }
     printf("\n\"live\" keys can be changed while a run trains; "
-           "the change applies at the next step.\n");
+           "the change applies at the next step.\n"
+           "A key set in a --config file, with --set or in the interface is used as given. A key\n"
+           "not set that depends on others (\"when not set\") takes a value that fits them, and\n"
+           "the run stores the value used (exposure config show prints them). Only a conflict\n"
+           "between keys that were both set is refused, naming both and a value that works.\n");
     return EXIT_OK;
 }
 

@@ -28,8 +28,10 @@ static const char usage[] =
     "f1, rougeL, fr_acc, gap, first_err and wall time. Then: exposure report --sweep ID.\n"
     "  --methods M,...  methods to compare (default %s)\n"
     "  --seeds S,...    train.seed values (default 1,2,3)\n"
-    "  --tasks T,...    built-in tasks or JSONL files for data.train/val/test (default: the\n"
-    "                   config's data)\n"
+    "  --tasks T,...    built-in tasks or JSONL files for data.train (default: the config's\n"
+    "                   data); a task's val and test splits follow it, a file is validated\n"
+    "                   on data.val_fraction of it and has no test split unless data.test\n"
+    "                   names one\n"
     "  --test           evaluate every run on its test split after training\n"
     "  --preset NAME    a sweep described in assets/configs/NAME.json (e.g. paper); "
     "implies --test\n"
@@ -230,12 +232,13 @@ static int run_config(const SweepArgs *a, const Plan *p, const char *task, const
         return -1;
     if (a->config && config_load_file(c, a->config, err, cap)) return -1;
     if (*task) {
+        /* The task's own validation and test splits, or for a file the held-out share of it
+         * and no test data: what config_resolve derives for data.val and data.test. */
         char set[LIMIT_CONFIG_STRING + 16];
-        const char *keys[] = {"data.train", "data.val", "data.test"};
-        for (int k = 0; k < 3; k++) {
-            snprintf(set, sizeof set, "%s=%s", keys[k], task);
-            if (config_set(c, set, err, cap)) return -1;
-        }
+        snprintf(set, sizeof set, "data.train=%s", task);
+        if (config_set(c, set, err, cap)) return -1;
+        config_unset(c, "data.val");
+        config_unset(c, "data.test");
         if (p->per_task && apply_object(c, cJSON_GetObjectItemCaseSensitive(p->per_task, task),
                                         "preset task config", err, cap))
             return -1;
@@ -255,7 +258,7 @@ static int run_config(const SweepArgs *a, const Plan *p, const char *task, const
     if (config_set(c, set, err, cap)) return -1;
     snprintf(set, sizeof set, "train.seed=%d", seed);
     if (config_set(c, set, err, cap)) return -1;
-    return config_validate(c, err, cap);
+    return config_resolve(c, err, cap);
 }
 
 /* What the sweep row records: the grid, the base config and the command line. */
@@ -408,8 +411,16 @@ int cmd_sweep(int argc, char **argv) {
     for (int t = 0; t < (p.n_tasks ? p.n_tasks : 1); t++)
         for (int m = 0; m < p.n_methods; m++) {
             Config c;
-            if (run_config(&a, &p, p.n_tasks ? p.tasks[t] : "", p.methods[m], p.seeds[0], &c, err,
-                           sizeof err)) {
+            int bad = run_config(&a, &p, p.n_tasks ? p.tasks[t] : "", p.methods[m], p.seeds[0], &c,
+                                 err, sizeof err);
+            if (!bad && (a.test || a.preset) && !c.data.test[0]) {
+                snprintf(err, sizeof err,
+                         "--test: %.200s has no test data (data.test is empty; a JSONL file "
+                         "in --tasks brings none): set data.test, or leave out --test",
+                         c.data.train);
+                bad = 1;
+            }
+            if (bad) {
                 fprintf(stderr, "exposure sweep: %s\n", err);
                 cJSON_Delete(p.preset);
                 free_args(&a);

@@ -7,6 +7,10 @@ int config_edit_apply(Shell *a, const char *key, const char *value, char *err, s
     snprintf(assignment, sizeof assignment, "%s=%s", key, value);
     Config next = a->cfg;
     if (config_set(&next, assignment, err, cap)) return -1;
+    /* The keys that follow this one take values that fit it; a conflict between keys set
+     * here shows under the list until it is resolved. */
+    char conflict[512];
+    (void)config_resolve(&next, conflict, sizeof conflict);
     a->cfg = next;
     const ConfigKey *k = config_find_key(key);
     char shown[64];
@@ -23,4 +27,13 @@ int config_edit_apply(Shell *a, const char *key, const char *value, char *err, s
         shell_status(a, 0, "%s = %s", key, shown);
     }
     return 0;
+}
+
+void config_edit_reset(Shell *a, const char *key) {
+    char conflict[512], shown[64];
+    config_unset(&a->cfg, key);
+    (void)config_resolve(&a->cfg, conflict, sizeof conflict);
+    config_get(&a->cfg, key, shown, sizeof shown);
+    shell_status(a, 0, "%s = %s (%s)", key, shown,
+                 config_derived_rule(key) ? "follows the keys it depends on" : "the default");
 }

@@ -12,4 +12,8 @@
  * err (the config unchanged). */
 int config_edit_apply(Shell *a, const char *key, const char *value, char *err, size_t cap);
 
+/* Gives the key of the next run's config back its default, or for a key that follows others
+ * (config_derived_rule) the value that fits them, and reports it on the status line. */
+void config_edit_reset(Shell *a, const char *key);
+
 #endif

@@ -40,7 +40,7 @@ static const KeyHelp config_keys_help[] = {
     {"Up/Down j/k", "move between keys (PgUp/PgDn, Home/End)"},
     {"Enter", "edit the value (choices and true/false cycle; points open the point editor)"},
     {"Left/Right h/l", "previous / next choice of a choice key"},
-    {"d", "reset the key to its default"},
+    {"d", "reset the key to its default (or to what fits the keys it follows)"},
     {"m", "next method: baseline, bash, rac"},
     {"t", "next schedule kind: constant, linear, exponential, inverse_sigmoid, cosine, piecewise"},
     {"p", "edit the piecewise points: a adds, Delete/x removes, Enter edits, Esc closes"},
@@ -146,7 +146,7 @@ static int load_submit(void *ctx, const char *path, char *err, size_t cap) {
     config_defaults(&next);
     if (config_load_file(&next, path, err, cap)) return -1;
     char why[512];
-    if (config_validate(&next, why, sizeof why)) {
+    if (config_resolve(&next, why, sizeof why)) {
         snprintf(err, cap, "%s: %s", path, why);
         return -1;
     }
@@ -227,15 +227,10 @@ static int config_key_press(void *st, Shell *a, int key) {
     case 'm': next_method(a, c); return 1;
     case 't': cycle_choice(a, c, key_index("method.schedule.kind"), 1); return 1;
     case 'p': points_editor_open(&c->points, a); return 1;
-    case 'd': {
-        Config def;
-        config_defaults(&def);
-        char value[LIMIT_CONFIG_STRING];
-        const ConfigKey *k = &all_keys(&n)[c->list.cursor];
-        config_get(&def, k->key, value, sizeof value);
-        apply_or_show(a, c, c->list.cursor, value);
+    case 'd':
+        config_edit_reset(a, all_keys(&n)[c->list.cursor].key);
+        c->err_key = -1;
         return 1;
-    }
     case 'w':
         dialog_prompt(&a->dlg, "Write config",
                       "Write the config as JSON to (Tab completes):", c->path, COMPLETE_PATH,
@@ -258,17 +253,14 @@ static int config_key_press(void *st, Shell *a, int key) {
 static void draw_list(Shell *a, ConfigScreen *c, int top, int rows, int w) {
     int n;
     const ConfigKey *k = all_keys(&n);
-    Config def;
-    config_defaults(&def);
     c->list_top_row = top;
     c->list_rows = rows;
     list_clamp(&c->list, n, rows);
     int keyw = KEY_COLS;
     for (int r = 0; r < rows && c->list.top + r < n; r++) {
         int i = c->list.top + r, y = top + r;
-        char value[LIMIT_CONFIG_STRING], dvalue[LIMIT_CONFIG_STRING];
+        char value[LIMIT_CONFIG_STRING];
         config_get(&a->cfg, k[i].key, value, sizeof value);
-        config_get(&def, k[i].key, dvalue, sizeof dvalue);
         int used = schedule_param_used(&a->cfg.method.schedule, k[i].key);
         attr_t base =
             i == c->list.cursor ? theme_attr(R_CURSOR) : theme_attr(used ? R_NORMAL : R_DIM);
@@ -282,7 +274,8 @@ static void draw_list(Shell *a, ConfigScreen *c, int top, int rows, int w) {
                        theme_attr(R_CURSOR));
             continue;
         }
-        attr_t va = base | (strcmp(value, dvalue) != 0 ? A_BOLD : 0);
+        /* Bold: set by the user; the rest are defaults or follow the keys they depend on. */
+        attr_t va = base | (config_is_set(&a->cfg, k[i].key) ? A_BOLD : 0);
         if (i == c->err_key && i != c->list.cursor) va = theme_attr(R_ERROR);
         text_put0(y, 3 + keyw, w - keyw - 3, value, va);
     }

@@ -124,19 +124,21 @@ static int in_use(const Entry *e, const Shell *a) {
                    : (e->path[0] && strcmp(train, e->path) == 0);
 }
 
+/* Training data, with validation and test data following it (config_resolve): a task's own
+ * splits, or a share of the file held out and no test data. */
 static void use_entry(Shell *a, const Entry *e) {
     char err[600];
     Config next = a->cfg;
-    char as[3][4200];
+    char assignment[4200];
     const char *value = e->task ? e->task->name : e->path;
-    snprintf(as[0], sizeof as[0], "data.train=%s", value);
-    snprintf(as[1], sizeof as[1], "data.val=%s", e->task ? value : "");
-    snprintf(as[2], sizeof as[2], "data.test=%s", e->task ? value : "");
-    for (int i = 0; i < 3; i++)
-        if (config_set(&next, as[i], err, sizeof err)) {
-            shell_status(a, 1, "%s", err);
-            return;
-        }
+    snprintf(assignment, sizeof assignment, "data.train=%s", value);
+    if (config_set(&next, assignment, err, sizeof err)) {
+        shell_status(a, 1, "%s", err);
+        return;
+    }
+    config_unset(&next, "data.val");
+    config_unset(&next, "data.test");
+    (void)config_resolve(&next, err, sizeof err); /* a conflict shows on the Config screen */
     a->cfg = next;
     shell_status(a, 0, "the next run trains on %s%s (Train screen: Enter starts it)", value,
                  e->task ? "" : ", validating on data.val_fraction of it");

@@ -109,6 +109,7 @@ static const ConfigKey keys[] = {
      "sample among the k most likely tokens; 0: all"},
 };
 #define NUM_KEYS ((int)(sizeof keys / sizeof keys[0]))
+_Static_assert(NUM_KEYS <= CONFIG_KEYS_MAX, "Config.user_set has a bit for every key");
 
 const ConfigKey *config_keys(int *n) {
     *n = NUM_KEYS;
@@ -132,6 +133,13 @@ static void say(char *err, size_t cap, const char *fmt, ...) {
 }
 
 static void *field(Config *c, const ConfigKey *k) { return (char *)c + k->offset; }
+
+static void mark_set(Config *c, const ConfigKey *k, int set) {
+    int i = (int)(k - keys);
+    unsigned char bit = (unsigned char)(1u << (i % 8));
+    if (set) c->user_set[i / 8] |= bit;
+    else c->user_set[i / 8] &= (unsigned char)~bit;
+}
 static const void *cfield(const Config *c, const ConfigKey *k) {
     return (const char *)c + k->offset;
 }
@@ -290,6 +298,7 @@ static int apply_object(Config *c, const cJSON *obj, const char *prefix, const c
             say(err, cap, "%s: %s: %s", source, key, why);
             return -1;
         }
+        mark_set(c, k, 1);
     }
     return 0;
 }
@@ -403,24 +412,27 @@ int config_set(Config *c, const char *assignment, char *err, size_t cap) {
     else if (set_value(&next, k, v, why, sizeof why)) say(err, cap, "%s: %s", key, why);
     else rc = 0;
     cJSON_Delete(v);
-    if (rc == 0) *c = next;
+    if (rc == 0) {
+        mark_set(&next, k, 1);
+        *c = next;
+    }
     return rc;
 }
 
-int config_validate(const Config *c, char *err, size_t cap) {
-    const ScheduleConfig *s = &c->method.schedule;
-    if (c->model.dim % c->model.heads != 0)
-        say(err, cap, "model.heads: must divide model.dim (%d)", c->model.dim);
-    else if (c->train.warmup > c->train.steps)
-        say(err, cap, "train.warmup: must be ≤ train.steps (%d)", c->train.steps);
-    else if (s->to_step != -1 && s->to_step < s->from_step)
-        say(err, cap, "method.schedule.to_step: must be -1 or ≥ method.schedule.from_step (%d)",
-            s->from_step);
-    else if (c->decode.max_new_tokens > c->model.context - 2)
-        say(err, cap, "decode.max_new_tokens: must be ≤ model.context - 2 (%d)",
-            c->model.context - 2);
-    else return 0;
-    return -1;
+int config_is_set(const Config *c, const char *key) {
+    const ConfigKey *k = config_find_key(key);
+    if (!k) return 0;
+    int i = (int)(k - keys);
+    return (c->user_set[i / 8] >> (i % 8)) & 1;
+}
+
+void config_unset(Config *c, const char *key) {
+    const ConfigKey *k = config_find_key(key);
+    if (!k) return;
+    Config def;
+    config_defaults(&def);
+    memcpy(field(c, k), cfield(&def, k), k->size);
+    mark_set(c, k, 0);
 }
 
 /* Shortest decimal text that reads back as the same float. */
@@ -527,4 +539,5 @@ void config_defaults(Config *c) {
         fprintf(stderr, "exposure: %s\n", err);
         abort();
     }
+    memset(c->user_set, 0, sizeof c->user_set);
 }

@@ -2,7 +2,12 @@
  * them), read from JSON with cJSON and overridable with `--set key=value`. The keys live in
  * one table (config_keys) that gives each its type, range and meaning, so loading, overrides,
  * validation, printing and the TUI's editor all agree. Config is a plain value: copy it
- * freely, across threads too. */
+ * freely, across threads too.
+ *
+ * A Config also records which keys the user set (in a config file, with --set, or in the
+ * interface). A key the user did not set that depends on others (train.warmup on
+ * train.steps, data.val on data.train, ...) takes a value that fits them when the config is
+ * resolved (config_resolve), so that only a conflict between keys the user set is refused. */
 #ifndef EXPOSURE_CONFIG_H
 #define EXPOSURE_CONFIG_H
 
@@ -25,6 +30,9 @@ typedef enum { RAC_TOKEN, RAC_SEGMENT } RacGranularity;
 /* selfgen.refresh: "epoch", "batch", or every N steps. */
 #define REFRESH_EPOCH 0
 #define REFRESH_BATCH -1
+
+/* The most keys the table may hold: the size of Config's record of the keys the user set. */
+#define CONFIG_KEYS_MAX 128
 
 typedef struct {
     int n;
@@ -73,6 +81,10 @@ typedef struct {
         int max_new_tokens, top_k;
         float temperature;
     } decode;
+    /* Bit i set: the user set key i of config_keys(). Loading JSON (a --config file, a stored
+     * run's config) and config_set set the bits of the keys they name; config_defaults clears
+     * them all. */
+    unsigned char user_set[CONFIG_KEYS_MAX / 8];
 } Config;
 
 typedef enum { CT_INT, CT_FLOAT, CT_BOOL, CT_STRING, CT_ENUM, CT_REFRESH, CT_POINTS } ConfigType;
@@ -97,7 +109,7 @@ void config_defaults(Config *c);
 const char *config_default_json(void);
 
 /* Applies the keys of a JSON document (nested objects, e.g. {"model":{"layers":4}}) on top
- * of c. `source` names the document in messages ("FILE" or "--config"). Unknown keys, wrong
+ * of c, each as set by the user. `source` names the document in messages ("FILE" or "--config"). Unknown keys, wrong
  * types and out-of-range values are errors "SOURCE: KEY: reason". Returns 0 or -1; on error
  * c is unchanged. */
 int config_apply_json_text(Config *c, const char *json, const char *source, char *err,
@@ -105,11 +117,29 @@ int config_apply_json_text(Config *c, const char *json, const char *source, char
 int config_load_file(Config *c, const char *path, char *err, size_t errcap);
 
 /* Applies one "key=value" override (numbers, strings, booleans; a piecewise schedule's points
- * as JSON, e.g. [[0,0],[500,0.5]]). Errors "KEY: reason". Returns 0 or -1; c unchanged on
- * error. */
+ * as JSON, e.g. [[0,0],[500,0.5]]), as set by the user. Errors "KEY: reason". Returns 0 or
+ * -1; c unchanged on error. */
 int config_set(Config *c, const char *assignment, char *err, size_t errcap);
 
-/* Rules that involve several keys (heads divides dim, schedule bounds, ...). */
+/* 1 when the user set the key (a file, --set, the interface), else 0 (unknown keys too). */
+int config_is_set(const Config *c, const char *key);
+/* Gives the key back its default and forgets that the user set it, so that config_resolve
+ * derives it again when it depends on other keys. Unknown keys are ignored. */
+void config_unset(Config *c, const char *key);
+
+/* Derives every key the user did not set that depends on others, so that it fits them (the
+ * rules are config_derived_rule's), then checks the rules between keys (config_validate).
+ * Returns 0, or -1 with a message naming both keys of the conflict, their values and a value
+ * that would work; c is derived either way. Resolving a resolved config changes nothing. */
+int config_resolve(Config *c, char *err, size_t errcap);
+
+/* How the key follows others when the user did not set it, as one line for `exposure config
+ * keys` (e.g. "100, but at most train.steps / 10"), or NULL when it does not. */
+const char *config_derived_rule(const char *key);
+
+/* Rules that involve several keys (heads divides dim, warm-up within the steps, schedule
+ * bounds, room for generation in the context). Messages name both keys, their values and a
+ * value that would work. */
 int config_validate(const Config *c, char *err, size_t errcap);
 
 /* The value of a key as text (numbers in shortest round-trip form); returns 0 or -1. */

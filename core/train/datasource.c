@@ -21,7 +21,9 @@ int datasource_load_split(const Config *c, const char *split, Dataset *out, char
     memset(out, 0, sizeof *out);
     if (strcmp(split, "test") == 0) {
         if (!c->data.test[0]) {
-            snprintf(err, cap, "data.test: no test data configured");
+            snprintf(err, cap,
+                     "data.test is empty: there is no test data (none follows from a data.train "
+                     "that is a file); evaluate a file instead (exposure eval --data FILE)");
             return -1;
         }
         return load_ref(c, c->data.test, "test", out, err, cap);

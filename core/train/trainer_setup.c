@@ -170,7 +170,7 @@ int trainer_setup_new(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
     t->cfg = *cfg;
     int rc = share_config(t, err, cap);
     if (rc) return rc;
-    rc = config_validate(&t->cfg, err, cap) ? TRAINER_EINPUT : fits_ranks(t, err, cap);
+    rc = config_resolve(&t->cfg, err, cap) ? TRAINER_EINPUT : fits_ranks(t, err, cap);
     if (!rc) rc = check_memory(t, err, cap);
     if (!rc) rc = load_data(t, err, cap);
     if (!rc) rc = alloc_compute(t, err, cap);

@@ -79,10 +79,10 @@ Test(faults, a_diverging_run_fails_naming_the_step) {
  * for the database and not for the model's checkpoint (about 350 KB). */
 Test(faults, a_full_disk_fails_the_checkpoint_and_keeps_the_store) {
     RunLimits lim = {.fsize = 200 << 10};
-    RunResult r = run_exposure_limited((const char *[]){"train", "--db", db, "--quiet", TINY,
-                                                        "--set", "train.steps=30", "--set",
-                                                        "train.eval_every=0", NULL},
-                                       &lim);
+    RunResult r = run_exposure_limited(
+        (const char *[]){"train", "--db", db, "--quiet", TINY, "--set", "train.steps=30", "--set",
+                         "train.eval_every=0", "--set", "train.checkpoint_every=0", NULL},
+        &lim);
     cr_assert_eq(r.status, 1, "stderr: %s", r.err);
     char ckpt[400];
     snprintf(ckpt, sizeof ckpt, "%s/1/step-000030.ckpt: cannot write checkpoint: File too large",

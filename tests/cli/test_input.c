@@ -231,12 +231,14 @@ Test(input, config_files_refused_naming_the_line_or_key) {
     expect_bad_config("\x7F"
                       "ELF\x02\x01\x01",
                       ":1: invalid JSON");
-    /* Rules between keys name the key to change. */
+    /* A conflict between keys both set names both, their values and values that work. */
     RunResult r = run_exposure((const char *[]){"train", "--db", db, "--set", "model.dim=100",
                                                 "--set", "model.heads=3", NULL},
                                NULL);
     cr_assert_eq(r.status, 2);
-    cr_assert_not_null(strstr(r.err, "model.heads: must divide model.dim (100)"), "%s", r.err);
+    cr_assert_not_null(strstr(r.err, "model.heads (3) must divide model.dim (100): set model.heads "
+                                     "to 2, or model.dim to 102"),
+                       "%s", r.err);
     run_free(&r);
 }
 

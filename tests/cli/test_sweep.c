@@ -59,10 +59,14 @@ static int count(const char *sql) {
 }
 
 Test(sweep, grid_then_report) {
-    RunResult r = run_exposure((const char *[]){"sweep", "--db", db, "--methods", "baseline,bash",
-                                                "--seeds", "3,4", "--tasks", small, "--test",
-                                                "--quiet", TINY, "--set", "train.steps=12", NULL},
-                               NULL);
+    /* A file brings no test split of its own: data.test names one (here the file itself). */
+    char test_set[400];
+    snprintf(test_set, sizeof test_set, "data.test=%s", small);
+    RunResult r =
+        run_exposure((const char *[]){"sweep", "--db", db, "--methods", "baseline,bash", "--seeds",
+                                      "3,4", "--tasks", small, "--test", "--quiet", TINY, "--set",
+                                      "train.steps=12", "--set", test_set, NULL},
+                     NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "small.jsonl (test split"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "baseline     2"), "%s", r.out);
@@ -131,6 +135,11 @@ Test(sweep, bad_grid_is_refused_before_training) {
     r = run_exposure((const char *[]){"sweep", "--db", db, "--preset", "nonexistent", NULL}, NULL);
     cr_assert_eq(r.status, 2);
     cr_assert_not_null(strstr(r.err, "nonexistent"), "%s", r.err);
+    run_free(&r);
+    /* A file has no test split unless data.test names one: --test cannot evaluate it. */
+    r = run_exposure((const char *[]){"sweep", "--db", db, "--tasks", small, "--test", NULL}, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_not_null(strstr(r.err, "has no test data (data.test is empty"), "%s", r.err);
     run_free(&r);
     cr_assert_neq(access(db, F_OK), 0, "nothing was created");
 }

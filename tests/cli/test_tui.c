@@ -306,7 +306,8 @@ Test(tui_no_terminal, ui_needs_a_terminal) {
 }
 
 Test(tui_no_terminal, ui_checks_its_arguments_first) {
-    RunResult r = run_exposure((const char *[]){"ui", "--set", "model.heads=7", NULL}, NULL);
+    RunResult r = run_exposure(
+        (const char *[]){"ui", "--set", "model.dim=96", "--set", "model.heads=7", NULL}, NULL);
     cr_assert_eq(r.status, 2);
     cr_assert_not_null(strstr(r.err, "model.heads"), "%s", r.err);
     run_free(&r);

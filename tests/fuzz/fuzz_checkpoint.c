@@ -144,6 +144,7 @@ static void tiny_init(void) {
     char err[512];
     for (size_t i = 0; i < sizeof fuzz_tiny_sets / sizeof *fuzz_tiny_sets; i++)
         require(config_set(&tiny_cfg, fuzz_tiny_sets[i], err, sizeof err) == 0);
+    require(config_resolve(&tiny_cfg, err, sizeof err) == 0); /* as the trainer stored it */
     LoadOptions opt = {0};
     require(dataset_load_buffer(FUZZ_TINY_DATA_NAME, fuzz_tiny_jsonl, sizeof fuzz_tiny_jsonl - 1,
                                 &opt, &tiny_ds, err, sizeof err) == 0);

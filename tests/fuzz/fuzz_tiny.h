@@ -12,8 +12,10 @@ static const char fuzz_tiny_jsonl[] = "{\"prompt\":\"1+1=\",\"response\":\"2\"}\
                                       "{\"prompt\":\"3+6=\",\"response\":\"9\"}\n"
                                       "{\"prompt\":\"5+2=\",\"response\":\"7\"}\n";
 
+/* data.test is the one its seeds in tests/fuzz/corpus were trained with. */
 static const char *const fuzz_tiny_sets[] = {"data.train=" FUZZ_TINY_DATA_NAME,
                                              "data.val=" FUZZ_TINY_DATA_NAME,
+                                             "data.test=arith",
                                              "model.layers=1",
                                              "model.dim=8",
                                              "model.heads=1",

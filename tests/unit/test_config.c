@@ -137,7 +137,8 @@ Test(config, cross_key_rules) {
     char err[256];
     c.model.heads = 5;
     cr_assert_eq(config_validate(&c, err, sizeof err), -1);
-    cr_assert_str_eq(err, "model.heads: must divide model.dim (96)");
+    cr_assert_str_eq(err, "model.heads (5) must divide model.dim (96): set model.heads to 4, or "
+                          "model.dim to 100");
     config_defaults(&c);
     c.method.schedule.from_step = 100;
     c.method.schedule.to_step = 50;

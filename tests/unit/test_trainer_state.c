@@ -52,7 +52,11 @@ static void train_tiny_run(void) {
                           "method.name=bash"};
     for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
         cr_assert_eq(config_set(&cfg, sets[i], err, sizeof err), 0, "%s", err);
-    snprintf(cfg.data.train, sizeof cfg.data.train, "%s", data);
+    char train[400];
+    snprintf(train, sizeof train, "data.train=%s", data);
+    cr_assert_eq(config_set(&cfg, train, err, sizeof err), 0, "%s", err);
+    /* The config as the run stores it, which the state's config is checked against. */
+    cr_assert_eq(config_resolve(&cfg, err, sizeof err), 0, "%s", err);
     TrainerOptions opt = {.db_path = db};
     Trainer *t;
     cr_assert_eq(trainer_start(&cfg, &opt, &t, err, sizeof err), 0, "%s", err);

@@ -1,0 +1,142 @@
+/* The rules between keys: how a key the user did not set follows the keys it depends on, and
+ * the checks that remain for keys the user set on both sides. Every derived value starts from
+ * the key's default, so that resolving again after a change (fewer steps, then more) gives
+ * the same value as resolving once. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "data.h"
+#include "util.h"
+
+/* The keys that follow others, in the order config_resolve derives them, and how. */
+static const struct {
+    const char *key, *rule;
+} derived[] = {
+    {"model.dim", "the default, or the next multiple of model.heads when that does not divide it"},
+    {"model.heads", "the default, or the largest divisor of model.dim below it"},
+    {"model.context", "the default, or decode.max_new_tokens + 2 when that is larger"},
+    {"decode.max_new_tokens", "the default, but at most model.context - 2"},
+    {"train.steps", "the default, or train.warmup when that is larger"},
+    {"train.warmup", "the default, but at most train.steps / 10"},
+    {"train.eval_every", "the default, but at most train.steps / 12 (0: only at the end)"},
+    {"train.checkpoint_every", "the default, but at most train.steps / 3 (0: only at the end)"},
+    {"data.val",
+     "data.train when that is a built-in task; else empty: data.val_fraction of data.train"},
+    {"data.test", "data.train when that is a built-in task; else empty: no test data"},
+};
+
+const char *config_derived_rule(const char *key) {
+    for (size_t i = 0; i < sizeof derived / sizeof *derived; i++)
+        if (strcmp(derived[i].key, key) == 0) return derived[i].rule;
+    return NULL;
+}
+
+static int min_int(int a, int b) { return a < b ? a : b; }
+static int max_int(int a, int b) { return a > b ? a : b; }
+
+/* The largest divisor of n that is at most limit (at least 1). */
+static int divisor_at_most(int n, int limit) {
+    for (int d = limit; d > 1; d--)
+        if (n % d == 0) return d;
+    return 1;
+}
+
+/* The smallest multiple of m that is at least n. */
+static int multiple_at_least(int n, int m) { return (n + m - 1) / m * m; }
+
+/* A built-in task names its own validation and test splits; a file has neither. */
+static void derive_split(char *split, size_t cap, const char *train) {
+    snprintf(split, cap, "%s", task_find(train) ? train : "");
+}
+
+static void derive(Config *c) {
+    Config def;
+    config_defaults(&def);
+#define SET(key) config_is_set(c, key)
+    if (!SET("model.dim")) {
+        c->model.dim = def.model.dim;
+        if (SET("model.heads") && c->model.dim % c->model.heads != 0) {
+            int dim = multiple_at_least(c->model.dim, c->model.heads);
+            c->model.dim = dim <= LIMIT_DIM ? dim : c->model.dim;
+        }
+    }
+    if (!SET("model.heads")) c->model.heads = divisor_at_most(c->model.dim, def.model.heads);
+    if (!SET("model.context")) {
+        c->model.context = def.model.context;
+        if (SET("decode.max_new_tokens"))
+            c->model.context =
+                max_int(c->model.context, min_int(c->decode.max_new_tokens + 2, LIMIT_CONTEXT));
+    }
+    if (!SET("decode.max_new_tokens"))
+        c->decode.max_new_tokens = min_int(def.decode.max_new_tokens, c->model.context - 2);
+    if (!SET("train.steps")) {
+        c->train.steps = def.train.steps;
+        if (SET("train.warmup")) c->train.steps = max_int(c->train.steps, c->train.warmup);
+    }
+    int steps = c->train.steps;
+    if (!SET("train.warmup")) c->train.warmup = min_int(def.train.warmup, steps / 10);
+    if (!SET("train.eval_every")) c->train.eval_every = min_int(def.train.eval_every, steps / 12);
+    if (!SET("train.checkpoint_every"))
+        c->train.checkpoint_every = min_int(def.train.checkpoint_every, steps / 3);
+    if (!SET("data.val")) derive_split(c->data.val, sizeof c->data.val, c->data.train);
+    if (!SET("data.test")) derive_split(c->data.test, sizeof c->data.test, c->data.train);
+#undef SET
+}
+
+static void say(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *err, size_t cap, const char *fmt, ...) {
+    if (!err || !cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
+}
+
+int config_validate(const Config *c, char *err, size_t cap) {
+    const ScheduleConfig *s = &c->method.schedule;
+    int dim = c->model.dim, heads = c->model.heads, context = c->model.context;
+    int new_tokens = c->decode.max_new_tokens;
+    if (dim % heads != 0) {
+        int up = multiple_at_least(dim, heads);
+        if (up <= LIMIT_DIM)
+            say(err, cap,
+                "model.heads (%d) must divide model.dim (%d): set model.heads to %d, or "
+                "model.dim to %d",
+                heads, dim, divisor_at_most(dim, heads), up);
+        else
+            say(err, cap, "model.heads (%d) must divide model.dim (%d): set model.heads to %d",
+                heads, dim, divisor_at_most(dim, heads));
+    } else if (c->train.warmup > c->train.steps) {
+        say(err, cap,
+            "train.warmup (%d) must be at most train.steps (%d): set train.warmup to %d or less, "
+            "or train.steps to %d or more",
+            c->train.warmup, c->train.steps, c->train.steps, c->train.warmup);
+    } else if (s->to_step != -1 && s->to_step < s->from_step) {
+        say(err, cap,
+            "method.schedule.to_step (%d) must be -1 (train.steps) or at least "
+            "method.schedule.from_step (%d): set method.schedule.to_step to %d or more, or "
+            "method.schedule.from_step to %d or less",
+            s->to_step, s->from_step, s->from_step, s->to_step);
+    } else if (new_tokens > context - 2) {
+        if (new_tokens + 2 <= LIMIT_CONTEXT)
+            say(err, cap,
+                "decode.max_new_tokens (%d) must be at most model.context - 2 (%d): set "
+                "decode.max_new_tokens to %d or less, or model.context to %d or more",
+                new_tokens, context - 2, context - 2, new_tokens + 2);
+        else
+            say(err, cap,
+                "decode.max_new_tokens (%d) must be at most model.context - 2 (%d): set "
+                "decode.max_new_tokens to %d or less (model.context is at most %d)",
+                new_tokens, context - 2, context - 2, LIMIT_CONTEXT);
+    } else {
+        return 0;
+    }
+    return -1;
+}
+
+int config_resolve(Config *c, char *err, size_t cap) {
+    derive(c);
+    return config_validate(c, err, cap);
+}
