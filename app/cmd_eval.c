@@ -96,9 +96,11 @@ int cmd_eval(int argc, char **argv) {
     RunEvalResult r;
     rc = run_eval(store, a.run, &o, &r, err, sizeof err);
     store_close(store);
-    if (r.dropped)
-        fprintf(stderr, "exposure eval: %s: left out %d examples longer than the model's context\n",
-                r.data, r.dropped);
+    if (r.dropped && rc == 0)
+        fprintf(stderr,
+                "exposure eval: %s: left out %d of %d examples longer than the run's "
+                "model.context; the longest needs %d\n",
+                r.data, r.dropped, r.examples, r.longest);
     if (rc) {
         fprintf(stderr, "exposure eval: %s\n", err);
         return rc == RUN_EVAL_EINPUT ? EXIT_USAGE : EXIT_RUNTIME;

@@ -529,6 +529,15 @@ int dataset_drop_longer_than(Dataset *d, int context) {
     return removed;
 }
 
+int dataset_longest(const Dataset *d) {
+    int longest = 0;
+    for (int i = 0; i < d->n; i++) {
+        int need = example_tokens(&d->ex[i]) - 1;
+        if (need > longest) longest = need;
+    }
+    return longest;
+}
+
 void dataset_truncate(Dataset *d, int n) {
     for (int i = n; i < d->n; i++) example_free(&d->ex[i]);
     if (n < d->n) d->n = n > 0 ? n : 0;

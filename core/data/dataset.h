@@ -71,6 +71,9 @@ int example_tokens(const Example *e);
 /* Removes the examples whose training sequence needs more than `context` input positions
  * (tokens - 1 > context), keeping the order of the rest. Returns how many were removed. */
 int dataset_drop_longer_than(Dataset *d, int context);
+/* The context the longest example needs (its tokens - 1, the positions it takes as input);
+ * 0 for no examples. */
+int dataset_longest(const Dataset *d);
 
 /* Keeps the first n examples (all when d has n or fewer). */
 void dataset_truncate(Dataset *d, int n);

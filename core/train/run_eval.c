@@ -80,8 +80,17 @@ static int load_data(Job *j, char *err, size_t cap) {
     }
     if (rc) return RUN_EVAL_EINPUT;
     snprintf(j->result->data, sizeof j->result->data, "%s", j->ds.path ? j->ds.path : "");
+    j->result->examples = j->ds.n;
+    j->result->longest = dataset_longest(&j->ds);
     j->result->dropped = dataset_drop_longer_than(&j->ds, j->model.cfg.context);
     if (o->limit) dataset_truncate(&j->ds, (int)o->limit);
+    if (j->ds.n == 0 && j->result->dropped) {
+        snprintf(err, cap,
+                 "%.300s: all %d examples are longer than the run's model.context (%d tokens); "
+                 "the longest needs %d",
+                 j->result->data, j->result->examples, j->model.cfg.context, j->result->longest);
+        return RUN_EVAL_EINPUT;
+    }
     if (j->ds.n == 0) {
         snprintf(err, cap, "%s: no examples to evaluate", j->result->data);
         return RUN_EVAL_EINPUT;

@@ -23,6 +23,8 @@ typedef struct {
     int64_t step;                /* the checkpoint's step, where the metrics are stored */
     int rac;                     /* the run used RAC (its summary includes the correction counts) */
     int dropped;                 /* examples longer than the model's context, left out */
+    int examples;                /* in the data, before any was left out */
+    int longest;                 /* the context the longest example needs */
     char data[LIMIT_PATH_BYTES]; /* the file evaluated */
 } RunEvalResult;
 

@@ -13,12 +13,32 @@
 #include "trainer_internal.h"
 #include "util.h"
 
-/* Drops what does not fit the context, telling the user how much. */
-static void fit_context(Trainer *t, Dataset *d, const char *what) {
-    int before = d->n, dropped = dataset_drop_longer_than(d, t->cfg.model.context);
+/* What would keep every example: a larger model.context, when there can be one. */
+static void raise_context_hint(int longest, char *out, size_t cap) {
+    if (longest <= LIMIT_CONTEXT) snprintf(out, cap, "model.context=%d keeps them all", longest);
+    else snprintf(out, cap, "more than model.context can be (%d)", LIMIT_CONTEXT);
+}
+
+/* Drops what does not fit the context, telling the user how many of how many, the longest,
+ * and the context that would keep them; refuses data of which nothing is left. */
+static int fit_context(Trainer *t, Dataset *d, const char *what, char *err, size_t cap) {
+    int context = t->cfg.model.context, before = d->n, longest = dataset_longest(d);
+    int dropped = dataset_drop_longer_than(d, context);
+    char hint[96];
+    raise_context_hint(longest, hint, sizeof hint);
+    if (before > 0 && d->n == 0) {
+        snprintf(err, cap,
+                 "%s (%.300s): all %d examples are longer than model.context (%d tokens); the "
+                 "longest needs %d (%s)",
+                 what, d->path, before, context, longest, hint);
+        return TRAINER_EINPUT;
+    }
     if (dropped)
-        trainer_note(t, "%s: dropped %d of %d examples longer than model.context (%d tokens)", what,
-                     dropped, before, t->cfg.model.context);
+        trainer_note(t,
+                     "%s (%.300s): dropped %d of %d examples longer than model.context (%d "
+                     "tokens); the longest needs %d (%s)",
+                     what, d->path, dropped, before, context, longest, hint);
+    return 0;
 }
 
 static int load_data(Trainer *t, char *err, size_t cap) {
@@ -26,15 +46,14 @@ static int load_data(Trainer *t, char *err, size_t cap) {
     if (datasource_load_split(c, "train", &t->train_ds, err, cap) ||
         datasource_load_split(c, "val", &t->val_ds, err, cap))
         return TRAINER_EINPUT;
-    fit_context(t, &t->train_ds, "training data");
-    fit_context(t, &t->val_ds, "validation data");
-    if (t->train_ds.n == 0) {
-        snprintf(err, cap, "%s: no training example fits model.context (%d)", t->train_ds.path,
-                 c->model.context);
+    if (fit_context(t, &t->train_ds, "training data", err, cap) ||
+        fit_context(t, &t->val_ds, "validation data", err, cap))
         return TRAINER_EINPUT;
-    }
     if (t->val_ds.n == 0) {
-        snprintf(err, cap, "no validation examples: set data.val or data.val_fraction");
+        snprintf(err, cap,
+                 "no validation examples: data.val is empty and data.val_fraction (%g) of the "
+                 "%d examples of %.300s is none; set data.val to a file",
+                 (double)c->data.val_fraction, t->train_ds.n, t->train_ds.path);
         return TRAINER_EINPUT;
     }
     t->gsm8k = t->train_ds.layout == LAYOUT_QUESTION_ANSWER;

@@ -459,7 +459,9 @@ Test(dataset, drop_longer_than_context) {
     load_ten(&d);
     cr_assert_eq(example_tokens(&d.ex[0]), 5);
     /* context 8 keeps sequences of up to 9 tokens: prompts of 0..4 bytes */
+    cr_assert_eq(dataset_longest(&d), 13, "the 9-byte prompt: 14 tokens, 13 input positions");
     cr_assert_eq(dataset_drop_longer_than(&d, 8), 5);
+    cr_assert_eq(dataset_longest(&d), 8);
     cr_assert_eq(d.n, 5);
     for (int i = 0; i < d.n; i++) {
         cr_assert_eq(d.ex[i].line, i + 1);
@@ -468,6 +470,7 @@ Test(dataset, drop_longer_than_context) {
     cr_assert_eq(dataset_drop_longer_than(&d, 100), 0);
     cr_assert_eq(dataset_drop_longer_than(&d, 1), 5);
     cr_assert_eq(d.n, 0);
+    cr_assert_eq(dataset_longest(&d), 0);
     dataset_free(&d);
 }
 
