@@ -11,14 +11,12 @@
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "exposure %s: ", cmd);
+    fprintf(stderr, "exposure%s%s: ", *cmd ? " " : "", cmd);
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n(see exposure %s --help)\n", cmd);
+    fprintf(stderr, "\n(see exposure%s%s --help)\n", *cmd ? " " : "", cmd);
     va_end(ap);
     return EXIT_USAGE;
 }
-
-int cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
 
 int cli_check_output(const char *cmd, const char *path) {
     char err[1200];
@@ -44,13 +42,14 @@ int cli_parse_long(const char *s, long min, long max, long *out) {
     return 0;
 }
 
-int cli_build_config(Config *c, const char *config_path, char *const *sets, int n_sets, char *err,
+int cli_build_config(Config *c, const Args *a, int config_flag, int set_flag, char *err,
                      size_t cap) {
     config_defaults(c);
-    if (config_path && config_load_file(c, config_path, err, cap)) return -1;
-    for (int i = 0; i < n_sets; i++) {
+    const char *path = args_value(a, config_flag);
+    if (path && config_load_file(c, path, err, cap)) return -1;
+    for (int i = 0; i < args_count(a, set_flag); i++) {
         char why[512];
-        if (config_set(c, sets[i], why, sizeof why)) {
+        if (config_set(c, args_nth(a, set_flag, i), why, sizeof why)) {
             snprintf(err, cap, "--set %s", why);
             return -1;
         }

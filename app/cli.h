@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "args.h"
 #include "train.h"
 
 enum {
@@ -12,11 +13,9 @@ enum {
     EXIT_USAGE = 2,   /* bad usage, config or input; the message says which */
 };
 
-/* Prints "exposure CMD: message" and a pointer to --help on stderr; returns EXIT_USAGE. */
+/* Prints "exposure CMD: message" and a pointer to --help on stderr; returns EXIT_USAGE. cmd
+ * "" stands for the program itself. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* 1 for "-h" and "--help". */
-int cli_is_help(const char *arg);
 
 /* The run database: the --db value when given, else $EXPOSURE_DB, else ./runs/exposure.db. */
 const char *cli_db_path(const char *flag_value);
@@ -29,10 +28,11 @@ int cli_check_output(const char *cmd, const char *path);
 /* Parses a whole decimal integer in [min, max]; returns 0, or -1 when s is not one. */
 int cli_parse_long(const char *s, long min, long max, long *out);
 
-/* Builds a run configuration: the embedded default, then the --config file (when not NULL),
- * then each "key=value" of sets, then the keys derived from those (config_resolve). Returns 0, or -1 with the
- * message (naming the file, line or key) in err. */
-int cli_build_config(Config *c, const char *config_path, char *const *sets, int n_sets, char *err,
+/* Builds a run configuration: the embedded default, then the file of the command's --config
+ * flag (config_flag, when given), then the "key=value" of each --set (set_flag), then the keys
+ * derived from those (config_resolve). Returns 0, or -1 with the message (naming the file,
+ * line or key) in err. */
+int cli_build_config(Config *c, const Args *a, int config_flag, int set_flag, char *err,
                      size_t cap);
 
 #endif

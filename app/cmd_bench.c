@@ -16,19 +16,14 @@
 #include "jsonl.h"
 #include "nn.h"
 
-static const char usage[] =
-    "usage: exposure bench [--model S|M|all] [--steps N] [--threads N] [--json]\n"
-    "\n"
-    "Measures, for model S (layers 4, dim 128, heads 4, context 128, batch 16) and\n"
-    "M (layers 6, dim 256, heads 8, context 256, batch 8), byte vocabulary:\n"
-    "  training tokens/s (forward, loss, backward, AdamW; median of timed steps after\n"
-    "  warm-up, every sequence at full length), GFLOP/s counted as 6N + 12LTC per token,\n"
-    "  the sgemm speed of the step's own GEMM shapes and the ratio, peak RSS against the\n"
-    "  bytes the model needs, greedy decoding tokens/s with the KV cache at batch 1 and 32,\n"
-    "  and the step time of BASH and RAC against the baseline.\n"
-    "  --steps N    timed training steps per measurement (default 20)\n"
-    "  --threads N  threads (default: one per core)\n"
-    "  --json       one JSON object on stdout instead of the table\n";
+enum { F_MODEL, F_STEPS, F_THREADS, F_JSON };
+static const ArgFlag flags[] = {
+    [F_MODEL] = {"--model", NULL, "S|M|all", 0, "the model sizes to measure (default all)"},
+    [F_STEPS] = {"--steps", NULL, "N", 0, "timed training steps per measurement (default 20)"},
+    [F_THREADS] = {"--threads", NULL, "N", 0, "threads (default: one per core)"},
+    [F_JSON] = {"--json", NULL, NULL, 0, "one JSON object on stdout instead of the table"},
+    {0},
+};
 
 typedef struct {
     const char *name;
@@ -422,25 +417,16 @@ static cJSON *result_json(const BenchResult *r) {
     return o;
 }
 
-int cmd_bench(int argc, char **argv) {
-    const char *which = "all";
+static int run(const Args *a) {
+    const char *which = args_value(a, F_MODEL) ? args_value(a, F_MODEL) : "all";
+    const char *steps_text = args_value(a, F_STEPS), *threads_text = args_value(a, F_THREADS);
     long steps = 20, threads = sysconf(_SC_NPROCESSORS_ONLN);
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (cli_is_help(arg)) {
-            fputs(usage, stdout);
-            return EXIT_OK;
-        } else if (!strcmp(arg, "--json")) json = 1;
-        else if (!strcmp(arg, "--model") && value) which = argv[++i];
-        else if (!strcmp(arg, "--steps") && value) {
-            if (cli_parse_long(argv[++i], 3, 100000, &steps))
-                return cli_usage_error("bench", "--steps must be an integer >= 3");
-        } else if (!strcmp(arg, "--threads") && value) {
-            if (cli_parse_long(argv[++i], 1, 64, &threads))
-                return cli_usage_error("bench", "--threads must be an integer in 1..64");
-        } else return cli_usage_error("bench", "unknown argument '%s'", arg);
-    }
+    int json = args_count(a, F_JSON) > 0;
+    if (args_max_positional(a, 0)) return EXIT_USAGE;
+    if (steps_text && cli_parse_long(steps_text, 3, 100000, &steps))
+        return cli_usage_error("bench", "--steps must be an integer >= 3");
+    if (threads_text && cli_parse_long(threads_text, 1, 64, &threads))
+        return cli_usage_error("bench", "--threads must be an integer in 1..64");
     if (strcmp(which, "all") && strcmp(which, "S") && strcmp(which, "M"))
         return cli_usage_error("bench", "--model must be S, M or all");
     cJSON *all = json ? cJSON_CreateArray() : NULL;
@@ -463,3 +449,20 @@ int cmd_bench(int argc, char **argv) {
     }
     return EXIT_OK;
 }
+
+const Command command_bench = {
+    .name = "bench",
+    .summary = "bench [--model S|M|all] [--steps N] [--threads N] [--json]",
+    .usage = "exposure bench [--model S|M|all] [--steps N] [--threads N] [--json]",
+    .about =
+        "Measures, for model S (layers 4, dim 128, heads 4, context 128, batch 16) and\n"
+        "M (layers 6, dim 256, heads 8, context 256, batch 8), byte vocabulary:\n"
+        "  training tokens/s (forward, loss, backward, AdamW; median of timed steps after\n"
+        "  warm-up, every sequence at full length), GFLOP/s counted as 6N + 12LTC per token,\n"
+        "  the sgemm speed of the step's own GEMM shapes and the ratio, peak RSS against the\n"
+        "  bytes the model needs, greedy decoding tokens/s with the KV cache at batch 1 and 32,\n"
+        "  and the step time of BASH and RAC against the baseline.\n",
+    .flags = flags,
+    .more_help = NULL,
+    .run = run,
+};

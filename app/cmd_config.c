@@ -6,16 +6,12 @@
 #include "cli.h"
 #include "commands.h"
 
-static const char usage[] =
-    "usage: exposure config keys\n"
-    "       exposure config default\n"
-    "       exposure config show [--config F] [--set key=value]...\n"
-    "\n"
-    "  keys     every key: type, allowed values, default, how it follows other keys when\n"
-    "           not set, whether it can change while a run trains\n"
-    "  default  the built-in default config (assets/configs/default.json)\n"
-    "  show     the config that --config and --set resolve to, every key, as JSON: keys\n"
-    "           not set take values that fit the keys they depend on\n";
+enum { F_CONFIG, F_SET };
+static const ArgFlag flags[] = {
+    [F_CONFIG] = {"--config", NULL, "F", 0, "show: a JSON config file on top of the default"},
+    [F_SET] = {"--set", NULL, "key=value", 1, "show: change one key"},
+    {0},
+};
 
 static void type_text(const ConfigKey *k, char *out, size_t cap) {
     switch (k->type) {
@@ -64,22 +60,10 @@ static int list_keys(void) {
     return EXIT_OK;
 }
 
-static int show(int argc, char **argv) {
-    const char *config = NULL;
-    char *sets[256];
-    int n_sets = 0;
-    for (int i = 2; i < argc; i++) {
-        if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "--set")) && i + 1 < argc) {
-            if (!strcmp(argv[i], "--config")) config = argv[++i];
-            else if (n_sets < 256) sets[n_sets++] = argv[++i];
-            else return cli_usage_error("config", "too many --set");
-        } else {
-            return cli_usage_error("config", "unknown argument '%s'", argv[i]);
-        }
-    }
+static int show(const Args *a) {
     Config c;
     char err[1024];
-    if (cli_build_config(&c, config, sets, n_sets, err, sizeof err)) {
+    if (cli_build_config(&c, a, F_CONFIG, F_SET, err, sizeof err)) {
         fprintf(stderr, "exposure config: %s\n", err);
         return EXIT_USAGE;
     }
@@ -90,16 +74,32 @@ static int show(int argc, char **argv) {
     return EXIT_OK;
 }
 
-int cmd_config(int argc, char **argv) {
-    if (argc < 2 || cli_is_help(argv[1])) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
-    }
-    if (!strcmp(argv[1], "keys") && argc == 2) return list_keys();
-    if (!strcmp(argv[1], "default") && argc == 2) {
-        fputs(config_default_json(), stdout);
-        return EXIT_OK;
-    }
-    if (!strcmp(argv[1], "show")) return show(argc, argv);
-    return cli_usage_error("config", "unknown subcommand '%s'", argv[1]);
+static int run(const Args *a) {
+    if (a->n_positional < 1) return cli_usage_error("config", "which one: keys, default or show?");
+    const char *action = a->positional[0];
+    int is_show = strcmp(action, "show") == 0;
+    if (!is_show && strcmp(action, "keys") != 0 && strcmp(action, "default") != 0)
+        return cli_usage_error("config", "unknown action '%s' (keys, default or show)", action);
+    if (args_max_positional(a, 1) || args_allow_only(a, is_show ? ~0ul : 0ul, action))
+        return EXIT_USAGE;
+    if (is_show) return show(a);
+    if (strcmp(action, "keys") == 0) return list_keys();
+    fputs(config_default_json(), stdout);
+    return EXIT_OK;
 }
+
+const Command command_config = {
+    .name = "config",
+    .summary = "config keys | default | show [--config F] [--set key=value]...",
+    .usage = "exposure config keys\n"
+             "       exposure config default\n"
+             "       exposure config show [--config F] [--set key=value]...",
+    .about = "  keys     every key: type, allowed values, default, how it follows other keys when\n"
+             "           not set, whether it can change while a run trains\n"
+             "  default  the built-in default config (assets/configs/default.json)\n"
+             "  show     the config that --config and --set resolve to, every key, as JSON: keys\n"
+             "           not set take values that fit the keys they depend on\n",
+    .flags = flags,
+    .more_help = NULL,
+    .run = run,
+};

@@ -13,50 +13,44 @@
 
 enum { DEFAULT_CONTEXT = 256, MAX_PROBLEMS_SHOWN = 5 };
 
-static const char data_usage[] =
-    "usage: exposure data gen TASK --n N --seed S -o FILE\n"
-    "       exposure data check FILE [--layout L] [--context N] [--keep-calc]\n"
-    "\n"
-    "  gen     write N records of a built-in task as JSONL (see exposure data gen --help)\n"
-    "  check   load a dataset and report its layout, size and lengths\n"
-    "\n"
-    "Built-in tasks: arith (math QA), facts (general QA), digest (summarization).\n";
+enum { F_N, F_SEED, F_OUTPUT, F_LAYOUT, F_CONTEXT, F_KEEP_CALC };
+static const ArgFlag flags[] = {
+    [F_N] = {"--n", NULL, "N", 0, "gen: how many records"},
+    [F_SEED] = {"--seed", NULL, "S", 0, "gen: the seed they are drawn from"},
+    [F_OUTPUT] = {"-o", "--output", "FILE", 0, "gen: where to write them (- for standard output)"},
+    [F_LAYOUT] = {"--layout", NULL, "L", 0,
+                  "check: auto (default) or a layout of data.layout (exposure config keys)"},
+    [F_CONTEXT] = {"--context", NULL, "N", 0, "check: the model's context in tokens (default 256)"},
+    [F_KEEP_CALC] = {"--keep-calc", NULL, NULL, 0,
+                     "check: question/answer: keep GSM8K <<...>> calculator annotations"},
+    {0},
+};
+enum {
+    GEN_FLAGS = 1u << F_N | 1u << F_SEED | 1u << F_OUTPUT,
+    CHECK_FLAGS = 1u << F_LAYOUT | 1u << F_CONTEXT | 1u << F_KEEP_CALC
+};
 
-static const char check_usage[] =
-    "usage: exposure data check FILE [--layout L] [--context N] [--keep-calc]\n"
-    "\n"
-    "Loads FILE (JSONL, one object a line) as training would and prints its layout, the\n"
-    "number of records, length statistics in characters (code points) and in tokens (one a\n"
-    "byte; the sequence is <bos> prompt <sep> response <eos>), how many records are longer\n"
-    "than the context, and the first of them. FILE may also be a built-in task name: then its\n"
-    "shipped train split is checked.\n"
-    "\n"
-    "  --layout L    auto (default), prompt_response, question_answer, instruction,\n"
-    "                document_summary or context_qa\n"
-    "  --context N   the model's context in tokens (default 256)\n"
-    "  --keep-calc   question/answer: keep GSM8K <<...>> calculator annotations\n"
-    "\n"
-    "Exit status 0 when the file is usable, 2 when it is not (FILE:LINE: reason on stderr).\n";
-
-static void print_gen_usage(FILE *out) {
-    fputs("usage: exposure data gen TASK --n N --seed S -o FILE\n"
-          "\n"
-          "Writes N records of the built-in task TASK as JSONL to FILE (- for standard\n"
-          "output). The records are drawn from seed S; the same TASK, N and S give the same\n"
-          "bytes on every machine.\n"
-          "\n"
-          "tasks:\n",
+static void more_help(FILE *out) {
+    fputs("gen writes N records of the built-in task TASK as JSONL; the same TASK, N and S give\n"
+          "the same bytes on every machine. The tasks:\n",
           out);
     for (const TaskInfo *t = builtin_tasks; t->name; t++)
         fprintf(out, "  %-7s %s, %s layout\n          %s\n", t->name, t->kind, t->layout,
                 t->description);
-    fputs("\nThe shipped files assets/datasets/TASK/SPLIT.jsonl were written with:\n", out);
+    fputs("The shipped files assets/datasets/TASK/SPLIT.jsonl were written with:\n", out);
     static const char *const splits[] = {"train", "val", "test"};
     for (const TaskInfo *t = builtin_tasks; t->name; t++)
         for (int s = 0; s < 3; s++)
             fprintf(out,
                     "  exposure data gen %s --n %d --seed %llu -o assets/datasets/%s/%s.jsonl\n",
                     t->name, t->sizes[s], (unsigned long long)t->seeds[s], t->name, splits[s]);
+    fputs("\ncheck loads FILE (JSONL, one object a line) as training would and prints its layout,\n"
+          "the number of records, length statistics in characters (code points) and in tokens\n"
+          "(one a byte; the sequence is <bos> prompt <sep> response <eos>), how many records are\n"
+          "longer than the context, and the first of them. FILE may also be a built-in task\n"
+          "name: then its shipped train split is checked. Exit status 0 when the file is usable,\n"
+          "2 when it is not (FILE:LINE: reason on stderr).\n",
+          out);
 }
 
 /* ---- gen --------------------------------------------------------------------------------- */
@@ -66,55 +60,28 @@ typedef struct {
     long n, seed;
 } GenArgs;
 
-/* The value after a flag, or NULL (and a usage error printed) when there is none. */
-static const char *flag_value(const char *cmd, int argc, char **argv, int *i) {
-    if (*i + 1 >= argc) {
-        cli_usage_error(cmd, "%s needs a value", argv[*i]);
-        return NULL;
-    }
-    return argv[++*i];
-}
-
-static int parse_gen_args(int argc, char **argv, GenArgs *g) {
-    const char *cmd = "data gen";
-    g->n = g->seed = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (strcmp(a, "--n") == 0) {
-            if (!(v = flag_value(cmd, argc, argv, &i))) return EXIT_USAGE;
-            if (cli_parse_long(v, 1, 10000000, &g->n) != 0)
-                return cli_usage_error(cmd, "--n must be a whole number from 1 to 10000000");
-        } else if (strcmp(a, "--seed") == 0) {
-            if (!(v = flag_value(cmd, argc, argv, &i))) return EXIT_USAGE;
-            if (cli_parse_long(v, 0, LONG_MAX, &g->seed) != 0)
-                return cli_usage_error(cmd, "--seed must be a whole number from 0");
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (!(g->output = flag_value(cmd, argc, argv, &i))) return EXIT_USAGE;
-        } else if (a[0] == '-') {
-            return cli_usage_error(cmd, "unknown option %s", a);
-        } else if (g->task) {
-            return cli_usage_error(cmd, "unexpected argument %s", a);
-        } else {
-            g->task = a;
-        }
-    }
+static int parse_gen_args(const Args *a, GenArgs *g) {
+    const char *cmd = "data";
+    const char *n = args_value(a, F_N), *seed = args_value(a, F_SEED);
+    if (args_allow_only(a, GEN_FLAGS, "gen") || args_max_positional(a, 2)) return EXIT_USAGE;
+    g->task = a->n_positional > 1 ? a->positional[1] : NULL;
+    g->output = args_value(a, F_OUTPUT);
     if (!g->task) return cli_usage_error(cmd, "which task? (arith, facts or digest)");
     if (!task_find(g->task))
         return cli_usage_error(cmd, "unknown task \"%s\" (arith, facts or digest)", g->task);
-    if (g->n < 0) return cli_usage_error(cmd, "--n is required");
-    if (g->seed < 0) return cli_usage_error(cmd, "--seed is required");
+    if (!n) return cli_usage_error(cmd, "--n is required");
+    if (cli_parse_long(n, 1, 10000000, &g->n) != 0)
+        return cli_usage_error(cmd, "--n must be a whole number from 1 to 10000000");
+    if (!seed) return cli_usage_error(cmd, "--seed is required");
+    if (cli_parse_long(seed, 0, LONG_MAX, &g->seed) != 0)
+        return cli_usage_error(cmd, "--seed must be a whole number from 0");
     if (!g->output) return cli_usage_error(cmd, "-o is required (- for standard output)");
     return EXIT_OK;
 }
 
-static int data_gen(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (cli_is_help(argv[i])) {
-            print_gen_usage(stdout);
-            return EXIT_OK;
-        }
+static int data_gen(const Args *a) {
     GenArgs g = {0};
-    int rc = parse_gen_args(argc, argv, &g);
+    int rc = parse_gen_args(a, &g);
     if (rc != EXIT_OK) return rc;
     if (cli_check_output("data gen", g.output)) return EXIT_USAGE;
     int to_stdout = strcmp(g.output, "-") == 0;
@@ -145,30 +112,17 @@ typedef struct {
     long context;
 } CheckArgs;
 
-static int parse_check_args(int argc, char **argv, CheckArgs *c) {
-    const char *cmd = "data check";
+static int parse_check_args(const Args *a, CheckArgs *c) {
+    const char *cmd = "data";
+    const char *layout = args_value(a, F_LAYOUT), *context = args_value(a, F_CONTEXT);
+    if (args_allow_only(a, CHECK_FLAGS, "check") || args_max_positional(a, 2)) return EXIT_USAGE;
     c->context = DEFAULT_CONTEXT;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (strcmp(a, "--layout") == 0) {
-            if (!(v = flag_value(cmd, argc, argv, &i))) return EXIT_USAGE;
-            if (layout_parse(v, &c->opt.layout) != 0)
-                return cli_usage_error(cmd, "unknown layout \"%s\"", v);
-        } else if (strcmp(a, "--context") == 0) {
-            if (!(v = flag_value(cmd, argc, argv, &i))) return EXIT_USAGE;
-            if (cli_parse_long(v, 1, 1 << 20, &c->context) != 0)
-                return cli_usage_error(cmd, "--context must be a whole number from 1 to %d",
-                                       1 << 20);
-        } else if (strcmp(a, "--keep-calc") == 0) {
-            c->opt.keep_calc = 1;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return cli_usage_error(cmd, "unknown option %s", a);
-        } else if (c->file) {
-            return cli_usage_error(cmd, "unexpected argument %s", a);
-        } else {
-            c->file = a;
-        }
-    }
+    c->file = a->n_positional > 1 ? a->positional[1] : NULL;
+    c->opt.keep_calc = args_count(a, F_KEEP_CALC) > 0;
+    if (layout && layout_parse(layout, &c->opt.layout) != 0)
+        return cli_usage_error(cmd, "unknown layout \"%s\"", layout);
+    if (context && cli_parse_long(context, 1, 1 << 20, &c->context) != 0)
+        return cli_usage_error(cmd, "--context must be a whole number from 1 to %d", 1 << 20);
     if (!c->file) return cli_usage_error(cmd, "which file?");
     return EXIT_OK;
 }
@@ -243,14 +197,9 @@ static int print_too_long(const Dataset *d, long context) {
     return count;
 }
 
-static int data_check(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (cli_is_help(argv[i])) {
-            fputs(check_usage, stdout);
-            return EXIT_OK;
-        }
+static int data_check(const Args *a) {
     CheckArgs c = {0};
-    int rc = parse_check_args(argc, argv, &c);
+    int rc = parse_check_args(a, &c);
     if (rc != EXIT_OK) return rc;
     char path[LIMIT_PATH_BYTES];
     const TaskInfo *task = task_find(c.file);
@@ -285,13 +234,21 @@ static int data_check(int argc, char **argv) {
     return rc;
 }
 
-int cmd_data(int argc, char **argv) {
-    if (argc < 2) return cli_usage_error("data", "gen or check?");
-    if (cli_is_help(argv[1])) {
-        fputs(data_usage, stdout);
-        return EXIT_OK;
-    }
-    if (strcmp(argv[1], "gen") == 0) return data_gen(argc - 1, argv + 1);
-    if (strcmp(argv[1], "check") == 0) return data_check(argc - 1, argv + 1);
-    return cli_usage_error("data", "unknown subcommand \"%s\" (gen or check)", argv[1]);
+static int run(const Args *a) {
+    if (a->n_positional < 1) return cli_usage_error("data", "gen or check?");
+    if (strcmp(a->positional[0], "gen") == 0) return data_gen(a);
+    if (strcmp(a->positional[0], "check") == 0) return data_check(a);
+    return cli_usage_error("data", "unknown action \"%s\" (gen or check)", a->positional[0]);
 }
+
+const Command command_data = {
+    .name = "data",
+    .summary = "data gen TASK --n N --seed S -o FILE | check FILE [--context N]",
+    .usage = "exposure data gen TASK --n N --seed S -o FILE\n"
+             "       exposure data check FILE [--layout L] [--context N] [--keep-calc]",
+    .about = "  gen     write N records of a built-in task as JSONL\n"
+             "  check   load a dataset and report its layout, size and lengths\n",
+    .flags = flags,
+    .more_help = more_help,
+    .run = run,
+};

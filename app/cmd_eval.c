@@ -10,49 +10,37 @@
 #include "jsonl.h"
 #include "train.h"
 
-static const char usage[] =
-    "usage: exposure eval --run ID [--split val|test] [--data F] [--limit N] [--db F] [--jsonl]\n"
-    "\n"
-    "Evaluates the run's latest checkpoint: teacher-forced loss and accuracy, then free-running\n"
-    "generation (decode.* of the run's config) scored with em, f1 and rougeL. Metrics are\n"
-    "stored as <split>/<name> at the checkpoint's step, with a record per sample.\n"
-    "  --split S   val (default) or test: the run's data.val / data.test\n"
-    "  --data F    evaluate on this JSONL file instead (stored as split \"test\")\n"
-    "  --limit N   only the first N examples\n"
-    "  --jsonl     print the eval event and one sample event per example on stdout\n";
+enum { F_RUN, F_SPLIT, F_DATA, F_LIMIT, F_JSONL };
+static const ArgFlag flags[] = {
+    [F_RUN] = {"--run", NULL, "ID", 0, "the run to evaluate (required)"},
+    [F_SPLIT] = {"--split", NULL, "S", 0, "val (default) or test: the run's data.val / data.test"},
+    [F_DATA] = {"--data", NULL, "F", 0,
+                "evaluate on this JSONL file instead (stored as split \"test\")"},
+    [F_LIMIT] = {"--limit", NULL, "N", 0, "only the first N examples"},
+    [F_JSONL] = {"--jsonl", NULL, NULL, 0,
+                 "print the eval event and one sample event per example on stdout"},
+    {0},
+};
 
 typedef struct {
     long run, limit;
-    const char *split, *data, *db;
+    const char *split, *data;
     int jsonl;
 } EvalArgs;
 
-static int parse_args(int argc, char **argv, EvalArgs *a) {
-    *a = (EvalArgs){.split = "val"};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (cli_is_help(arg)) {
-            fputs(usage, stdout);
-            exit(EXIT_OK);
-        } else if (!strcmp(arg, "--jsonl")) a->jsonl = 1;
-        else if (!strcmp(arg, "--run") || !strcmp(arg, "--split") || !strcmp(arg, "--data") ||
-                 !strcmp(arg, "--db") || !strcmp(arg, "--limit")) {
-            if (!value) return cli_usage_error("eval", "%s needs a value", arg);
-            i++;
-            if (!strcmp(arg, "--run") && cli_parse_long(value, 1, INT64_MAX, &a->run))
-                return cli_usage_error("eval", "--run: '%s' is not a run id", value);
-            if (!strcmp(arg, "--limit") && cli_parse_long(value, 1, 1L << 30, &a->limit))
-                return cli_usage_error("eval", "--limit: '%s' is not a positive count", value);
-            if (!strcmp(arg, "--split")) a->split = value;
-            if (!strcmp(arg, "--data")) a->data = value;
-            if (!strcmp(arg, "--db")) a->db = value;
-        } else {
-            return cli_usage_error("eval", "unknown argument '%s'", arg);
-        }
-    }
-    if (!a->run) return cli_usage_error("eval", "--run ID is required");
+static int parse_args(const Args *args, EvalArgs *a) {
+    *a = (EvalArgs){.split = "val", .data = args_value(args, F_DATA)};
+    if (args_max_positional(args, 0)) return EXIT_USAGE;
+    const char *run = args_value(args, F_RUN), *limit = args_value(args, F_LIMIT);
+    if (!run) return cli_usage_error("eval", "--run ID is required");
+    if (cli_parse_long(run, 1, INT64_MAX, &a->run))
+        return cli_usage_error("eval", "--run: '%s' is not a run id", run);
+    if (limit && cli_parse_long(limit, 1, 1L << 30, &a->limit))
+        return cli_usage_error("eval", "--limit: '%s' is not a positive count", limit);
+    if (args_value(args, F_SPLIT)) a->split = args_value(args, F_SPLIT);
     if (strcmp(a->split, "val") && strcmp(a->split, "test"))
         return cli_usage_error("eval", "--split must be val or test");
+    a->jsonl = args_count(args, F_JSONL) > 0;
     if (a->data) a->split = "test";
     return 0;
 }
@@ -79,13 +67,13 @@ static void print_sample(void *ctx, const EvalSample *s) {
     free(corr);
 }
 
-int cmd_eval(int argc, char **argv) {
+static int run(const Args *args) {
     EvalArgs a;
-    int rc = parse_args(argc, argv, &a);
+    int rc = parse_args(args, &a);
     if (rc) return rc;
     char err[1024];
     Store *store;
-    if (store_open(cli_db_path(a.db), &store, err, sizeof err)) {
+    if (store_open(cli_db_path(args->db), &store, err, sizeof err)) {
         fprintf(stderr, "exposure eval: %s\n", err);
         return EXIT_RUNTIME;
     }
@@ -120,3 +108,16 @@ int cmd_eval(int argc, char **argv) {
                s->corrected, s->corrected_right);
     return EXIT_OK;
 }
+
+const Command command_eval = {
+    .name = "eval",
+    .summary = "eval --run ID [--split val|test] [--data F] [--limit N] [--jsonl]",
+    .usage = "exposure eval --run ID [--split val|test] [--data F] [--limit N] [--jsonl]",
+    .about = "Evaluates the run's latest checkpoint: teacher-forced loss and accuracy, then\n"
+             "free-running generation (decode.* of the run's config) scored with em, f1 and\n"
+             "rougeL. Metrics are stored as <split>/<name> at the checkpoint's step, with a\n"
+             "record per sample.\n",
+    .flags = flags,
+    .more_help = NULL,
+    .run = run,
+};

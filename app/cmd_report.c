@@ -17,14 +17,14 @@
 #include "sweep_stats.h"
 #include "data.h"
 
-static const char usage[] =
-    "usage: exposure report --sweep ID [-o FILE] [--plots DIR] [--db F]\n"
-    "\n"
-    "Writes a sweep's results as Markdown (stdout, or FILE): per task and method the mean ± sd\n"
-    "over seeds of em, f1, rougeL, tf_acc, fr_acc, gap, first_err and the RAC corrections;\n"
-    "every run on its own row; where BASH or RAC differ from the baseline and by how much; and\n"
-    "SVG curves of validation loss and the task's free-running metric over training steps,\n"
-    "written to DIR (default: a directory named after FILE without .md) and linked.\n";
+enum { F_SWEEP, F_OUTPUT, F_PLOTS };
+static const ArgFlag flags[] = {
+    [F_SWEEP] = {"--sweep", NULL, "ID", 0, "the sweep to report (required)"},
+    [F_OUTPUT] = {"-o", "--output", "FILE", 0, "write the Markdown to FILE (default: stdout)"},
+    [F_PLOTS] = {"--plots", NULL, "DIR", 0,
+                 "the SVG curves' directory (default: FILE's name without .md, beside it)"},
+    {0},
+};
 
 /* The free-running metric each built-in task is judged by; em for anything else. */
 static int primary_metric(const char *task) {
@@ -355,25 +355,14 @@ static void write_header(FILE *o, Store *s, int64_t sweep, const SweepTable *t) 
             t->split);
 }
 
-int cmd_report(int argc, char **argv) {
+static int run(const Args *a) {
     long sweep = 0;
-    const char *out_path = NULL, *plots = NULL, *db = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (cli_is_help(arg)) {
-            fputs(usage, stdout);
-            return EXIT_OK;
-        } else if (!value)
-            return cli_usage_error("report", "unknown argument '%s' (or no value)", arg);
-        else if (!strcmp(arg, "--sweep")) {
-            if (cli_parse_long(argv[++i], 1, INT64_MAX, &sweep))
-                return cli_usage_error("report", "--sweep: '%s' is not a sweep id", value);
-        } else if (!strcmp(arg, "-o")) out_path = argv[++i];
-        else if (!strcmp(arg, "--plots")) plots = argv[++i];
-        else if (!strcmp(arg, "--db")) db = argv[++i];
-        else return cli_usage_error("report", "unknown argument '%s'", arg);
-    }
-    if (!sweep) return cli_usage_error("report", "--sweep ID is required");
+    const char *out_path = args_value(a, F_OUTPUT), *plots = args_value(a, F_PLOTS), *db = a->db;
+    const char *sweep_text = args_value(a, F_SWEEP);
+    if (args_max_positional(a, 0)) return EXIT_USAGE;
+    if (!sweep_text) return cli_usage_error("report", "--sweep ID is required");
+    if (cli_parse_long(sweep_text, 1, INT64_MAX, &sweep))
+        return cli_usage_error("report", "--sweep: '%s' is not a sweep id", sweep_text);
     if (cli_check_output("report", out_path)) return EXIT_USAGE;
     char err[1024], plot_dir[4096], link_dir[4096];
     Store *s;
@@ -452,3 +441,19 @@ int cmd_report(int argc, char **argv) {
     store_close(s);
     return rc;
 }
+
+const Command command_report = {
+    .name = "report",
+    .summary = "report --sweep ID [-o FILE] [--plots DIR]",
+    .usage = "exposure report --sweep ID [-o FILE] [--plots DIR]",
+    .about =
+        "Writes a sweep's results as Markdown (stdout, or FILE): per task and method the mean\n"
+        "± sd over seeds of em, f1, rougeL, tf_acc, fr_acc, gap, first_err and the RAC\n"
+        "corrections; every run on its own row; where BASH or RAC differ from the baseline and\n"
+        "by how much; and SVG curves of validation loss and the task's free-running metric\n"
+        "over training steps, written to DIR (default: FILE's name without .md, or\n"
+        "sweep-ID) and linked.\n",
+    .flags = flags,
+    .more_help = NULL,
+    .run = run,
+};

@@ -22,97 +22,42 @@
 #define CMD "runs"
 #define MAX_IDS 64
 
-static const char usage_text[] =
-    "usage: exposure runs list [--json]\n"
-    "       exposure runs show ID\n"
-    "       exposure runs compare ID ID... [--step S]\n"
-    "       exposure runs export ID [--format csv|json] [-o FILE]\n"
-    "       exposure runs plot ID... --svg FILE [--width PIXELS]\n"
-    "       exposure runs rm ID [--yes]\n"
-    "\n"
-    "Every action takes --db FILE: the run database (default: $EXPOSURE_DB, else\n"
-    "./runs/exposure.db).\n"
-    "\n"
-    "  list      one line per run: status, progress, best and last val/loss and val/em,\n"
-    "            duration; --json prints one JSON object per run and line instead\n"
-    "  show      a run's fields, config, metric summary, events, checkpoints, samples\n"
-    "  compare   metrics side by side (last, best, and at --step S: the last value at or\n"
-    "            before S), then the config keys whose values differ\n"
-    "  export    every metric row, as CSV (run,step,key,value,wall) or JSON; stdout\n"
-    "            unless -o FILE\n"
-    "  plot      train loss, val/loss and a free-running metric of the runs, overlaid,\n"
-    "            as an SVG file\n"
-    "  rm        deletes a run, its rows and its checkpoint files after asking on stderr\n"
-    "            (a line from stdin; --yes does not ask)\n";
-
 typedef enum { ACT_LIST, ACT_SHOW, ACT_COMPARE, ACT_EXPORT, ACT_PLOT, ACT_RM, ACT_COUNT } Action;
 
 static const char *const action_names[ACT_COUNT] = {"list",   "show", "compare",
                                                     "export", "plot", "rm"};
 
+enum { F_JSON, F_STEP, F_FORMAT, F_OUTPUT, F_SVG, F_WIDTH, F_YES };
+static const ArgFlag flags[] = {
+    [F_JSON] = {"--json", NULL, NULL, 0, "list: one JSON object per run and line"},
+    [F_STEP] = {"--step", NULL, "S", 0, "compare: also the last value at or before step S"},
+    [F_FORMAT] = {"--format", NULL, "csv|json", 0, "export: the format (default csv)"},
+    [F_OUTPUT] = {"-o", "--output", "FILE", 0, "export: write to FILE instead of stdout"},
+    [F_SVG] = {"--svg", NULL, "FILE", 0, "plot: the SVG file to write (required)"},
+    [F_WIDTH] = {"--width", NULL, "PIXELS", 0, "plot: the image's width (320-8192, default 900)"},
+    [F_YES] = {"--yes", "-y", NULL, 0, "rm: do not ask"},
+    {0},
+};
+
 /* Which flags each action accepts. */
-enum { F_JSON = 1, F_STEP = 2, F_FORMAT = 4, F_OUTPUT = 8, F_SVG = 16, F_WIDTH = 32, F_YES = 64 };
-static const int action_flags[ACT_COUNT] = {F_JSON,          0,    F_STEP, F_FORMAT | F_OUTPUT,
-                                            F_SVG | F_WIDTH, F_YES};
+static const unsigned long action_flags[ACT_COUNT] = {
+    [ACT_LIST] = 1u << F_JSON,
+    [ACT_COMPARE] = 1u << F_STEP,
+    [ACT_EXPORT] = 1u << F_FORMAT | 1u << F_OUTPUT,
+    [ACT_PLOT] = 1u << F_SVG | 1u << F_WIDTH,
+    [ACT_RM] = 1u << F_YES,
+};
 
 typedef struct {
     Action action;
     const char *db, *format, *output, *svg;
     long step, width;
-    int json, yes, seen;
+    int json, yes, at_step; /* at_step: --step was given */
     int64_t ids[MAX_IDS];
     int n_ids;
 } Options;
 
 /* ---- arguments --------------------------------------------------------------------------- */
-
-typedef struct {
-    const char *name;
-    int flag; /* 0 for --db, which every action takes */
-    int takes_value;
-} FlagSpec;
-
-static const FlagSpec flag_specs[] = {
-    {"--db", 0, 1},        {"--json", F_JSON, 0},
-    {"--step", F_STEP, 1}, {"--format", F_FORMAT, 1},
-    {"-o", F_OUTPUT, 1},   {"--output", F_OUTPUT, 1},
-    {"--svg", F_SVG, 1},   {"--width", F_WIDTH, 1},
-    {"--yes", F_YES, 0},   {"-y", F_YES, 0},
-};
-
-static int set_flag(Options *o, const FlagSpec *spec, const char *value) {
-    o->seen |= spec->flag;
-    if (strcmp(spec->name, "--db") == 0) o->db = value;
-    else if (spec->flag == F_JSON) o->json = 1;
-    else if (spec->flag == F_YES) o->yes = 1;
-    else if (spec->flag == F_FORMAT) o->format = value;
-    else if (spec->flag == F_OUTPUT) o->output = value;
-    else if (spec->flag == F_SVG) o->svg = value;
-    else if (spec->flag == F_STEP && cli_parse_long(value, 0, LONG_MAX, &o->step))
-        return cli_usage_error(CMD, "--step needs a step number, not '%s'", value);
-    else if (spec->flag == F_WIDTH && cli_parse_long(value, 320, 8192, &o->width))
-        return cli_usage_error(CMD, "--width needs a number of pixels (320-8192), not '%s'", value);
-    return 0;
-}
-
-/* Handles argv[*i] when it is a flag ("--name value" or "--name=value"). Returns 1 when it
- * was one, 0 when it is a positional argument, or EXIT_USAGE. */
-static int parse_flag(Options *o, int argc, char **argv, int *i) {
-    const char *arg = argv[*i];
-    if (arg[0] != '-' || arg[1] == '\0') return 0;
-    for (size_t k = 0; k < sizeof flag_specs / sizeof *flag_specs; k++) {
-        const FlagSpec *spec = &flag_specs[k];
-        size_t len = strlen(spec->name);
-        if (strncmp(arg, spec->name, len) != 0 || (arg[len] != '\0' && arg[len] != '=')) continue;
-        const char *value = NULL;
-        if (spec->takes_value && arg[len] == '=') value = arg + len + 1;
-        else if (spec->takes_value && *i + 1 < argc) value = argv[++*i];
-        else if (spec->takes_value) return cli_usage_error(CMD, "%s needs a value", spec->name);
-        else if (arg[len] == '=') return cli_usage_error(CMD, "%s takes no value", spec->name);
-        return set_flag(o, spec, value) ? EXIT_USAGE : 1;
-    }
-    return cli_usage_error(CMD, "unknown option '%s'", arg);
-}
 
 static int parse_action(Options *o, const char *name) {
     for (int a = 0; a < ACT_COUNT; a++)
@@ -145,33 +90,28 @@ static int check_arity(const Options *o) {
     if (o->action == ACT_PLOT && !o->svg) return cli_usage_error(CMD, "plot needs --svg FILE");
     if (o->format && strcmp(o->format, "csv") != 0 && strcmp(o->format, "json") != 0)
         return cli_usage_error(CMD, "--format is csv or json, not '%s'", o->format);
-    int extra = o->seen & ~action_flags[o->action];
-    for (size_t k = 0; extra && k < sizeof flag_specs / sizeof *flag_specs; k++)
-        if (flag_specs[k].flag & extra)
-            return cli_usage_error(CMD, "%s does not take %s", name, flag_specs[k].name);
     return 0;
 }
 
-/* Returns 0 to go on, or the exit code (help counts as done with EXIT_OK = -1 here). */
-static int parse_args(Options *o, int argc, char **argv, int *help) {
-    int have_action = 0;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            *help = 1;
-            return 0;
-        }
-        int r = parse_flag(o, argc, argv, &i);
-        if (r == EXIT_USAGE) return EXIT_USAGE;
-        if (r == 1) continue;
-        if (!have_action) {
-            if (parse_action(o, argv[i])) return EXIT_USAGE;
-            have_action = 1;
-        } else if (parse_id(o, argv[i])) {
-            return EXIT_USAGE;
-        }
-    }
-    if (!have_action)
+static int parse_args(Options *o, const Args *a) {
+    *o = (Options){.db = a->db,
+                   .format = args_value(a, F_FORMAT),
+                   .output = args_value(a, F_OUTPUT),
+                   .svg = args_value(a, F_SVG),
+                   .json = args_count(a, F_JSON) > 0,
+                   .at_step = args_count(a, F_STEP) > 0,
+                   .yes = args_count(a, F_YES) > 0};
+    if (a->n_positional < 1)
         return cli_usage_error(CMD, "missing action (list, show, compare, export, plot, rm)");
+    if (parse_action(o, a->positional[0])) return EXIT_USAGE;
+    if (args_allow_only(a, action_flags[o->action], action_names[o->action])) return EXIT_USAGE;
+    for (int i = 1; i < a->n_positional; i++)
+        if (parse_id(o, a->positional[i])) return EXIT_USAGE;
+    const char *step = args_value(a, F_STEP), *width = args_value(a, F_WIDTH);
+    if (step && cli_parse_long(step, 0, LONG_MAX, &o->step))
+        return cli_usage_error(CMD, "--step needs a step number, not '%s'", step);
+    if (width && cli_parse_long(width, 320, 8192, &o->width))
+        return cli_usage_error(CMD, "--width needs a number of pixels (320-8192), not '%s'", width);
     return check_arity(o) ? EXIT_USAGE : 0;
 }
 
@@ -687,7 +627,7 @@ static int metric_rows(Store *s, const RunRow *rows, int n, const char *key, con
     const char *stats[] = {"last", "best", "at"};
     char label[48], values[MAX_IDS][32];
     const char *cells[MAX_IDS + 2];
-    for (int st = 0; st < (o->seen & F_STEP ? 3 : 2); st++) {
+    for (int st = 0; st < (o->at_step ? 3 : 2); st++) {
         for (int i = 0; i < n; i++) {
             double v;
             int rc = st == 0   ? store_metric_last(s, rows[i].id, key, NULL, &v)
@@ -1172,14 +1112,9 @@ static int cmd_rm(const Options *o, const char *path) {
 
 /* ---- dispatch ---------------------------------------------------------------------------- */
 
-int cmd_runs(int argc, char **argv) {
-    Options o = {0};
-    int help = 0;
-    int rc = parse_args(&o, argc, argv, &help);
-    if (help) {
-        fputs(usage_text, stdout);
-        return EXIT_OK;
-    }
+static int run(const Args *a) {
+    Options o;
+    int rc = parse_args(&o, a);
     if (rc) return rc;
     const char *path = cli_db_path(o.db);
     switch (o.action) {
@@ -1193,3 +1128,29 @@ int cmd_runs(int argc, char **argv) {
     }
     return EXIT_USAGE;
 }
+
+const Command command_runs = {
+    .name = "runs",
+    .summary = "runs list | show ID | compare ID... | export ID [--format csv|json] | plot ID... "
+               "--svg F | rm ID",
+    .usage = "exposure runs list [--json]\n"
+             "       exposure runs show ID\n"
+             "       exposure runs compare ID ID... [--step S]\n"
+             "       exposure runs export ID [--format csv|json] [-o FILE]\n"
+             "       exposure runs plot ID... --svg FILE [--width PIXELS]\n"
+             "       exposure runs rm ID [--yes]",
+    .about = "  list      one line per run: status, progress, best and last val/loss and val/em,\n"
+             "            duration; --json prints one JSON object per run and line instead\n"
+             "  show      a run's fields, config, metric summary, events, checkpoints, samples\n"
+             "  compare   metrics side by side (last, best, and at --step S: the last value at or\n"
+             "            before S), then the config keys whose values differ\n"
+             "  export    every metric row, as CSV (run,step,key,value,wall) or JSON; stdout\n"
+             "            unless -o FILE\n"
+             "  plot      train loss, val/loss and a free-running metric of the runs, overlaid,\n"
+             "            as an SVG file\n"
+             "  rm        deletes a run, its rows and its checkpoint files after asking on stderr\n"
+             "            (a line from stdin; --yes does not ask)\n",
+    .flags = flags,
+    .more_help = NULL,
+    .run = run,
+};

@@ -16,27 +16,49 @@
 #include "sweep_stats.h"
 #include "data.h"
 
-/* A printf format: both %s are the methods, "baseline,bash,rac". */
-static const char usage[] =
-    "usage: exposure sweep [--config F] [--set key=value]... [--methods %s]\n"
-    "                      [--seeds 1,2,3] [--tasks arith,facts,digest] [--test] [--name N]\n"
-    "                      [--db F] [--jsonl] [--quiet]\n"
-    "       exposure sweep --preset NAME [--quick] [--set key=value]... [--db F] ...\n"
-    "\n"
-    "Trains every combination of task, method and seed, one run after the other, into the run\n"
-    "store under one sweep id, and prints per task and method the mean ± sd over seeds of em,\n"
-    "f1, rougeL, fr_acc, gap, first_err and wall time. Then: exposure report --sweep ID.\n"
-    "  --methods M,...  methods to compare (default %s)\n"
-    "  --seeds S,...    train.seed values (default 1,2,3)\n"
-    "  --tasks T,...    built-in tasks or JSONL files for data.train (default: the config's\n"
-    "                   data); a task's val and test splits follow it, a file is validated\n"
-    "                   on data.val_fraction of it and has no test split unless data.test\n"
-    "                   names one\n"
-    "  --test           evaluate every run on its test split after training\n"
-    "  --preset NAME    a sweep described in assets/configs/NAME.json (e.g. paper); "
-    "implies --test\n"
-    "  --quick          the preset's reduced version\n"
-    "Ctrl-C finishes the current run and stops; a second Ctrl-C stops the current run now.\n";
+enum {
+    F_CONFIG,
+    F_SET,
+    F_METHODS,
+    F_SEEDS,
+    F_TASKS,
+    F_EVAL_TEST,
+    F_PRESET,
+    F_QUICK,
+    F_NAME,
+    F_JSONL,
+    F_QUIET
+};
+static const ArgFlag flags[] = {
+    [F_CONFIG] = {"--config", NULL, "F", 0, "a JSON config every run starts from"},
+    [F_SET] = {"--set", NULL, "key=value", 1, "override one config key of every run"},
+    [F_METHODS] = {"--methods", NULL, "M,...", 0, "methods to compare (default: all of them)"},
+    [F_SEEDS] = {"--seeds", NULL, "S,...", 0, "train.seed values (default 1,2,3)"},
+    [F_TASKS] = {"--tasks", NULL, "T,...", 0,
+                 "built-in tasks or JSONL files for data.train (default: the config's data)"},
+    [F_EVAL_TEST] = {"--test", NULL, NULL, 0,
+                     "evaluate every run on its test split after training"},
+    [F_PRESET] = {"--preset", NULL, "NAME", 0,
+                  "a sweep described in assets/configs/NAME.json (e.g. paper); implies --test"},
+    [F_QUICK] = {"--quick", NULL, NULL, 0, "the preset's reduced version"},
+    [F_NAME] = {"--name", NULL, "N", 0, "a name for the sweep (and a prefix for its runs')"},
+    [F_JSONL] = {"--jsonl", NULL, NULL, 0, "one JSON line per run and one at the end on stdout"},
+    [F_QUIET] = {"--quiet", NULL, NULL, 0, "no progress line"},
+    {0},
+};
+
+static void more_help(FILE *out) {
+    char methods[128];
+    method_list(", ", " and ", methods, sizeof methods);
+    fprintf(out,
+            "The methods: %s.\n"
+            "A task's validation and test data are its own splits; a JSONL file in --tasks is\n"
+            "validated on data.val_fraction of it and has no test split unless data.test names\n"
+            "one.\n"
+            "Ctrl-C finishes the current run and stops; a second Ctrl-C stops the current run "
+            "now.\n",
+            methods);
+}
 
 static volatile sig_atomic_t interrupts;
 static void on_signal(int sig) {
@@ -47,9 +69,9 @@ static void on_signal(int sig) {
 #define MAX_LIST 32
 
 typedef struct {
+    const Args *args; /* the --set overrides, and the line for the sweep's record */
     const char *config, *db, *name, *preset;
-    char *sets[256];
-    int n_sets, jsonl, quiet, test, quick;
+    int jsonl, quiet, test, quick;
     char *methods[MAX_LIST], *seeds[MAX_LIST], *tasks[MAX_LIST];
     int n_methods, n_seeds, n_tasks;
     char *lists[3]; /* the strtok'd copies of the list arguments */
@@ -65,39 +87,27 @@ static int split_list(char *text, char **items, int *n) {
     return *n ? 0 : -1;
 }
 
-static int parse_args(int argc, char **argv, SweepArgs *a) {
-    memset(a, 0, sizeof *a);
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (cli_is_help(arg)) {
-            char methods[128];
-            method_list(",", ",", methods, sizeof methods);
-            printf(usage, methods, methods);
-            exit(EXIT_OK);
-        } else if (!strcmp(arg, "--jsonl")) a->jsonl = 1;
-        else if (!strcmp(arg, "--quiet")) a->quiet = 1;
-        else if (!strcmp(arg, "--test")) a->test = 1;
-        else if (!strcmp(arg, "--quick")) a->quick = 1;
-        else if (!value)
-            return cli_usage_error("sweep", "unknown argument '%s' (or no value)", arg);
-        else if (!strcmp(arg, "--config")) a->config = argv[++i];
-        else if (!strcmp(arg, "--db")) a->db = argv[++i];
-        else if (!strcmp(arg, "--name")) a->name = argv[++i];
-        else if (!strcmp(arg, "--preset")) a->preset = argv[++i];
-        else if (!strcmp(arg, "--set")) {
-            if (a->n_sets == 256) return cli_usage_error("sweep", "too many --set");
-            a->sets[a->n_sets++] = argv[++i];
-        } else if (!strcmp(arg, "--methods") || !strcmp(arg, "--seeds") ||
-                   !strcmp(arg, "--tasks")) {
-            int which = arg[2] == 'm' ? 0 : arg[3] == 'e' ? 1 : 2;
-            char **items = which == 0 ? a->methods : which == 1 ? a->seeds : a->tasks;
-            int *n = which == 0 ? &a->n_methods : which == 1 ? &a->n_seeds : &a->n_tasks;
-            free(a->lists[which]);
-            a->lists[which] = strdup(argv[++i]);
-            if (!a->lists[which] || split_list(a->lists[which], items, n))
-                return cli_usage_error("sweep", "%s: a comma-separated list of 1..%d items", arg,
-                                       MAX_LIST);
-        } else return cli_usage_error("sweep", "unknown argument '%s'", arg);
+static int parse_args(const Args *args, SweepArgs *a) {
+    *a = (SweepArgs){.args = args,
+                     .config = args_value(args, F_CONFIG),
+                     .db = args->db,
+                     .name = args_value(args, F_NAME),
+                     .preset = args_value(args, F_PRESET),
+                     .jsonl = args_count(args, F_JSONL) > 0,
+                     .quiet = args_count(args, F_QUIET) > 0,
+                     .test = args_count(args, F_EVAL_TEST) > 0,
+                     .quick = args_count(args, F_QUICK) > 0};
+    if (args_max_positional(args, 0)) return EXIT_USAGE;
+    static const int list_flags[3] = {F_METHODS, F_SEEDS, F_TASKS};
+    for (int which = 0; which < 3; which++) {
+        const char *text = args_value(args, list_flags[which]);
+        char **items = which == 0 ? a->methods : which == 1 ? a->seeds : a->tasks;
+        int *n = which == 0 ? &a->n_methods : which == 1 ? &a->n_seeds : &a->n_tasks;
+        if (!text) continue;
+        a->lists[which] = strdup(text);
+        if (!a->lists[which] || split_list(a->lists[which], items, n))
+            return cli_usage_error("sweep", "%s: a comma-separated list of 1..%d items",
+                                   flags[list_flags[which]].name, MAX_LIST);
     }
     if (a->quick && !a->preset) return cli_usage_error("sweep", "--quick needs --preset");
     if (a->preset && a->config)
@@ -246,9 +256,9 @@ static int run_config(const SweepArgs *a, const Plan *p, const char *task, const
     if (p->per_method && apply_object(c, cJSON_GetObjectItemCaseSensitive(p->per_method, method),
                                       "preset method config", err, cap))
         return -1;
-    for (int i = 0; i < a->n_sets; i++) {
+    for (int i = 0; i < args_count(a->args, F_SET); i++) {
         char why[512];
-        if (config_set(c, a->sets[i], why, sizeof why)) {
+        if (config_set(c, args_nth(a->args, F_SET, i), why, sizeof why)) {
             snprintf(err, cap, "--set %s", why);
             return -1;
         }
@@ -262,7 +272,7 @@ static int run_config(const SweepArgs *a, const Plan *p, const char *task, const
 }
 
 /* What the sweep row records: the grid, the base config and the command line. */
-static char *sweep_json(const SweepArgs *a, const Plan *p, int argc, char **argv) {
+static char *sweep_json(const SweepArgs *a, const Plan *p) {
     cJSON *o = cJSON_CreateObject();
     if (a->preset) cJSON_AddStringToObject(o, "preset", a->preset);
     cJSON_AddBoolToObject(o, "quick", a->quick);
@@ -275,8 +285,8 @@ static char *sweep_json(const SweepArgs *a, const Plan *p, int argc, char **argv
     for (int i = 0; i < p->n_tasks; i++) cJSON_AddItemToArray(t, cJSON_CreateString(p->tasks[i]));
     char line[4096] = "exposure";
     size_t len = strlen(line);
-    for (int i = 0; i < argc && len < sizeof line; i++)
-        len += (size_t)snprintf(line + len, sizeof line - len, " %s", argv[i]);
+    for (int i = 0; i < a->args->line_len && len < sizeof line; i++)
+        len += (size_t)snprintf(line + len, sizeof line - len, " %s", a->args->line[i]);
     cJSON_AddStringToObject(o, "command", line);
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
@@ -395,12 +405,15 @@ static int run_grid(const SweepArgs *a, const Plan *p, Store *store, int64_t swe
     return failures ? EXIT_RUNTIME : EXIT_OK;
 }
 
-int cmd_sweep(int argc, char **argv) {
+static int run(const Args *args) {
     SweepArgs a;
     Plan p;
     char err[1024];
-    int rc = parse_args(argc, argv, &a);
-    if (rc) return rc;
+    int rc = parse_args(args, &a);
+    if (rc) {
+        free_args(&a);
+        return rc;
+    }
     if (make_plan(&a, &p, err, sizeof err)) {
         fprintf(stderr, "exposure sweep: %s\n", err);
         cJSON_Delete(p.preset);
@@ -435,7 +448,7 @@ int cmd_sweep(int argc, char **argv) {
         free_args(&a);
         return EXIT_RUNTIME;
     }
-    char *json = sweep_json(&a, &p, argc, argv);
+    char *json = sweep_json(&a, &p);
     int64_t sweep = store_create_sweep(store,
                                        a.name     ? a.name
                                        : a.preset ? a.preset
@@ -481,3 +494,20 @@ int cmd_sweep(int argc, char **argv) {
     free_args(&a);
     return rc;
 }
+
+const Command command_sweep = {
+    .name = "sweep",
+    .summary =
+        "sweep [--config F] [--methods M,..] [--seeds S,..] [--tasks T,..] [--test] [--set k=v]...",
+    .usage = "exposure sweep [--config F] [--set key=value]... [--methods M,...] [--seeds S,...]\n"
+             "                      [--tasks T,...] [--test] [--name N] [--jsonl] [--quiet]\n"
+             "       exposure sweep --preset NAME [--quick] [--set key=value]... ...",
+    .about =
+        "Trains every combination of task, method and seed, one run after the other, into the\n"
+        "run store under one sweep id, and prints per task and method the mean ± sd over\n"
+        "seeds of em, f1, rougeL, fr_acc, gap, first_err and wall time. Then: exposure\n"
+        "report --sweep ID.\n",
+    .flags = flags,
+    .more_help = more_help,
+    .run = run,
+};

@@ -13,62 +13,50 @@
 #include "progress.h"
 #include "train.h"
 
-static const char usage[] =
-    "usage: exposure train [--config F] [--set key=value]... [--db F] [--name N]\n"
-    "                      [--jsonl] [--quiet]\n"
-    "       exposure train --resume ID [--db F] [--jsonl] [--quiet]\n"
-    "\n"
-    "Trains one run and records it in the run store (default runs/exposure.db, or $EXPOSURE_DB).\n"
-    "  --config F      a JSON config; keys not in it keep their defaults\n"
-    "  --set key=value override one config key (repeatable), e.g. --set method.name=bash\n"
-    "  --db F          the run store\n"
-    "  --name N        a name for the run\n"
-    "  --jsonl         one JSON event per line on stdout (start, step, eval, done, ...)\n"
-    "  --quiet         no progress line\n"
-    "  --resume ID     continue a stopped or interrupted run from its last checkpoint\n"
-    "Ctrl-C finishes the current step, writes a checkpoint and marks the run stopped.\n"
-    "Under mpirun the processes share every batch; rank 0 prints and writes the run store\n"
-    "(docs/distributed.md).\n"
-    "Config keys and their defaults: exposure config keys.\n";
+enum { F_CONFIG, F_SET, F_NAME, F_JSONL, F_QUIET, F_RESUME };
+static const ArgFlag flags[] = {
+    [F_CONFIG] = {"--config", NULL, "F", 0, "a JSON config; keys not in it keep their defaults"},
+    [F_SET] = {"--set", NULL, "key=value", 1,
+               "override one config key, e.g. --set method.name=bash"},
+    [F_NAME] = {"--name", NULL, "N", 0, "a name for the run"},
+    [F_JSONL] = {"--jsonl", NULL, NULL, 0,
+                 "one JSON event per line on stdout (start, step, eval, done, ...)"},
+    [F_QUIET] = {"--quiet", NULL, NULL, 0, "no progress line"},
+    [F_RESUME] = {"--resume", NULL, "ID", 0,
+                  "continue a stopped or interrupted run from its last checkpoint"},
+    {0},
+};
+
+static void more_help(FILE *out) {
+    fputs("Ctrl-C finishes the current step, writes a checkpoint and marks the run stopped.\n"
+          "Under mpirun the processes share every batch; rank 0 prints and writes the run store\n"
+          "(docs/distributed.md).\n"
+          "Config keys, their defaults and how keys not set follow others: exposure config keys.\n",
+          out);
+}
 
 static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig) { stop_signal = sig; }
 
 typedef struct {
-    const char *config, *db, *name;
-    char *sets[256];
-    int n_sets, jsonl, quiet;
+    const Args *args;
+    const char *db, *name;
+    int jsonl, quiet;
     long resume;
 } TrainArgs;
 
-static int parse_args(int argc, char **argv, TrainArgs *a) {
-    memset(a, 0, sizeof *a);
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (cli_is_help(arg)) {
-            fputs(usage, stdout);
-            exit(EXIT_OK);
-        } else if (!strcmp(arg, "--jsonl")) a->jsonl = 1;
-        else if (!strcmp(arg, "--quiet")) a->quiet = 1;
-        else if (!strcmp(arg, "--config") || !strcmp(arg, "--set") || !strcmp(arg, "--db") ||
-                 !strcmp(arg, "--name") || !strcmp(arg, "--resume")) {
-            if (!value) return cli_usage_error("train", "%s needs a value", arg);
-            i++;
-            if (!strcmp(arg, "--config")) a->config = value;
-            else if (!strcmp(arg, "--db")) a->db = value;
-            else if (!strcmp(arg, "--name")) a->name = value;
-            else if (!strcmp(arg, "--resume")) {
-                if (cli_parse_long(value, 1, INT64_MAX, &a->resume))
-                    return cli_usage_error("train", "--resume: '%s' is not a run id", value);
-            } else if (a->n_sets == 256) return cli_usage_error("train", "too many --set");
-            else a->sets[a->n_sets++] = (char *)value;
-        } else {
-            return cli_usage_error("train", "unknown argument '%s'", arg);
-        }
-    }
-    if (a->resume && (a->config || a->n_sets))
+static int parse_args(const Args *args, TrainArgs *a) {
+    *a = (TrainArgs){.args = args,
+                     .db = args->db,
+                     .name = args_value(args, F_NAME),
+                     .jsonl = args_count(args, F_JSONL) > 0,
+                     .quiet = args_count(args, F_QUIET) > 0};
+    if (args_max_positional(args, 0)) return EXIT_USAGE;
+    const char *resume = args_value(args, F_RESUME);
+    if (resume && cli_parse_long(resume, 1, INT64_MAX, &a->resume))
+        return cli_usage_error("train", "--resume: '%s' is not a run id", resume);
+    if (a->resume && (args_count(args, F_CONFIG) || args_count(args, F_SET)))
         return cli_usage_error("train", "--resume continues a run with its own config; "
                                         "--config and --set cannot be combined with it");
     return 0;
@@ -164,7 +152,7 @@ static int watch(Trainer *tr, const TrainArgs *a) {
  * rank that cannot (a config file missing on its host) says why, and no rank goes on. */
 static int build_config(Config *cfg, const TrainArgs *a) {
     char err[1024];
-    int failed = cli_build_config(cfg, a->config, a->sets, a->n_sets, err, sizeof err) != 0;
+    int failed = cli_build_config(cfg, a->args, F_CONFIG, F_SET, err, sizeof err) != 0;
     if (failed && dist_rank() == 0) fprintf(stderr, "exposure train: %s\n", err);
     else if (failed) fprintf(stderr, "exposure train: rank %d: %s\n", dist_rank(), err);
     int64_t any = failed;
@@ -175,9 +163,9 @@ static int build_config(Config *cfg, const TrainArgs *a) {
     return any ? EXIT_USAGE : 0;
 }
 
-int cmd_train(int argc, char **argv) {
+static int run(const Args *args) {
     TrainArgs a;
-    int rc = parse_args(argc, argv, &a);
+    int rc = parse_args(args, &a);
     if (rc) return rc;
     /* Rank 0 speaks for the job; the others only report what is theirs alone. */
     if (dist_rank() != 0) a.quiet = 1, a.jsonl = 0;
@@ -204,3 +192,14 @@ int cmd_train(int argc, char **argv) {
     sigaction(SIGTERM, &old_term, NULL);
     return rc;
 }
+
+const Command command_train = {
+    .name = "train",
+    .summary = "train [--config F] [--set key=value]... [--name N] [--jsonl] [--quiet]",
+    .usage = "exposure train [--config F] [--set key=value]... [--name N] [--jsonl] [--quiet]\n"
+             "       exposure train --resume ID [--jsonl] [--quiet]",
+    .about = "Trains one run and records it in the run store.\n",
+    .flags = flags,
+    .more_help = more_help,
+    .run = run,
+};

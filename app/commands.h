@@ -1,25 +1,28 @@
-/* The subcommands. Each takes the arguments from its own name on (argv[0] is the name)
- * and returns the process exit code (see cli.h). */
+/* The commands: each declares its flags and help next to its code, and main parses its
+ * command line (args.h) before running it. */
 #ifndef EXPOSURE_COMMANDS_H
 #define EXPOSURE_COMMANDS_H
 
+#include <stdio.h>
+
+#include "args.h"
+
 typedef struct {
     const char *name;
-    int (*run)(int argc, char **argv);
-    const char *usage; /* one line, shown by exposure --help */
+    const char *summary;          /* one line for exposure --help, after "exposure " */
+    const char *usage;            /* the usage lines of its help, each "exposure ..." */
+    const char *about;            /* what it does, for its help */
+    const ArgFlag *flags;         /* ending with a zeroed entry */
+    void (*more_help)(FILE *out); /* printed at the end of its help, or NULL */
+    /* Runs the command on its parsed line (help and version are handled before); returns the
+     * process exit code (cli.h). */
+    int (*run)(const Args *a);
 } Command;
 
-/* The table main() dispatches on, ending with a zeroed entry. */
-extern const Command commands[];
+/* Every command, in the order of exposure --help, ending with NULL. */
+extern const Command *const commands[];
 
-int cmd_bench(int argc, char **argv);
-int cmd_config(int argc, char **argv);
-int cmd_data(int argc, char **argv);
-int cmd_eval(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_runs(int argc, char **argv);
-int cmd_sweep(int argc, char **argv);
-int cmd_train(int argc, char **argv);
-int cmd_ui(int argc, char **argv);
+extern const Command command_bench, command_config, command_data, command_eval, command_report,
+    command_runs, command_sweep, command_train, command_ui;
 
 #endif

@@ -48,7 +48,7 @@ Test(data, help_on_every_level) {
     };
     static const char *const wants[] = {"usage: exposure data gen TASK",
                                         "usage: exposure data gen TASK --n N --seed S -o FILE",
-                                        "usage: exposure data check FILE"};
+                                        "\n       exposure data check FILE"};
     for (int i = 0; i < 3; i++) {
         RunResult r = run_exposure(cases[i], NULL);
         cr_assert_eq(r.status, 0, "%s", r.err);
@@ -67,7 +67,7 @@ Test(data, help_on_every_level) {
 
 Test(data, bad_usage_exits_2) {
     expect_usage_error(RUN("data"), "exposure data: gen or check?");
-    expect_usage_error(RUN("data", "frob"), "unknown subcommand \"frob\"");
+    expect_usage_error(RUN("data", "frob"), "unknown action \"frob\"");
     expect_usage_error(RUN("data", "gen"), "which task?");
     expect_usage_error(RUN("data", "gen", "poems", "--n", "3", "--seed", "1", "-o", "-"),
                        "unknown task \"poems\"");
@@ -79,14 +79,14 @@ Test(data, bad_usage_exits_2) {
     expect_usage_error(RUN("data", "gen", "arith", "--n", "3", "--seed", "-4", "-o", "-"),
                        "--seed");
     expect_usage_error(RUN("data", "gen", "arith", "--n"), "--n needs a value");
-    expect_usage_error(RUN("data", "gen", "arith", "--loud"), "unknown option --loud");
-    expect_usage_error(RUN("data", "gen", "arith", "facts"), "unexpected argument facts");
+    expect_usage_error(RUN("data", "gen", "arith", "--loud"), "unknown option '--loud'");
+    expect_usage_error(RUN("data", "gen", "arith", "facts"), "unexpected argument 'facts'");
     expect_usage_error(RUN("data", "check"), "which file?");
     expect_usage_error(RUN("data", "check", "x.jsonl", "--layout", "squad"),
                        "unknown layout \"squad\"");
     expect_usage_error(RUN("data", "check", "x.jsonl", "--context", "0"), "--context");
-    expect_usage_error(RUN("data", "check", "x.jsonl", "--strict"), "unknown option --strict");
-    expect_usage_error(RUN("data", "check", "a.jsonl", "b.jsonl"), "unexpected argument b.jsonl");
+    expect_usage_error(RUN("data", "check", "x.jsonl", "--strict"), "unknown option '--strict'");
+    expect_usage_error(RUN("data", "check", "a.jsonl", "b.jsonl"), "unexpected argument 'b.jsonl'");
 }
 
 /* ---- gen --------------------------------------------------------------------------------- */

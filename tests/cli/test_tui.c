@@ -246,6 +246,19 @@ Test(tui, works_without_colours_or_utf8) {
     expect_clean_exit();
 }
 
+/* `exposure --db F`, as with git or sqlite3: the interface on that database. */
+Test(tui, global_db_option_without_a_command_opens_the_interface_on_it) {
+    headless_run("global-db", "1");
+    char line[400];
+    snprintf(line, sizeof line, "--db '%s'", t.db);
+    tui_start_line(&t, 100, 32, NULL, line);
+    SEE("1 Datasets");
+    tui_keys(&t, "5");
+    SEE("global-db");
+    tui_keys(&t, "q");
+    expect_clean_exit();
+}
+
 Test(tui, a_corrupt_preference_file_is_reported_and_replaced) {
     char dir[300], path[340];
     snprintf(dir, sizeof dir, "%s/config/exposure", t.dir);

@@ -35,16 +35,22 @@ void tui_init(Tui *t) {
 }
 
 void tui_start(Tui *t, int cols, int rows, const char *env, const char *args) {
+    char line[4096];
+    snprintf(line, sizeof line, "ui --db '%s' %s", t->db, args ? args : "");
+    tui_start_line(t, cols, rows, env, line);
+}
+
+void tui_start_line(Tui *t, int cols, int rows, const char *env, const char *args) {
     char bin[PATH_MAX], cwd[PATH_MAX];
     cr_assert_not_null(realpath(exposure_bin(), bin), "no binary at %s", exposure_bin());
     cr_assert_not_null(getcwd(cwd, sizeof cwd));
     const char *asan = getenv("ASAN_OPTIONS"), *ubsan = getenv("UBSAN_OPTIONS");
     sh("tmux -L %s -f /dev/null new-session -d -s tui -x %d -y %d -c '%s' "
        "\"env ASAN_OPTIONS='%s' UBSAN_OPTIONS='%s' XDG_CONFIG_HOME='%s/config' "
-       "TERM=screen-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 %s '%s' ui --db '%s' %s "
+       "TERM=screen-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 %s '%s' %s "
        "2>'%s/stderr.txt'; echo EXITED \\$?; sleep 600\"",
        t->sock, cols, rows, cwd, asan ? asan : "", ubsan ? ubsan : "", t->dir, env ? env : "", bin,
-       t->db, args ? args : "", t->dir);
+       args, t->dir);
     char cmd[256], line[512] = "";
     snprintf(cmd, sizeof cmd, "tmux -L %s display-message -p -t tui '#{pid} #{socket_path}'",
              t->sock);

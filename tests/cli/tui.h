@@ -19,6 +19,8 @@ void tui_init(Tui *t);
 /* Starts the binary as `env <env> BIN ui --db DB <args>` at cols x rows; the pane prints
  * "EXITED <code>" when the program ends. env may be NULL. */
 void tui_start(Tui *t, int cols, int rows, const char *env, const char *args);
+/* The same with the whole command line after the binary's name, e.g. "--db 'F'". */
+void tui_start_line(Tui *t, int cols, int rows, const char *env, const char *line);
 /* tmux send-keys arguments, e.g. "3", "Enter", "-l some text". */
 void tui_keys(Tui *t, const char *keys);
 /* Sends bytes to the program as typed (no shell in between, any bytes but NUL). */
