@@ -355,6 +355,36 @@ static void write_header(FILE *o, Store *s, int64_t sweep, const SweepTable *t) 
             t->split);
 }
 
+/* Where the plots go and how the report links them. By default beside the report, in a
+ * directory named after it (results.md: results/; another name gets "-plots" added), or
+ * sweep-ID/ for a report on stdout. The directories, and the report's own, are made with
+ * their parents; the link is the plots' directory as seen from the report's. */
+static int place_plots(const char *out_path, const char *plots, long sweep, char *dir, size_t cap,
+                       char *link, size_t link_cap) {
+    size_t len = out_path ? strlen(out_path) : 0;
+    int md = len > 3 && strcmp(out_path + len - 3, ".md") == 0;
+    if (plots) snprintf(dir, cap, "%s", plots);
+    else if (out_path && md) snprintf(dir, cap, "%.*s", (int)(len - 3), out_path);
+    else if (out_path) snprintf(dir, cap, "%s-plots", out_path);
+    else snprintf(dir, cap, "sweep-%ld", sweep);
+    char report_dir[LIMIT_PATH_BYTES], failed[LIMIT_PATH_BYTES];
+    if (path_dirname(out_path ? out_path : ".", report_dir, sizeof report_dir)) {
+        fprintf(stderr, "exposure report: %s: path too long\n", out_path);
+        return -1;
+    }
+    if (mkdirs(dir, 0777, failed, sizeof failed) ||
+        mkdirs(out_path ? report_dir : ".", 0777, failed, sizeof failed)) {
+        fprintf(stderr, "exposure report: %s: cannot make the directory: %s\n", failed,
+                strerror(errno));
+        return -1;
+    }
+    if (path_relative(out_path ? report_dir : ".", dir, link, link_cap)) {
+        fprintf(stderr, "exposure report: %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static int run(const Args *a) {
     long sweep = 0;
     const char *out_path = args_value(a, F_OUTPUT), *plots = args_value(a, F_PLOTS), *db = a->db;
@@ -382,16 +412,7 @@ static int run(const Args *a) {
         store_close(s);
         return EXIT_RUNTIME;
     }
-    /* Plots go beside the report, in a directory named after it, linked relatively. */
-    if (plots) snprintf(plot_dir, sizeof plot_dir, "%s", plots);
-    else if (out_path)
-        snprintf(plot_dir, sizeof plot_dir, "%.*s",
-                 (int)(strlen(out_path) - (strstr(out_path, ".md") ? 3 : 0)), out_path);
-    else snprintf(plot_dir, sizeof plot_dir, "sweep-%ld", sweep);
-    const char *slash = strrchr(plot_dir, '/');
-    snprintf(link_dir, sizeof link_dir, "%s", slash && !plots ? slash + 1 : plot_dir);
-    if (mkdir(plot_dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "exposure report: %s: %s\n", plot_dir, strerror(errno));
+    if (place_plots(out_path, plots, sweep, plot_dir, sizeof plot_dir, link_dir, sizeof link_dir)) {
         sweep_table_free(&t);
         store_close(s);
         return EXIT_RUNTIME;

@@ -214,3 +214,44 @@ Test(sweep, report_judges_differences_by_their_spread) {
                        "%s", text);
     free(text);
 }
+
+/* The plots' directory comes from the end of -o's path only, and every missing directory is
+ * made: the report's own and the plots'. The links are relative to the report. */
+Test(sweep, report_paths_make_their_directories_and_link_relatively) {
+    Store *s;
+    char err[1024];
+    cr_assert_eq(store_open(db, &s, err, sizeof err), 0, "%s", err);
+    int64_t sweep = store_create_sweep(s, "paths", "{}");
+    add_sweep_run(s, sweep, "baseline", 1, 0.1, 0.5);
+    cr_assert_eq(store_commit(s), 0, "%s", store_error(s));
+    store_close(s);
+    static const struct {
+        const char *out, *plots, *svg, *link;
+    } cases[] = {
+        {"some.md.dir/results.md", NULL, "some.md.dir/results/sweep1-arith.svg", "](results/"},
+        {"a/b/c.md", NULL, "a/b/c/sweep1-arith.svg", "](c/"},
+        {"notes.md.txt", NULL, "notes.md.txt-plots/sweep1-arith.svg", "](notes.md.txt-plots/"},
+        {"docs/r.md", "figures/r", "figures/r/sweep1-arith.svg", "](../figures/r/"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[400], plots[400], svg[400];
+        snprintf(out, sizeof out, "%s/%s", dir, cases[i].out);
+        snprintf(plots, sizeof plots, "%s/%s", dir, cases[i].plots ? cases[i].plots : "");
+        snprintf(svg, sizeof svg, "%s/%s", dir, cases[i].svg);
+        RunResult r = cases[i].plots
+                          ? run_exposure((const char *[]){"report", "--sweep", "1", "--db", db,
+                                                          "-o", out, "--plots", plots, NULL},
+                                         NULL)
+                          : run_exposure((const char *[]){"report", "--sweep", "1", "--db", db,
+                                                          "-o", out, NULL},
+                                         NULL);
+        cr_assert_eq(r.status, 0, "%s: %s", cases[i].out, r.err);
+        run_free(&r);
+        size_t n;
+        char *text = file_bytes(out, &n);
+        cr_assert_not_null(text, "%s not written", out);
+        cr_assert_not_null(strstr(text, cases[i].link), "%s links:\n%s", cases[i].out, text);
+        free(text);
+        cr_assert_eq(access(svg, R_OK), 0, "%s not written", svg);
+    }
+}
