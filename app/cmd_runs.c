@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "data.h"
 #include "store.h"
 #include "util.h"
 
@@ -139,26 +140,6 @@ static void format_time(double t, char *out, size_t cap) {
 }
 
 static void format_value(double v, char *out, size_t cap) { snprintf(out, cap, "%.4g", v); }
-
-/* The dataset as a short name: a task's directory for its split files
- * (assets/datasets/arith/train.jsonl -> arith), else the file name without extension. */
-static void short_dataset(const char *path, char *out, size_t cap) {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    size_t len = strcspn(base, ".");
-    int is_split = (len == 5 && strncmp(base, "train", 5) == 0) ||
-                   (len == 3 && strncmp(base, "val", 3) == 0) ||
-                   (len == 4 && strncmp(base, "test", 4) == 0);
-    if (is_split && base > path + 1) {
-        const char *end = base - 1, *start = end;
-        while (start > path && start[-1] != '/') start--;
-        if (end > start) {
-            snprintf(out, cap, "%.*s", (int)(end - start), start);
-            return;
-        }
-    }
-    snprintf(out, cap, "%.*s", (int)(len ? len : strlen(base)), base);
-}
 
 /* Display width of UTF-8 text, one column per code point. */
 static int text_width(const char *s) {
@@ -309,7 +290,7 @@ static int list_row(Store *s, const RunRow *r, Table *t) {
     char loss_best[32], loss_last[32], em_best[32], em_last[32];
     snprintf(id, sizeof id, "%lld", (long long)r->id);
     clip_text(r->name, 24, name, sizeof name);
-    short_dataset(r->dataset, short_ds, sizeof short_ds);
+    dataset_name(r->dataset, short_ds, sizeof short_ds);
     clip_text(short_ds, 20, dataset, sizeof dataset);
     snprintf(steps, sizeof steps, "%lld/%lld", (long long)r->step, (long long)r->steps);
     metric_cell(s, r->id, METRIC_LOSS, 1, loss_best, sizeof loss_best);
@@ -361,7 +342,10 @@ static cJSON *run_json(const RunRow *r) {
     cJSON_AddStringToObject(o, "name", r->name);
     cJSON_AddStringToObject(o, "status", r->status);
     cJSON_AddStringToObject(o, "method", r->method);
+    char name[128];
+    dataset_name(r->dataset, name, sizeof name);
     cJSON_AddStringToObject(o, "dataset", r->dataset);
+    cJSON_AddStringToObject(o, "dataset_name", name);
     cJSON_AddNumberToObject(o, "seed", (double)r->seed);
     cJSON_AddNumberToObject(o, "step", (double)r->step);
     cJSON_AddNumberToObject(o, "steps", (double)r->steps);
@@ -469,7 +453,10 @@ static void show_fields(const RunRow *r) {
     printf("run %lld: %s\n", (long long)r->id, r->name[0] ? r->name : "(unnamed)");
     printf("  status     %s\n", r->status);
     printf("  method     %s\n", r->method);
-    printf("  dataset    %s\n", r->dataset);
+    char name[128];
+    dataset_name(r->dataset, name, sizeof name);
+    if (strcmp(name, r->dataset) == 0) printf("  dataset    %s\n", r->dataset);
+    else printf("  dataset    %s (%s)\n", name, r->dataset);
     printf("  seed       %lld\n", (long long)r->seed);
     printf("  steps      %lld/%lld\n", (long long)r->step, (long long)r->steps);
     printf("  created    %s\n", created);
@@ -720,7 +707,7 @@ static int compare_fields(const RunRow *rows, int n) {
         const RunRow *r = &rows[i];
         run_heading(r, cells_buf[i][0], 128);
         snprintf(cells_buf[i][1], 128, "%s", r->method);
-        short_dataset(r->dataset, cells_buf[i][2], 128);
+        dataset_name(r->dataset, cells_buf[i][2], 128);
         snprintf(cells_buf[i][3], 128, "%s", r->status);
         snprintf(cells_buf[i][4], 128, "%lld/%lld", (long long)r->step, (long long)r->steps);
         snprintf(cells_buf[i][5], 128, "%lld", (long long)r->seed);

@@ -383,8 +383,10 @@ static int run_grid(const SweepArgs *a, const Plan *p, Store *store, int64_t swe
                     fprintf(stderr, "exposure sweep: %s\n", err);
                     return EXIT_USAGE;
                 }
-                snprintf(name, sizeof name, "%s%s%.60s-%s-s%d", a->name ? a->name : "",
-                         a->name ? "-" : "", *task ? task : "data", p->methods[m], p->seeds[s]);
+                char data[96];
+                dataset_name(*task ? task : c.data.train, data, sizeof data);
+                snprintf(name, sizeof name, "%s%s%s-%s-s%d", a->name ? a->name : "",
+                         a->name ? "-" : "", data, p->methods[m], p->seeds[s]);
                 TrainerOptions opt = {.db_path = db, .name = name, .sweep = sweep};
                 int64_t run = train_one(&c, &opt, &slot, a, status, sizeof status, err, sizeof err);
                 if (run < 0) {

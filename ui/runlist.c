@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "data.h"
+
 static int contains_folded(const char *hay, const char *needle) {
     size_t n = strlen(needle);
     if (n == 0) return 1;
@@ -120,11 +122,7 @@ void runlist_cell(const RunRow *row, RunColumn col, char *out, size_t cap) {
     case RC_NAME: snprintf(out, cap, "%s", row->name); break;
     case RC_STATUS: snprintf(out, cap, "%s", row->status); break;
     case RC_METHOD: snprintf(out, cap, "%s", row->method); break;
-    case RC_DATA: {
-        const char *slash = strrchr(row->dataset, '/');
-        snprintf(out, cap, "%s", slash ? slash + 1 : row->dataset);
-        break;
-    }
+    case RC_DATA: dataset_name(row->dataset, out, cap); break;
     case RC_STEP:
         snprintf(out, cap, "%lld/%lld", (long long)row->step, (long long)row->steps);
         break;

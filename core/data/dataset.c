@@ -529,6 +529,25 @@ int dataset_drop_longer_than(Dataset *d, int context) {
     return removed;
 }
 
+void dataset_name(const char *path, char *out, size_t cap) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t len = dot && dot > base ? (size_t)(dot - base) : strlen(base);
+    int is_split = (len == 5 && strncmp(base, "train", 5) == 0) ||
+                   (len == 3 && strncmp(base, "val", 3) == 0) ||
+                   (len == 4 && strncmp(base, "test", 4) == 0);
+    if (is_split && base > path + 1) {
+        const char *end = base - 1, *start = end;
+        while (start > path && start[-1] != '/') start--;
+        if (end > start) {
+            snprintf(out, cap, "%.*s", (int)(end - start), start);
+            return;
+        }
+    }
+    snprintf(out, cap, "%.*s", (int)len, base);
+}
+
 int dataset_longest(const Dataset *d) {
     int longest = 0;
     for (int i = 0; i < d->n; i++) {

@@ -65,6 +65,12 @@ int dataset_load_buffer(const char *name, const void *data, size_t len, const Lo
                         Dataset *out, char *err, size_t errcap);
 void dataset_free(Dataset *d);
 
+/* The name a dataset is shown by wherever runs are listed (exposure runs, the interface's Runs
+ * screen, default run names): a built-in task's name as it is; for a split file (train, val or
+ * test) the directory it is in (assets/datasets/arith/train.jsonl -> arith); for any other
+ * file its name without the extension (/data/my.qa.jsonl -> my.qa). Writes into out. */
+void dataset_name(const char *path, char *out, size_t cap);
+
 /* Token length of an example's training sequence, <bos> prompt <sep> response <eos>. */
 int example_tokens(const Example *e);
 

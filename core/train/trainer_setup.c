@@ -144,10 +144,12 @@ static int create_run(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
         snprintf(err, cap, "out of memory");
         return TRAINER_ERUNTIME;
     }
+    char data[96];
+    dataset_name(cfg->data.train, data, sizeof data);
     if (opt->name && *opt->name) snprintf(name, sizeof name, "%s", opt->name);
     else
-        snprintf(name, sizeof name, "%s-%.80s-s%d", method_info(cfg->method.name)->name,
-                 cfg->data.train, cfg->train.seed);
+        snprintf(name, sizeof name, "%s-%s-s%d", method_info(cfg->method.name)->name, data,
+                 cfg->train.seed);
     NewRun nr = {.name = name,
                  .method = method_info(cfg->method.name)->name,
                  .dataset = cfg->data.train,

@@ -259,6 +259,42 @@ Test(tui, global_db_option_without_a_command_opens_the_interface_on_it) {
     expect_clean_exit();
 }
 
+/* A run trained from a JSONL file has one dataset name: the file's, without the extension, in
+ * exposure runs list and show and on the Runs screen (and in the run's default name). */
+Test(tui, a_run_from_a_file_has_the_same_dataset_name_everywhere) {
+    char file[300], data[320];
+    snprintf(file, sizeof file, "%s/qa-notes.jsonl", t.dir);
+    FILE *f = fopen(file, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < 20; i++)
+        fprintf(f, "{\"prompt\":\"%d+%d=\",\"response\":\"%d\"}\n", i, i, 2 * i);
+    cr_assert_eq(fclose(f), 0);
+    snprintf(data, sizeof data, "data.train=%s", file);
+    RunResult r = run_exposure(
+        (const char *[]){"train", "--db", t.db, "--quiet", "--set", "model.layers=1", "--set",
+                         "model.dim=16", "--set", "model.heads=2", "--set", "model.context=32",
+                         "--set", "train.steps=2", "--set", "train.threads=1", "--set", data, NULL},
+        NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_exposure((const char *[]){"runs", "list", "--db", t.db, NULL}, NULL);
+    cr_assert_not_null(strstr(r.out, "baseline-qa-notes-s1  baseline  qa-notes"), "%s", r.out);
+    run_free(&r);
+    r = run_exposure((const char *[]){"runs", "show", "1", "--db", t.db, NULL}, NULL);
+    char shown[400];
+    snprintf(shown, sizeof shown, "  dataset    qa-notes (%s)\n", file);
+    cr_assert_not_null(strstr(r.out, shown), "%s", r.out);
+    run_free(&r);
+    tui_start(&t, 100, 32, NULL, "");
+    SEE("1 Datasets");
+    tui_keys(&t, "5");
+    SEE("baseline-qa-notes-s1");
+    cr_assert(tui_wait(&t, " qa-notes ", SHOW), "the dataset column:\n%s", t.screen);
+    cr_assert_null(strstr(t.screen, "qa-notes.jsonl"), "%s", t.screen);
+    tui_keys(&t, "q");
+    expect_clean_exit();
+}
+
 Test(tui, a_corrupt_preference_file_is_reported_and_replaced) {
     char dir[300], path[340];
     snprintf(dir, sizeof dir, "%s/config/exposure", t.dir);

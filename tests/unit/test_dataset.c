@@ -566,3 +566,21 @@ Test(dataset, gsm8k_test_split) {
     dataset_free(&d);
     dataset_free(&calc);
 }
+
+/* One name for a dataset wherever runs are listed. */
+Test(dataset, name_shown_for_a_path) {
+    const char *cases[][2] = {
+        {"arith", "arith"},
+        {"assets/datasets/arith/train.jsonl", "arith"},
+        {"/data/gsm8k/test.jsonl", "gsm8k"},
+        {"/tmp/qa-notes.jsonl", "qa-notes"},
+        {"my.qa.jsonl", "my.qa"},
+        {"train.jsonl", "train"},
+        {"/x/.hidden", ".hidden"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[64];
+        dataset_name(cases[i][0], out, sizeof out);
+        cr_assert_str_eq(out, cases[i][1], "%s", cases[i][0]);
+    }
+}

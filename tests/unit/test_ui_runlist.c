@@ -64,7 +64,7 @@ Test(ui_runlist, cells) {
     RunList l = sample_list();
     char out[64];
     runlist_cell(&l.rows[0], RC_DATA, out, sizeof out);
-    cr_assert_str_eq(out, "train.jsonl");
+    cr_assert_str_eq(out, "x", "the name exposure runs shows: the split's directory");
     runlist_cell(&l.rows[0], RC_STEP, out, sizeof out);
     cr_assert_str_eq(out, "40/100");
     cr_assert_str_eq(runlist_column_title(RC_TAGS), "tags");
