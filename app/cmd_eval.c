@@ -52,10 +52,10 @@ static void print_sample(void *ctx, const EvalSample *s) {
     cJSON *e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "event", "sample");
     cJSON_AddNumberToObject(e, "idx", s->idx);
-    cJSON_AddStringToObject(e, "prompt", s->ex->prompt);
-    cJSON_AddStringToObject(e, "reference", s->ex->response);
-    cJSON_AddStringToObject(e, "output", s->output);
-    cJSON_AddStringToObject(e, "raw_output", s->raw_output);
+    jsonl_add_string(e, "prompt", s->ex->prompt);
+    jsonl_add_string(e, "reference", s->ex->response);
+    jsonl_add_string(e, "output", s->output);
+    jsonl_add_string(e, "raw_output", s->raw_output);
     cJSON *list = cJSON_Parse(corr ? corr : "[]");
     cJSON_AddItemToObject(e, "corrections", list ? list : cJSON_CreateArray());
     jsonl_add_number(e, metric_info(METRIC_EM)->name, s->em);

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "data.h"
+#include "jsonl.h"
 #include "store.h"
 #include "util.h"
 
@@ -339,13 +340,13 @@ static cJSON *run_json(const RunRow *r) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     cJSON_AddNumberToObject(o, "id", (double)r->id);
-    cJSON_AddStringToObject(o, "name", r->name);
+    jsonl_add_string(o, "name", r->name);
     cJSON_AddStringToObject(o, "status", r->status);
     cJSON_AddStringToObject(o, "method", r->method);
     char name[128];
     dataset_name(r->dataset, name, sizeof name);
-    cJSON_AddStringToObject(o, "dataset", r->dataset);
-    cJSON_AddStringToObject(o, "dataset_name", name);
+    jsonl_add_string(o, "dataset", r->dataset);
+    jsonl_add_string(o, "dataset_name", name);
     cJSON_AddNumberToObject(o, "seed", (double)r->seed);
     cJSON_AddNumberToObject(o, "step", (double)r->step);
     cJSON_AddNumberToObject(o, "steps", (double)r->steps);
@@ -356,10 +357,10 @@ static cJSON *run_json(const RunRow *r) {
     cJSON_AddNumberToObject(o, "duration", run_duration(r));
     cJSON_AddStringToObject(o, "version", r->version);
     cJSON_AddNumberToObject(o, "pid", (double)r->pid);
-    cJSON_AddStringToObject(o, "host", r->host);
+    jsonl_add_string(o, "host", r->host);
     if (r->sweep > 0) cJSON_AddNumberToObject(o, "sweep", (double)r->sweep);
     else cJSON_AddNullToObject(o, "sweep");
-    cJSON_AddStringToObject(o, "tags", r->tags);
+    jsonl_add_string(o, "tags", r->tags);
     return o;
 }
 

@@ -344,7 +344,7 @@ static void announce(const SweepArgs *a, const Slot *slot, int64_t run, const ch
         cJSON_AddNumberToObject(o, "index", slot->index);
         cJSON_AddNumberToObject(o, "of", slot->total);
         cJSON_AddNumberToObject(o, "run_id", (double)run);
-        cJSON_AddStringToObject(o, "task", slot->task);
+        jsonl_add_string(o, "task", slot->task);
         cJSON_AddStringToObject(o, "method", slot->method);
         cJSON_AddNumberToObject(o, "seed", slot->seed);
         cJSON_AddStringToObject(o, "status", status);
@@ -479,7 +479,7 @@ static int run(const Args *args) {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "event", "sweep_done");
             cJSON_AddNumberToObject(o, "sweep_id", (double)sweep);
-            cJSON_AddStringToObject(o, "split", table.split);
+            jsonl_add_string(o, "split", table.split);
             jsonl_print(o);
         } else {
             printf("sweep %lld", (long long)sweep);

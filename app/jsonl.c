@@ -2,6 +2,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
 
 void jsonl_add_number(cJSON *obj, const char *key, double value) {
     char text[32];
@@ -9,12 +12,22 @@ void jsonl_add_number(cJSON *obj, const char *key, double value) {
     cJSON_AddNumberToObject(obj, key, strtod(text, NULL));
 }
 
+int jsonl_add_string(cJSON *obj, const char *key, const char *text) {
+    size_t n = strlen(text);
+    char *clean = malloc(3 * n + 1);
+    if (!clean) return -1;
+    utf8_sanitize(text, n, clean);
+    int rc = cJSON_AddStringToObject(obj, key, clean) ? 0 : -1;
+    free(clean);
+    return rc;
+}
+
 cJSON *jsonl_eval(int64_t step, const char *split, const EvalSummary *e, int rac) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     cJSON_AddStringToObject(o, "event", "eval");
     cJSON_AddNumberToObject(o, "step", (double)step);
-    cJSON_AddStringToObject(o, "split", split);
+    jsonl_add_string(o, "split", split);
     /* The fields of the JSONL contract, in its order; the loss is "val_loss". */
     static const MetricId fields[] = {METRIC_TF_ACC,    METRIC_FR_ACC,     METRIC_GAP,
                                       METRIC_EM,        METRIC_F1,         METRIC_ROUGE_L,
@@ -44,7 +57,7 @@ cJSON *jsonl_trainer_event(const TrainerEvent *ev, int64_t run_id, int rac) {
         cJSON_AddStringToObject(o, "event", "start");
         cJSON_AddNumberToObject(o, "run_id", (double)run_id);
         cJSON_AddNumberToObject(o, "step", ev->step);
-        cJSON_AddStringToObject(o, "message", ev->text);
+        jsonl_add_string(o, "message", ev->text);
         break;
     case EV_STEP:
         cJSON_AddStringToObject(o, "event", "step");
@@ -57,19 +70,19 @@ cJSON *jsonl_trainer_event(const TrainerEvent *ev, int64_t run_id, int rac) {
     case EV_CHECKPOINT:
         cJSON_AddStringToObject(o, "event", "checkpoint");
         cJSON_AddNumberToObject(o, "step", ev->step);
-        cJSON_AddStringToObject(o, "path", ev->text);
+        jsonl_add_string(o, "path", ev->text);
         break;
     case EV_NOTE:
         cJSON_AddStringToObject(o, "event", "note");
         cJSON_AddNumberToObject(o, "step", ev->step);
-        cJSON_AddStringToObject(o, "message", ev->text);
+        jsonl_add_string(o, "message", ev->text);
         break;
     case EV_DONE:
         cJSON_AddStringToObject(o, "event", "done");
         cJSON_AddNumberToObject(o, "run_id", (double)run_id);
-        cJSON_AddStringToObject(o, "status", ev->status);
+        jsonl_add_string(o, "status", ev->status);
         cJSON_AddNumberToObject(o, "step", ev->step);
-        if (ev->text[0]) cJSON_AddStringToObject(o, "message", ev->text);
+        if (ev->text[0]) jsonl_add_string(o, "message", ev->text);
         break;
     case EV_EVAL: break;
     }

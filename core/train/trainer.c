@@ -146,6 +146,17 @@ int trainer_set(Trainer *t, const char *assignment, char *err, size_t cap) {
 
 static void sync_optimizer(Trainer *t) { t->oc.lr = t->cfg.train.lr; }
 
+/* {"key":...,"from":...,"to":...}, malloc'd; NULL when out of memory. */
+static char *change_json(const char *key, const char *from, const char *to) {
+    cJSON *o = cJSON_CreateObject();
+    char *text = NULL;
+    if (o && cJSON_AddStringToObject(o, "key", key) && cJSON_AddStringToObject(o, "from", from) &&
+        cJSON_AddStringToObject(o, "to", to))
+        text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
 /* Applies the queued live changes, recording each as an event of the run. */
 static void apply_pending(Trainer *t) {
     char list[MAX_PENDING][256];
@@ -164,11 +175,11 @@ static void apply_pending(Trainer *t) {
         }
         config_get(&t->cfg, key, after, sizeof after);
         sync_optimizer(t);
-        char detail[1400];
-        snprintf(detail, sizeof detail, "{\"key\":\"%s\",\"from\":\"%s\",\"to\":\"%s\"}", key,
-                 before, after);
+        char *detail = change_json(key, before, after);
         store_event(t->store, t->run_id, t->step,
-                    strncmp(key, "method.schedule.", 16) == 0 ? "schedule" : "config", detail);
+                    strncmp(key, "method.schedule.", 16) == 0 ? "schedule" : "config",
+                    detail ? detail : "{}");
+        free(detail);
         trainer_note(t, "%s: %s -> %s from step %d", key, before, after, t->step + 1);
     }
     if (n) {
@@ -600,11 +611,11 @@ int trainer_start(const Config *cfg, const TrainerOptions *opt, Trainer **out, c
         const Config *c = &t->cfg;
         TrainerEvent ev = {.kind = EV_START, .step = t->step};
         snprintf(ev.text, sizeof ev.text,
-                 "run %lld: %s on %.200s (%d train, %d val), %d layers x %d dim, %.2fM parameters, "
-                 "%d steps of %d",
-                 (long long)t->run_id, method_info(c->method.name)->name, c->data.train, t->train.n,
-                 t->val.n, c->model.layers, c->model.dim, (double)t->model.num_params / 1e6,
-                 c->train.steps, c->train.batch);
+                 "run %lld (%.100s): %s on %.200s (%d train, %d val), %d layers x %d dim, %.2fM "
+                 "parameters, %d steps of %d",
+                 (long long)t->run_id, t->run_name, method_info(c->method.name)->name,
+                 c->data.train, t->train.n, t->val.n, c->model.layers, c->model.dim,
+                 (double)t->model.num_params / 1e6, c->train.steps, c->train.batch);
         push(t, &ev);
         if (pthread_create(&t->thread, NULL, train_thread, t) != 0) {
             snprintf(err, cap, "cannot start the training thread");

@@ -39,7 +39,8 @@ struct Trainer {
     int store_failing; /* the last commit failed (the user has been told) */
     int dist;          /* one rank of a job of several processes */
     int64_t run_id;
-    int step; /* steps completed */
+    char run_name[128]; /* for the start event (rank 0) */
+    int step;           /* steps completed */
     int epoch;
     int *perm, perm_pos; /* this epoch's order of training examples */
     Rng rng_data, rng_sample;

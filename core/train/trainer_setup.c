@@ -157,6 +157,7 @@ static int create_run(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
                  .seed = cfg->train.seed,
                  .steps = cfg->train.steps,
                  .sweep = opt->sweep};
+    snprintf(t->run_name, sizeof t->run_name, "%s", name);
     t->run_id = store_create_run(t->store, &nr);
     free(json);
     if (t->run_id < 0) {
@@ -226,6 +227,7 @@ static int read_run(Trainer *t, const TrainerOptions *opt, char *path, size_t pa
                  (long long)run.id, run.status);
         rc = TRAINER_EINPUT;
     }
+    snprintf(t->run_name, sizeof t->run_name, "%s", run.name);
     config_defaults(&t->cfg);
     if (!rc && config_apply_json_text(&t->cfg, run.config_json, "stored config", err, cap))
         rc = TRAINER_EINPUT;

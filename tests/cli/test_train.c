@@ -1,15 +1,18 @@
 /* exposure train and exposure eval end to end: a tiny model on the built-in arith task. */
 #include <cJSON.h>
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "run.h"
 #include "scratch.h"
+#include "utf8.h"
 
 static char dir[] = "/tmp/exposure-train-XXXXXX";
 static char db[300];
@@ -239,4 +242,64 @@ Test(train, bad_config_is_refused_before_anything_is_stored) {
     cr_assert_not_null(strstr(r.err, "/nonexistent.jsonl"), "%s", r.err);
     run_free(&r);
     cr_assert_neq(access(db, F_OK), 0, "no database was created for refused runs");
+}
+
+/* Every line is JSON whatever the bytes of the names and paths it carries. */
+static void assert_json_lines(const char *out, const char *what) {
+    char *copy = strdup(out), *save = NULL;
+    cr_assert_not_null(copy);
+    int lines = 0;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        size_t bad;
+        cr_assert_eq(utf8_validate(line, strlen(line), &bad), 0, "%s: not UTF-8 at %zu: %s", what,
+                     bad, line);
+        for (const char *p = line; *p; p++)
+            cr_assert_geq((unsigned char)*p, 0x20, "%s: a raw control character: %s", what, line);
+        cJSON *o = cJSON_Parse(line);
+        cr_assert_not_null(o, "%s: not JSON: %s", what, line);
+        cJSON_Delete(o);
+        lines++;
+    }
+    cr_assert_gt(lines, 0, "%s printed nothing", what);
+    free(copy);
+}
+
+Test(train, jsonl_is_valid_json_whatever_the_names_and_paths) {
+    /* A directory and a run name with quotes, a backslash, control characters, UTF-8 and a
+     * byte that is not UTF-8 (a Latin-1 name). The directory's name then runs on in two-byte
+     * characters, placed so that the start event's 200 bytes of data.train end inside one. */
+    char odd[600], data[700], store[700], set[720];
+    int len = snprintf(odd, sizeof odd, "%s/q\"uo\\te\t\x01 \xe9t\xc3\xa9 \xe2\x9c\x93 ", dir);
+    if ((200 - 1 - len) % 2) odd[len++] = 'x';
+    while (len < 270) len += snprintf(odd + len, sizeof odd - (size_t)len, "\xc3\xa9");
+    cr_assert_eq(mkdir(odd, 0777), 0, "%s", strerror(errno));
+    snprintf(data, sizeof data, "%s/d\"\xff.jsonl", odd);
+    snprintf(store, sizeof store, "%s/runs.db", odd);
+    snprintf(set, sizeof set, "data.train=%s", data);
+    FILE *f = fopen(data, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < 20; i++)
+        fprintf(f, "{\"prompt\":\"%d+%d=\",\"response\":\"%d\"}\n", i, i, 2 * i);
+    fprintf(f, "{\"prompt\":\"%0300d\",\"response\":\"long\"}\n", 1); /* a note: dropped */
+    cr_assert_eq(fclose(f), 0);
+    const char *name = "n\"\\\x02\xff\xc3\xbc";
+    RunResult r = run_exposure((const char *[]){"train", "--db", store, "--jsonl", "--name", name,
+                                                TINY, "--set", "train.steps=10", "--set",
+                                                "model.context=64", "--set", set, NULL},
+                               NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    assert_json_lines(r.out, "train --jsonl");
+    /* The name is in the start event, escaped rather than lost. */
+    cr_assert_not_null(strstr(r.out, "(n\\\"\\\\\\u0002\xef\xbf\xbd\xc3\xbc)"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "\"event\":\"note\""), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "\"event\":\"checkpoint\""), "%s", r.out);
+    run_free(&r);
+    r = run_exposure((const char *[]){"eval", "--db", store, "--run", "1", "--jsonl", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    assert_json_lines(r.out, "eval --jsonl");
+    run_free(&r);
+    r = run_exposure((const char *[]){"runs", "list", "--json", "--db", store, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    assert_json_lines(r.out, "runs list --json");
+    run_free(&r);
 }
