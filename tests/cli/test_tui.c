@@ -246,6 +246,56 @@ Test(tui, works_without_colours_or_utf8) {
     expect_clean_exit();
 }
 
+/* Sets a key on the Config screen: find it, edit it, type the value. */
+static void set_key(const char *key, const char *value) {
+    char keys[200];
+    tui_keys(&t, "/");
+    SEE("Find key");
+    snprintf(keys, sizeof keys, "-l '%s'", key);
+    tui_keys(&t, keys);
+    tui_keys(&t, "Enter");
+    tui_keys(&t, "Enter");
+    tui_keys(&t, "C-u");
+    snprintf(keys, sizeof keys, "-l '%s'", value);
+    tui_keys(&t, keys);
+    tui_keys(&t, "Enter");
+    char status[200];
+    snprintf(status, sizeof status, "%s = %s", key, value);
+    SEE(status);
+}
+
+/* A key's row on the Config screen: the key in a 28-column field, then its value. */
+static void see_row(const char *key, const char *value) {
+    char row[120];
+    snprintf(row, sizeof row, "%-28s%s ", key, value);
+    cr_assert(tui_wait(&t, row, SHOW), "expected \"%s\":\n%s", row, t.screen);
+}
+
+/* Edits on the Config screen count as set; keys not set follow them, and d gives a key back
+ * to its rule. */
+Test(tui, config_screen_edits_are_set_and_derived_keys_follow) {
+    tui_start(&t, 100, 40, NULL, "");
+    SEE("1 Datasets");
+    tui_keys(&t, "2");
+    SEE("Config of the next run");
+    set_key("train.steps", "50");
+    see_row("train.warmup", "5");
+    see_row("train.eval_every", "4");
+    set_key("train.warmup", "7");
+    set_key("train.steps", "3000");
+    see_row("train.warmup", "7");
+    see_row("train.eval_every", "250");
+    tui_keys(&t, "/");
+    SEE("Find key");
+    tui_keys(&t, "-l train.warmup");
+    tui_keys(&t, "Enter");
+    tui_keys(&t, "d");
+    SEE("train.warmup = 100 (follows the keys it depends on)");
+    see_row("train.warmup", "100");
+    tui_keys(&t, "q");
+    expect_clean_exit();
+}
+
 /* `exposure --db F`, as with git or sqlite3: the interface on that database. */
 Test(tui, global_db_option_without_a_command_opens_the_interface_on_it) {
     headless_run("global-db", "1");
