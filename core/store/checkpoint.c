@@ -171,7 +171,8 @@ static int read_section_head(Reader *r, uint32_t *tag, uint64_t *len) {
 }
 
 /* Reads a payload of exactly expect bytes into dst and checks its hash. */
-static int read_payload(Reader *r, void *dst, uint64_t len, uint64_t expect, const char *what) {
+static int read_payload_hashed(Reader *r, void *dst, uint64_t len, uint64_t expect,
+                               const char *what, uint64_t *hash) {
     if (len != expect) {
         fail(r->err, r->cap, "%s: %s section has %llu bytes, expected %llu", r->path, what,
              (unsigned long long)len, (unsigned long long)expect);
@@ -183,7 +184,16 @@ static int read_payload(Reader *r, void *dst, uint64_t len, uint64_t expect, con
         fail(r->err, r->cap, "%s: %s section is corrupt (checksum mismatch)", r->path, what);
         return -1;
     }
+    if (hash) *hash = stored;
     return 0;
+}
+
+static int read_payload(Reader *r, void *dst, uint64_t len, uint64_t expect, const char *what) {
+    return read_payload_hashed(r, dst, len, expect, what, NULL);
+}
+
+void checkpoint_params_id(uint64_t params_hash, char *out, size_t cap) {
+    snprintf(out, cap, "fnv1a64:%016llx", (unsigned long long)params_hash);
 }
 
 static int read_conf(Reader *r, ModelConfig *cfg) {
@@ -244,7 +254,7 @@ static int load_sections(Reader *r, Model *m, CheckpointState *st) {
             break;
         case TAG_PARM:
             bit = 4;
-            rc = read_payload(r, m->params, len, bytes, "parameter");
+            rc = read_payload_hashed(r, m->params, len, bytes, "parameter", &st->params_hash);
             break;
         case TAG_ADMM:
             bit = 8;

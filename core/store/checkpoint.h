@@ -21,7 +21,12 @@ typedef struct {
     Rng rng;      /* the trainer's random state after those steps */
     void *extra;  /* trainer state; on load malloc'd (or NULL) and owned by the caller */
     size_t extra_len;
+    uint64_t params_hash; /* on load: the FNV-1a hash of the parameters' bytes */
 } CheckpointState;
+
+/* The identity of a checkpoint's parameters, "fnv1a64:" and 16 hex digits of params_hash:
+ * what a run started from them records. cap of 32 is enough. */
+void checkpoint_params_id(uint64_t params_hash, char *out, size_t cap);
 
 /* Returns 0, or -1 with a message naming the file in err. */
 int checkpoint_save(const char *path, const Model *m, const CheckpointState *st, char *err,

@@ -18,7 +18,7 @@
 #include "metric_table.h"
 #include "util.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_COMMIT_ROWS 512
 #define STORE_COMMIT_SECONDS 2.0
 
@@ -67,12 +67,25 @@ typedef struct {
     int64_t steps;    /* steps planned */
     int64_t sweep;    /* the sweep it belongs to, 0 when none */
     char tags[256];   /* comma-separated */
+    /* Lineage (train.init_from): the checkpoint whose weights the run started from, kept as
+     * recorded facts that outlive the parent run. */
+    char *parent_checkpoint; /* the file; malloc'd, "" for a run trained from scratch */
+    int64_t parent;          /* the run that wrote it; 0 when none of this store did */
+    int64_t parent_step;     /* its step; -1 for a run trained from scratch */
+    char parent_params[32];  /* the weights' identity (checkpoint_params_id) */
 } RunRow;
-void run_row_free(RunRow *r); /* frees config_json */
+void run_row_free(RunRow *r); /* frees config_json and parent_checkpoint */
+/* The run's parent as train.init_from names it, "3:1000", or, when no run of the store wrote
+ * the checkpoint, its file name and step ("start.ckpt:1000"); "" for a run trained from
+ * scratch. */
+void run_row_parent(const RunRow *r, char *out, size_t cap);
 
 typedef struct {
     const char *name, *method, *dataset, *config_json;
     int64_t seed, steps, sweep;
+    /* Lineage, when parent_checkpoint is not NULL (see RunRow). */
+    const char *parent_checkpoint, *parent_params;
+    int64_t parent, parent_step;
 } NewRun;
 
 /* Creates a run with status "running", this process's pid and host. Committed at once.
@@ -88,8 +101,13 @@ int store_set_status(Store *s, int64_t run, const char *status);
 int store_progress(Store *s, int64_t run, int64_t step);
 int store_rename_run(Store *s, int64_t run, const char *name);
 int store_set_tags(Store *s, int64_t run, const char *tags);
-/* Deletes the run and everything it owns (not its files on disk). */
+/* Deletes the run and everything it owns (not its files on disk). Runs started from its
+ * weights keep their record of it (RunRow.parent). */
 int store_delete_run(Store *s, int64_t run);
+/* The runs started from run's checkpoints, by id; *ids malloc'd. */
+int store_run_children(Store *s, int64_t run, int64_t **ids, int *n);
+/* 1 when the run exists, 0 when it does not (never created, or removed), -1 on error. */
+int store_run_exists(Store *s, int64_t run);
 
 /* Buffered writes. A metric value that is NaN is stored as NULL and read back as NaN; a
  * metric for an existing (run, key, step) replaces it. */
@@ -142,6 +160,9 @@ typedef struct {
 } CheckpointRow;
 int store_checkpoints(Store *s, int64_t run, CheckpointRow **rows, int *n);
 void checkpoint_row_free(CheckpointRow *r);
+/* The run and step whose recorded checkpoint is the file at path (the same file, however the
+ * two paths are written). Returns 0, 1 when no run of the store wrote it, or -1. */
+int store_find_checkpoint(Store *s, const char *path, int64_t *run, int64_t *step);
 
 /* How many rows of each kind a run owns. */
 typedef struct {

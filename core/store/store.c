@@ -514,6 +514,26 @@ static void bind_new_run(sqlite3_stmt *st, const void *arg) {
     else sqlite3_bind_null(st, 11);
 }
 
+static void bind_parent(sqlite3_stmt *st, const void *arg) {
+    const CreateArg *a = arg;
+    const NewRun *r = a->run;
+    sqlite3_bind_int64(st, 1, a->id);
+    if (r->parent > 0) sqlite3_bind_int64(st, 2, r->parent);
+    else sqlite3_bind_null(st, 2);
+    sqlite3_bind_int64(st, 3, r->parent_step);
+    sqlite3_bind_text(st, 4, r->parent_checkpoint, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->parent_params ? r->parent_params : "", -1, SQLITE_STATIC);
+}
+
+/* In the transaction that creates the run, so that a warm-started run never exists without
+ * its lineage. */
+static int record_parent(Store *s, const CreateArg *a) {
+    return run_statement(s,
+                         "UPDATE runs SET parent = ?2, parent_step = ?3, parent_checkpoint = ?4, "
+                         "parent_params = ?5 WHERE id = ?1",
+                         "recording a run's parent", a->id, bind_parent, a);
+}
+
 static int create_op(Store *s, void *arg) {
     CreateArg *a = arg;
     sqlite3_stmt *st;
@@ -530,7 +550,7 @@ static int create_op(Store *s, void *arg) {
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return -1;
     a->id = sqlite3_last_insert_rowid(s->db);
-    return 0;
+    return a->run->parent_checkpoint ? record_parent(s, a) : 0;
 }
 
 int64_t store_create_run(Store *s, const NewRun *r) {

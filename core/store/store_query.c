@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store_internal.h"
 
@@ -33,7 +34,8 @@ static int finish(Store *s, sqlite3_stmt *st, int rc, const char *what) {
 
 #define RUN_COLUMNS                                                                                \
     "SELECT id, name, status, method, dataset, config, seed, version, created, finished, "         \
-    "pid, host, heartbeat, step, steps, sweep, tags FROM runs"
+    "pid, host, heartbeat, step, steps, sweep, tags, parent_checkpoint, parent, "                  \
+    "ifnull(parent_step, -1), parent_params FROM runs"
 
 static int read_run(sqlite3_stmt *st, RunRow *r) {
     memset(r, 0, sizeof *r);
@@ -54,13 +56,19 @@ static int read_run(sqlite3_stmt *st, RunRow *r) {
     r->steps = sqlite3_column_int64(st, 14);
     r->sweep = sqlite3_column_int64(st, 15);
     store_column_copy(st, 16, r->tags, sizeof r->tags);
-    return r->config_json ? 0 : -1;
+    r->parent_checkpoint = store_column_dup(st, 17);
+    r->parent = sqlite3_column_int64(st, 18);
+    r->parent_step = sqlite3_column_int64(st, 19);
+    store_column_copy(st, 20, r->parent_params, sizeof r->parent_params);
+    return r->config_json && r->parent_checkpoint ? 0 : -1;
 }
 
 void run_row_free(RunRow *r) {
     if (!r) return;
     free(r->config_json);
     r->config_json = NULL;
+    free(r->parent_checkpoint);
+    r->parent_checkpoint = NULL;
 }
 
 int store_list_runs(Store *s, RunRow **rows, int *n) {
@@ -101,6 +109,15 @@ int store_get_run(Store *s, int64_t id, RunRow *row) {
     else store_fail_db(s, "reading a run");
     sqlite3_finalize(st);
     return result;
+}
+
+void run_row_parent(const RunRow *r, char *out, size_t cap) {
+    const char *file = r->parent_checkpoint ? r->parent_checkpoint : "";
+    const char *base = strrchr(file, '/');
+    if (!file[0]) snprintf(out, cap, "%s", "");
+    else if (r->parent > 0)
+        snprintf(out, cap, "%lld:%lld", (long long)r->parent, (long long)r->parent_step);
+    else snprintf(out, cap, "%s:%lld", base ? base + 1 : file, (long long)r->parent_step);
 }
 
 static int count_rows(Store *s, const char *sql, int64_t run, int64_t *out) {
@@ -451,12 +468,14 @@ int store_events(Store *s, int64_t run, EventRow **rows, int *n) {
     return -1;
 }
 
-int store_sweep_runs(Store *s, int64_t sweep, int64_t **ids, int *n) {
+/* The ids a query of one integer parameter returns. */
+static int list_ids(Store *s, const char *sql, int64_t arg, const char *what, int64_t **ids,
+                    int *n) {
     sqlite3_stmt *st;
     *ids = NULL;
     *n = 0;
-    if (store_prepare(s, "SELECT id FROM runs WHERE sweep = ?1 ORDER BY id", &st)) return -1;
-    sqlite3_bind_int64(st, 1, sweep);
+    if (store_prepare(s, sql, &st)) return -1;
+    sqlite3_bind_int64(st, 1, arg);
     int cap = 0, rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t *grown = room_for_one_more(*ids, &cap, *n, sizeof **ids);
@@ -468,13 +487,57 @@ int store_sweep_runs(Store *s, int64_t sweep, int64_t **ids, int *n) {
         *ids = grown;
         (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
     }
-    if (rc == SQLITE_DONE) return finish(s, st, rc, "listing a sweep's runs");
-    if (rc != SQLITE_NOMEM) store_fail_db(s, "listing a sweep's runs");
+    if (rc == SQLITE_DONE) return finish(s, st, rc, what);
+    if (rc != SQLITE_NOMEM) store_fail_db(s, what);
     sqlite3_finalize(st);
     free(*ids);
     *ids = NULL;
     *n = 0;
     return -1;
+}
+
+int store_sweep_runs(Store *s, int64_t sweep, int64_t **ids, int *n) {
+    return list_ids(s, "SELECT id FROM runs WHERE sweep = ?1 ORDER BY id", sweep,
+                    "listing a sweep's runs", ids, n);
+}
+
+int store_run_children(Store *s, int64_t run, int64_t **ids, int *n) {
+    return list_ids(s, "SELECT id FROM runs WHERE parent = ?1 ORDER BY id", run,
+                    "listing a run's children", ids, n);
+}
+
+int store_run_exists(Store *s, int64_t run) {
+    sqlite3_stmt *st;
+    if (store_prepare(s, "SELECT 1 FROM runs WHERE id = ?1", &st)) return -1;
+    sqlite3_bind_int64(st, 1, run);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) store_fail_db(s, "looking up a run");
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Paths are recorded as they were written (relative to the directory the trainer ran in, or
+ * absolute), so files are compared by device and inode. */
+int store_find_checkpoint(Store *s, const char *path, int64_t *run, int64_t *step) {
+    struct stat want;
+    if (stat(path, &want) != 0) return 1;
+    sqlite3_stmt *st;
+    if (store_prepare(s, "SELECT run, step, path FROM checkpoints ORDER BY run, step", &st))
+        return -1;
+    int rc = SQLITE_DONE, found = 0;
+    while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct stat have;
+        const char *p = (const char *)sqlite3_column_text(st, 2);
+        found =
+            p && stat(p, &have) == 0 && have.st_dev == want.st_dev && have.st_ino == want.st_ino;
+        if (found) {
+            *run = sqlite3_column_int64(st, 0);
+            *step = sqlite3_column_int64(st, 1);
+        }
+    }
+    if (!found && rc != SQLITE_DONE) store_fail_db(s, "looking up a checkpoint");
+    sqlite3_finalize(st);
+    return found ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }
 
 int store_get_sweep(Store *s, int64_t id, SweepRow *row) {

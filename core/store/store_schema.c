@@ -92,6 +92,15 @@ static const char *const migrations[] = {
     "ALTER TABLE runs ADD COLUMN sweep INTEGER REFERENCES sweeps(id) ON DELETE SET NULL;\n"
     "ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '';\n"
     "CREATE INDEX runs_by_sweep ON runs(sweep);\n",
+
+    /* 2 -> 3: lineage, the checkpoint a run's weights started from (train.init_from). The
+     * parent is a plain integer, not a foreign key: the record outlives the parent, and
+     * AUTOINCREMENT never hands a removed run's id to another. */
+    "ALTER TABLE runs ADD COLUMN parent INTEGER;\n"
+    "ALTER TABLE runs ADD COLUMN parent_step INTEGER;\n"
+    "ALTER TABLE runs ADD COLUMN parent_checkpoint TEXT;\n"
+    "ALTER TABLE runs ADD COLUMN parent_params TEXT;\n"
+    "CREATE INDEX runs_by_parent ON runs(parent);\n",
 };
 
 _Static_assert(sizeof migrations / sizeof *migrations == STORE_SCHEMA_VERSION,

@@ -12,6 +12,7 @@
 #include "run.h"
 #include "scratch.h"
 #include "sql.h"
+#include "store.h"
 
 static char dir[] = "/tmp/exposure-faults-XXXXXX";
 static char db[300];
@@ -216,7 +217,7 @@ Test(faults, an_older_schema_is_migrated_and_keeps_its_runs) {
     RunResult r = run_exposure((const char *[]){"runs", "list", "--db", db, NULL}, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "old run"), "%s", r.out);
-    cr_assert_eq(sql_double(db, "PRAGMA user_version"), 2);
+    cr_assert_eq(sql_double(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     run_free(&r);
     r = run_exposure((const char *[]){"train", "--db", db, "--quiet", TINY, "--set",
                                       "train.steps=5", "--set", "train.eval_samples=2", NULL},

@@ -690,6 +690,68 @@ static const char schema_v1[] =
     ");\n"
     "PRAGMA user_version = 1;\n";
 
+Test(store, lineage_is_recorded_and_outlives_the_parent) {
+    Store *s = open_ok(db);
+    int64_t parent = new_run(s, "parent");
+    char ckpt[600];
+    cr_assert_eq(store_make_run_dir(s, parent, ckpt, sizeof ckpt), 0);
+    strcat(ckpt, "/step-000100.ckpt");
+    write_file(ckpt, "x", 1);
+    cr_assert_eq(store_checkpoint(s, parent, 100, ckpt), 0);
+    NewRun child = {.name = "child",
+                    .method = "rac",
+                    .steps = 50,
+                    .parent_checkpoint = ckpt,
+                    .parent_params = "fnv1a64:0123456789abcdef",
+                    .parent = parent,
+                    .parent_step = 100};
+    int64_t a = store_create_run(s, &child), b = store_create_run(s, &child);
+    cr_assert(a > 0 && b > 0, "%s", store_error(s));
+    int64_t scratch = new_run(s, "scratch");
+
+    RunRow r;
+    cr_assert_eq(store_get_run(s, scratch, &r), 0);
+    cr_assert_str_eq(r.parent_checkpoint, "");
+    cr_assert_eq(r.parent, 0);
+    cr_assert_eq(r.parent_step, -1);
+    run_row_free(&r);
+    int64_t *ids;
+    int n;
+    cr_assert_eq(store_run_children(s, parent, &ids, &n), 0);
+    cr_assert(n == 2 && ids[0] == a && ids[1] == b);
+    free(ids);
+    int64_t run, step;
+    /* The same file under another spelling of its path. */
+    char other[700];
+    snprintf(other, sizeof other, "%s/runs/./%lld/../%lld/step-000100.ckpt", dir, (long long)parent,
+             (long long)parent);
+    cr_assert_eq(store_find_checkpoint(s, other, &run, &step), 0);
+    cr_assert(run == parent && step == 100);
+    cr_assert_eq(store_find_checkpoint(s, db, &run, &step), 1);
+
+    /* Removing the parent leaves the children whole, their record of it unchanged. */
+    cr_assert_eq(store_delete_run(s, parent), 0, "%s", store_error(s));
+    cr_assert_eq(store_run_exists(s, parent), 0);
+    cr_assert_eq(store_run_exists(s, a), 1);
+    cr_assert_eq(store_get_run(s, b, &r), 0);
+    cr_assert_eq(r.parent, parent);
+    cr_assert_eq(r.parent_step, 100);
+    cr_assert_str_eq(r.parent_checkpoint, ckpt);
+    cr_assert_str_eq(r.parent_params, "fnv1a64:0123456789abcdef");
+    char parent_text[64];
+    run_row_parent(&r, parent_text, sizeof parent_text);
+    char want[64];
+    snprintf(want, sizeof want, "%lld:100", (long long)parent);
+    cr_assert_str_eq(parent_text, want);
+    run_row_free(&r);
+    store_close(s);
+    cr_assert_eq(sql_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    /* A new run never takes the removed parent's id. */
+    s = open_ok(db);
+    cr_assert_gt(new_run(s, "later"), scratch);
+    store_close(s);
+}
+
 Test(store, migrates_version_1) {
     char parent[600];
     snprintf(parent, sizeof parent, "%s/runs", dir);
@@ -706,13 +768,15 @@ Test(store, migrates_version_1) {
     cr_assert_eq(sql_int(db, "PRAGMA user_version"), 1);
 
     Store *s = open_ok(db);
-    cr_assert_eq(sql_int(db, "PRAGMA user_version"), 2);
+    cr_assert_eq(sql_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     RunRow r;
     cr_assert_eq(store_get_run(s, 1, &r), 0, "%s", store_error(s));
     cr_assert_str_eq(r.name, "old run");
     cr_assert_str_eq(r.status, "completed");
     cr_assert_eq(r.sweep, 0);
     cr_assert_str_eq(r.tags, "");
+    cr_assert_str_eq(r.parent_checkpoint, "", "an old run trained from scratch");
+    cr_assert_eq(r.parent_step, -1);
     run_row_free(&r);
     double v;
     cr_assert_eq(store_metric_last(s, 1, "loss", NULL, &v), 0);
