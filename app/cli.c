@@ -42,17 +42,42 @@ int cli_parse_long(const char *s, long min, long max, long *out) {
     return 0;
 }
 
-int cli_build_config(Config *c, const Args *a, int config_flag, int set_flag, char *err,
-                     size_t cap) {
+/* --from V: --set train.init_from=V, which no --set may name as well. */
+static int apply_from(Config *c, const Args *a, int from_flag, int set_flag, char *err,
+                      size_t cap) {
+    const char *from = from_flag >= 0 ? args_value(a, from_flag) : NULL;
+    if (!from) return 0;
+    static const char key[] = "train.init_from=";
+    for (int i = 0; i < args_count(a, set_flag); i++)
+        if (strncmp(args_nth(a, set_flag, i), key, sizeof key - 1) == 0) {
+            snprintf(err, cap, "--from and --set train.init_from name the same key: give one");
+            return -1;
+        }
+    char assignment[LIMIT_CONFIG_STRING + sizeof key], why[512];
+    if (snprintf(assignment, sizeof assignment, "%s%s", key, from) >= (int)sizeof assignment) {
+        snprintf(err, cap, "--from: too long (at most %d bytes)", LIMIT_CONFIG_STRING - 1);
+        return -1;
+    }
+    if (config_set(c, assignment, why, sizeof why)) {
+        snprintf(err, cap, "--from: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_build_config(Config *c, const Args *a, const CliConfigFlags *f, const char *db_path,
+                     char *err, size_t cap) {
     config_defaults(c);
-    const char *path = args_value(a, config_flag);
+    const char *path = args_value(a, f->config);
     if (path && config_load_file(c, path, err, cap)) return -1;
-    for (int i = 0; i < args_count(a, set_flag); i++) {
+    for (int i = 0; i < args_count(a, f->set); i++) {
         char why[512];
-        if (config_set(c, args_nth(a, set_flag, i), why, sizeof why)) {
+        if (config_set(c, args_nth(a, f->set, i), why, sizeof why)) {
             snprintf(err, cap, "--set %s", why);
             return -1;
         }
     }
+    if (apply_from(c, a, f->from, f->set, err, cap)) return -1;
+    if (db_path && warmstart_adopt_shape(c, db_path, NULL, err, cap)) return -1;
     return config_resolve(c, err, cap);
 }

@@ -28,11 +28,22 @@ int cli_check_output(const char *cmd, const char *path);
 /* Parses a whole decimal integer in [min, max]; returns 0, or -1 when s is not one. */
 int cli_parse_long(const char *s, long min, long max, long *out);
 
-/* Builds a run configuration: the embedded default, then the file of the command's --config
- * flag (config_flag, when given), then the "key=value" of each --set (set_flag), then the keys
- * derived from those (config_resolve). Returns 0, or -1 with the message (naming the file,
- * line or key) in err. */
-int cli_build_config(Config *c, const Args *a, int config_flag, int set_flag, char *err,
-                     size_t cap);
+/* The flags of a command that make a run configuration: indices into its flag table. */
+typedef struct {
+    int config; /* --config F */
+    int set;    /* --set key=value, repeatable */
+    int from;   /* --from ID[:STEP], as --set train.init_from=ID[:STEP]; -1 for none */
+} CliConfigFlags;
+
+/* Builds a run configuration: the embedded default, then the --config file (when given), then
+ * the "key=value" of each --set and --from, then the keys derived from those
+ * (config_resolve). When train.init_from names a checkpoint, it is found in the run store
+ * db_path and its model shape taken (warmstart_adopt_shape): a shape key not set is the
+ * checkpoint's, one set that differs is refused naming each such key. A NULL db_path leaves
+ * the checkpoint unread and its shape to the trainer (a rank of a job other than 0, which
+ * trains rank 0's config). Returns 0, or -1 with the message (naming the file, line or key)
+ * in err. */
+int cli_build_config(Config *c, const Args *a, const CliConfigFlags *flags, const char *db_path,
+                     char *err, size_t cap);
 
 #endif

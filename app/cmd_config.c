@@ -63,7 +63,8 @@ static int list_keys(void) {
 static int show(const Args *a) {
     Config c;
     char err[1024];
-    if (cli_build_config(&c, a, F_CONFIG, F_SET, err, sizeof err)) {
+    const CliConfigFlags config_flags = {F_CONFIG, F_SET, -1};
+    if (cli_build_config(&c, a, &config_flags, cli_db_path(a->db), err, sizeof err)) {
         fprintf(stderr, "exposure config: %s\n", err);
         return EXIT_USAGE;
     }

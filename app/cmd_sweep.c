@@ -268,6 +268,7 @@ static int run_config(const SweepArgs *a, const Plan *p, const char *task, const
     if (config_set(c, set, err, cap)) return -1;
     snprintf(set, sizeof set, "train.seed=%d", seed);
     if (config_set(c, set, err, cap)) return -1;
+    if (warmstart_adopt_shape(c, cli_db_path(a->args->db), NULL, err, cap)) return -1;
     return config_resolve(c, err, cap);
 }
 

@@ -13,11 +13,15 @@
 #include "progress.h"
 #include "train.h"
 
-enum { F_CONFIG, F_SET, F_NAME, F_JSONL, F_QUIET, F_RESUME };
+enum { F_CONFIG, F_SET, F_FROM, F_NAME, F_JSONL, F_QUIET, F_RESUME };
 static const ArgFlag flags[] = {
     [F_CONFIG] = {"--config", NULL, "F", 0, "a JSON config; keys not in it keep their defaults"},
     [F_SET] = {"--set", NULL, "key=value", 1,
                "override one config key, e.g. --set method.name=bash"},
+    [F_FROM] = {"--from", NULL, "ID[:STEP]", 0,
+                "start from the weights of run ID's latest checkpoint (or the one at STEP) with "
+                "a fresh optimizer: --set train.init_from=ID[:STEP]; the model's shape is the "
+                "checkpoint's unless set"},
     [F_NAME] = {"--name", NULL, "N", 0, "a name for the run"},
     [F_JSONL] = {"--jsonl", NULL, NULL, 0,
                  "one JSON event per line on stdout (start, step, eval, done, ...)"},
@@ -56,9 +60,10 @@ static int parse_args(const Args *args, TrainArgs *a) {
     const char *resume = args_value(args, F_RESUME);
     if (resume && cli_parse_long(resume, 1, INT64_MAX, &a->resume))
         return cli_usage_error("train", "--resume: '%s' is not a run id", resume);
-    if (a->resume && (args_count(args, F_CONFIG) || args_count(args, F_SET)))
+    if (a->resume &&
+        (args_count(args, F_CONFIG) || args_count(args, F_SET) || args_count(args, F_FROM)))
         return cli_usage_error("train", "--resume continues a run with its own config; "
-                                        "--config and --set cannot be combined with it");
+                                        "--config, --set and --from cannot be combined with it");
     return 0;
 }
 
@@ -152,7 +157,10 @@ static int watch(Trainer *tr, const TrainArgs *a) {
  * rank that cannot (a config file missing on its host) says why, and no rank goes on. */
 static int build_config(Config *cfg, const TrainArgs *a) {
     char err[1024];
-    int failed = cli_build_config(cfg, a->args, F_CONFIG, F_SET, err, sizeof err) != 0;
+    /* Rank 0 reads a warm start's checkpoint; the other ranks train rank 0's config. */
+    const char *db = dist_rank() == 0 ? cli_db_path(a->db) : NULL;
+    const CliConfigFlags config_flags = {F_CONFIG, F_SET, F_FROM};
+    int failed = cli_build_config(cfg, a->args, &config_flags, db, err, sizeof err) != 0;
     if (failed && dist_rank() == 0) fprintf(stderr, "exposure train: %s\n", err);
     else if (failed) fprintf(stderr, "exposure train: rank %d: %s\n", dist_rank(), err);
     int64_t any = failed;
@@ -195,8 +203,10 @@ static int run(const Args *args) {
 
 const Command command_train = {
     .name = "train",
-    .summary = "train [--config F] [--set key=value]... [--name N] [--jsonl] [--quiet]",
-    .usage = "exposure train [--config F] [--set key=value]... [--name N] [--jsonl] [--quiet]\n"
+    .summary = "train [--config F] [--set key=value]... [--from ID[:STEP]] [--name N] [--jsonl] "
+               "[--quiet]",
+    .usage = "exposure train [--config F] [--set key=value]... [--from ID[:STEP]] [--name N]\n"
+             "                      [--jsonl] [--quiet]\n"
              "       exposure train --resume ID [--jsonl] [--quiet]",
     .about = "Trains one run and records it in the run store.\n",
     .flags = flags,

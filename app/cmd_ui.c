@@ -23,7 +23,8 @@ static int run(const Args *a) {
     if (args_max_positional(a, 0)) return EXIT_USAGE;
     Config cfg;
     char err[1024];
-    if (cli_build_config(&cfg, a, F_CONFIG, F_SET, err, sizeof err)) {
+    const CliConfigFlags config_flags = {F_CONFIG, F_SET, -1};
+    if (cli_build_config(&cfg, a, &config_flags, cli_db_path(a->db), err, sizeof err)) {
         fprintf(stderr, "exposure ui: %s\n", err);
         return EXIT_USAGE;
     }

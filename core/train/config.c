@@ -50,6 +50,8 @@ static const ConfigKey keys[] = {
      "attention heads (divide dim)"},
     {"model.context", CT_INT, FIELD(model.context), 16, LIMIT_CONTEXT, NULL, 0,
      "longest sequence in tokens (bytes); longer examples are dropped"},
+    {"train.init_from", CT_STRING, FIELD(train.init_from), 0, 0, NULL, 0,
+     "start from these weights: a run id, ID:STEP or a checkpoint file; empty: from scratch"},
     {"train.steps", CT_INT, FIELD(train.steps), 1, BIG, NULL, 0, "optimizer steps"},
     {"train.batch", CT_INT, FIELD(train.batch), 1, LIMIT_BATCH, NULL, 0, "sequences per step"},
     {"train.lr", CT_FLOAT, FIELD(train.lr), 0, 10, NULL, 1, "peak learning rate (> 0)"},

@@ -50,6 +50,16 @@ typedef struct {
     SchedulePoints points;  /* piecewise */
 } ScheduleConfig;
 
+/* The shape of the checkpoint a warm start begins from (train.init_from), recorded in the
+ * config by warmstart_adopt_shape. While the config's train.init_from is still `from`, each
+ * shape key (model.layers dim heads context) the user did not set takes the checkpoint's value
+ * when the config is resolved, and config_validate refuses one the user set that differs. */
+typedef struct {
+    char from[LIMIT_CONFIG_STRING];      /* the train.init_from it was read for; "" none */
+    char what[LIMIT_CONFIG_STRING + 64]; /* the checkpoint, for messages: "run 3 at step 1000" */
+    int layers, dim, heads, context;
+} CheckpointShape;
+
 typedef struct {
     struct {
         char train[LIMIT_CONFIG_STRING], val[LIMIT_CONFIG_STRING], test[LIMIT_CONFIG_STRING];
@@ -63,6 +73,7 @@ typedef struct {
     struct {
         int steps, batch, warmup, seed, eval_every, eval_samples, checkpoint_every, threads;
         float lr, min_lr_frac, weight_decay, grad_clip, beta1, beta2;
+        char init_from[LIMIT_CONFIG_STRING]; /* warmstart.h; "" trains from scratch */
     } train;
     struct {
         MethodName name;
@@ -85,6 +96,8 @@ typedef struct {
      * run's config) and config_set set the bits of the keys they name; config_defaults clears
      * them all. */
     unsigned char user_set[CONFIG_KEYS_MAX / 8];
+    /* The model shape of train.init_from's checkpoint, once warmstart.h has read it. */
+    CheckpointShape init_shape;
 } Config;
 
 typedef enum { CT_INT, CT_FLOAT, CT_BOOL, CT_STRING, CT_ENUM, CT_REFRESH, CT_POINTS } ConfigType;
@@ -137,9 +150,9 @@ int config_resolve(Config *c, char *err, size_t errcap);
  * keys` (e.g. "100, but at most train.steps / 10"), or NULL when it does not. */
 const char *config_derived_rule(const char *key);
 
-/* Rules that involve several keys (heads divides dim, warm-up within the steps, schedule
- * bounds, room for generation in the context). Messages name both keys, their values and a
- * value that would work. */
+/* Rules that involve several keys (a warm start's shape is its checkpoint's, heads divides
+ * dim, warm-up within the steps, schedule bounds, room for generation in the context).
+ * Messages name both keys, their values and a value that would work. */
 int config_validate(const Config *c, char *err, size_t errcap);
 
 /* The value of a key as text (numbers in shortest round-trip form); returns 0 or -1. */

@@ -14,9 +14,13 @@
 static const struct {
     const char *key, *rule;
 } derived[] = {
-    {"model.dim", "the default, or the next multiple of model.heads when that does not divide it"},
-    {"model.heads", "the default, or the largest divisor of model.dim below it"},
-    {"model.context", "the default, or decode.max_new_tokens + 2 when that is larger"},
+    {"model.layers", "train.init_from's checkpoint's; else the default"},
+    {"model.dim", "train.init_from's checkpoint's; else the default, or the next multiple of "
+                  "model.heads when that does not divide it"},
+    {"model.heads", "train.init_from's checkpoint's; else the default, or the largest divisor of "
+                    "model.dim below it"},
+    {"model.context", "train.init_from's checkpoint's; else the default, or "
+                      "decode.max_new_tokens + 2 when that is larger"},
     {"decode.max_new_tokens", "the default, but at most model.context - 2"},
     {"train.steps", "the default, or train.warmup when that is larger"},
     {"train.warmup", "the default, but at most train.steps / 10"},
@@ -51,19 +55,39 @@ static void derive_split(char *split, size_t cap, const char *train) {
     snprintf(split, cap, "%s", task_find(train) ? train : "");
 }
 
+/* The shape of the checkpoint the config starts from, when warmstart.h has read the one its
+ * train.init_from names; else NULL. */
+static const CheckpointShape *checkpoint_shape(const Config *c) {
+    const CheckpointShape *s = &c->init_shape;
+    return c->train.init_from[0] && strcmp(s->from, c->train.init_from) == 0 ? s : NULL;
+}
+
+/* A warm start's shape keys: the checkpoint's, unless the user set them (config_validate
+ * then checks that they agree with it). */
+static void derive_checkpoint_shape(Config *c, const CheckpointShape *s) {
+    if (!config_is_set(c, "model.layers")) c->model.layers = s->layers;
+    if (!config_is_set(c, "model.dim")) c->model.dim = s->dim;
+    if (!config_is_set(c, "model.heads")) c->model.heads = s->heads;
+    if (!config_is_set(c, "model.context")) c->model.context = s->context;
+}
+
 static void derive(Config *c) {
     Config def;
     config_defaults(&def);
+    const CheckpointShape *shape = checkpoint_shape(c);
 #define SET(key) config_is_set(c, key)
-    if (!SET("model.dim")) {
+    if (shape) derive_checkpoint_shape(c, shape);
+    if (!SET("model.layers") && !shape) c->model.layers = def.model.layers;
+    if (!SET("model.dim") && !shape) {
         c->model.dim = def.model.dim;
         if (SET("model.heads") && c->model.dim % c->model.heads != 0) {
             int dim = multiple_at_least(c->model.dim, c->model.heads);
             c->model.dim = dim <= LIMIT_DIM ? dim : c->model.dim;
         }
     }
-    if (!SET("model.heads")) c->model.heads = divisor_at_most(c->model.dim, def.model.heads);
-    if (!SET("model.context")) {
+    if (!SET("model.heads") && !shape)
+        c->model.heads = divisor_at_most(c->model.dim, def.model.heads);
+    if (!SET("model.context") && !shape) {
         c->model.context = def.model.context;
         if (SET("decode.max_new_tokens"))
             c->model.context =
@@ -94,11 +118,40 @@ static void say(char *err, size_t cap, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* 0 when the model's shape is the checkpoint's; else -1 with a message naming every key that
+ * differs and both values. */
+static int check_checkpoint_shape(const Config *c, const CheckpointShape *s, char *err,
+                                  size_t cap) {
+    const struct {
+        const char *key;
+        int there, here;
+    } keys[] = {{"model.layers", s->layers, c->model.layers},
+                {"model.dim", s->dim, c->model.dim},
+                {"model.heads", s->heads, c->model.heads},
+                {"model.context", s->context, c->model.context}};
+    char diffs[512] = "";
+    size_t len = 0;
+    int n = 0;
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (keys[i].there != keys[i].here && len < sizeof diffs)
+            len += (size_t)snprintf(diffs + len, sizeof diffs - len, "%s%s is %d there, %d here",
+                                    n++ ? "; " : "", keys[i].key, keys[i].there, keys[i].here);
+    if (n == 0) return 0;
+    say(err, cap,
+        "train.init_from: %s is a model of another shape: %s (leave those keys unset to take "
+        "the checkpoint's)",
+        s->what, diffs);
+    return -1;
+}
+
 int config_validate(const Config *c, char *err, size_t cap) {
     const ScheduleConfig *s = &c->method.schedule;
+    const CheckpointShape *shape = checkpoint_shape(c);
     int dim = c->model.dim, heads = c->model.heads, context = c->model.context;
     int new_tokens = c->decode.max_new_tokens;
-    if (dim % heads != 0) {
+    if (shape && check_checkpoint_shape(c, shape, err, cap)) {
+        return -1;
+    } else if (dim % heads != 0) {
         int up = multiple_at_least(dim, heads);
         if (up <= LIMIT_DIM)
             say(err, cap,
@@ -120,7 +173,13 @@ int config_validate(const Config *c, char *err, size_t cap) {
             "method.schedule.from_step to %d or less",
             s->to_step, s->from_step, s->from_step, s->to_step);
     } else if (new_tokens > context - 2) {
-        if (new_tokens + 2 <= LIMIT_CONTEXT)
+        if (shape)
+            say(err, cap,
+                "decode.max_new_tokens (%d) must be at most model.context - 2 (%d): set "
+                "decode.max_new_tokens to %d or less (model.context is the one of %s, "
+                "train.init_from)",
+                new_tokens, context - 2, context - 2, shape->what);
+        else if (new_tokens + 2 <= LIMIT_CONTEXT)
             say(err, cap,
                 "decode.max_new_tokens (%d) must be at most model.context - 2 (%d): set "
                 "decode.max_new_tokens to %d or less, or model.context to %d or more",

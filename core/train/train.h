@@ -18,5 +18,6 @@
 #include "selfgen.h"
 #include "streams.h"
 #include "trainer.h"
+#include "warmstart.h"
 
 #endif

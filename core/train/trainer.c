@@ -536,7 +536,11 @@ static void *train_thread(void *arg) {
     char err[512] = "";
     const char *status = "completed";
     if (t->dist && t->store) dist_on_abort(on_abort, t);
-    while (t->step < c->train.steps) {
+    /* A warm start's curves begin where its parent's weights stand. */
+    if (c->train.init_from[0] && c->train.eval_every && t->step == 0 && t->last_eval_step < 0 &&
+        evaluate_now(t, err, sizeof err))
+        status = "failed";
+    while (strcmp(status, "failed") != 0 && t->step < c->train.steps) {
         /* A single process stops before the next step; ranks learn of a stop through the
          * next step's sums, and stop after it. */
         int stop = between_steps(t), stop_all = 0;

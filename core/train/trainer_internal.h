@@ -14,6 +14,7 @@
 #include "util.h"
 #include "selfgen.h"
 #include "trainer.h"
+#include "warmstart.h"
 
 /* Sequences decoded together in evaluation and free-running self-generation. */
 #define DECODE_BATCH 32
@@ -34,6 +35,7 @@ struct Trainer {
     SelfgenCache sg;
     int selfgen_free_run;  /* the cache holds free-running generations */
     int selfgen_refreshed; /* step of the last full refresh; -1 never */
+    WarmStart parent;      /* rank 0 of a new run with train.init_from: its checkpoint */
     int gsm8k;
     Store *store;      /* rank 0's; NULL on the other ranks of a job (dist.h) */
     int store_failing; /* the last commit failed (the user has been told) */

@@ -134,6 +134,27 @@ static int open_store(Trainer *t, const TrainerOptions *opt, char *err, size_t c
     return 0;
 }
 
+/* Rank 0 of a new run with train.init_from: the checkpoint, whose shape the model keys not set
+ * take, and the config resolved with it, before it is shared with the other ranks. */
+static int find_parent(Trainer *t, const TrainerOptions *opt, char *err, size_t cap) {
+    if (!t->cfg.train.init_from[0]) return 0;
+    if (warmstart_adopt_shape(&t->cfg, opt->db_path, &t->parent, err, cap) ||
+        config_resolve(&t->cfg, err, cap))
+        return TRAINER_EINPUT;
+    return 0;
+}
+
+/* Rank 0: the parent's weights in place of the initialisation (the other ranks receive them
+ * with the run, share_run). */
+static int load_parent(Trainer *t, char *err, size_t cap) {
+    if (!t->cfg.train.init_from[0]) return 0;
+    if (warmstart_load(&t->parent, &t->model, err, cap)) return TRAINER_EINPUT;
+    char what[LIMIT_PATH_BYTES + 64];
+    warmstart_describe(&t->parent, what, sizeof what);
+    trainer_note(t, "starting from the weights of %s (%s)", what, t->parent.path);
+    return 0;
+}
+
 /* Rank 0: the run in the store. */
 static int create_run(Trainer *t, const Config *cfg, const TrainerOptions *opt, char *err,
                       size_t cap) {
@@ -147,6 +168,9 @@ static int create_run(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
     char data[96];
     dataset_name(cfg->data.train, data, sizeof data);
     if (opt->name && *opt->name) snprintf(name, sizeof name, "%s", opt->name);
+    else if (t->parent.run > 0)
+        snprintf(name, sizeof name, "%s-%s-s%d-from%lld", method_info(cfg->method.name)->name, data,
+                 cfg->train.seed, (long long)t->parent.run);
     else
         snprintf(name, sizeof name, "%s-%s-s%d", method_info(cfg->method.name)->name, data,
                  cfg->train.seed);
@@ -158,6 +182,12 @@ static int create_run(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
                  .steps = cfg->train.steps,
                  .sweep = opt->sweep};
     snprintf(t->run_name, sizeof t->run_name, "%s", name);
+    if (t->cfg.train.init_from[0]) {
+        nr.parent_checkpoint = t->parent.path;
+        nr.parent_params = t->parent.params_id;
+        nr.parent = t->parent.run;
+        nr.parent_step = t->parent.step;
+    }
     t->run_id = store_create_run(t->store, &nr);
     free(json);
     if (t->run_id < 0) {
@@ -190,8 +220,8 @@ static int share_config(Trainer *t, char *err, size_t cap) {
 int trainer_setup_new(Trainer *t, const Config *cfg, const TrainerOptions *opt, char *err,
                       size_t cap) {
     t->cfg = *cfg;
-    int rc = share_config(t, err, cap);
-    if (rc) return rc;
+    int rc = dist_rank() == 0 ? find_parent(t, opt, err, cap) : 0;
+    if ((rc = trainer_agree(rc, err, cap)) || (rc = share_config(t, err, cap))) return rc;
     rc = config_resolve(&t->cfg, err, cap) ? TRAINER_EINPUT : fits_ranks(t, err, cap);
     if (!rc) rc = check_memory(t, err, cap);
     if (!rc) rc = load_data(t, err, cap);
@@ -200,6 +230,8 @@ int trainer_setup_new(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
     if ((rc = trainer_agree(rc, err, cap))) return rc;
     uint64_t seed = (uint64_t)t->cfg.train.seed;
     model_init_weights(&t->model, stream_seed(STREAM_WEIGHTS, seed, 0));
+    rc = dist_rank() == 0 ? load_parent(t, err, cap) : 0;
+    if ((rc = trainer_agree(rc, err, cap))) return rc;
     rng_seed(&t->rng_data, stream_seed(STREAM_DATA_ORDER, seed, 0));
     rng_seed(&t->rng_sample, stream_seed(STREAM_SELFGEN_SAMPLE, seed, 0));
     t->perm_pos = t->train.n; /* the first batch starts an epoch */

@@ -160,6 +160,29 @@ Test(mpi, rac_on_two_ranks_follows_one) {
     one_rank_and_two_agree("rac", "{\"source\":\"free_run\",\"refresh\":\"batch\"}");
 }
 
+/* A warm start on two ranks: rank 0 reads the parent's checkpoint and every rank trains from
+ * its weights, refreshing the self-generated tokens on them at step 0. */
+Test(mpi, a_warm_start_on_two_ranks_follows_one) {
+    require_mpi();
+    const char *config = write_config("warm", "bash", "{\"refresh\":\"epoch\"}", 20, 0);
+    train_ranks(1, config);
+    for (int np = 1; np <= 2; np++) {
+        RunResult r = run_ranks(np, (const char *[]){"train", "--db", db, "--quiet", "--config",
+                                                     config, "--from", "1", NULL});
+        cr_assert_eq(r.status, 0, "%d rank(s): %s", np, r.err);
+        run_free(&r);
+    }
+    same_curve(2, 3, "loss", 20);
+    same_curve(2, 3, "val/loss", 2); /* at step 0, the parent's weights, and at 20 */
+    double parent[2], one[2], two[2];
+    cr_assert_eq(series(1, "val/loss", parent, 2), 1);
+    cr_assert_eq(series(2, "val/loss", one, 2), 2);
+    cr_assert_eq(series(3, "val/loss", two, 2), 2);
+    cr_assert_eq(one[0], parent[0]);
+    cr_assert_leq(rel_diff(two[0], parent[0]), LOSS_RTOL);
+    cr_assert_eq(sql_double(db, "SELECT count(*) FROM runs WHERE parent=1 AND parent_step=20"), 2);
+}
+
 Test(mpi, only_train_runs_on_several_ranks) {
     require_mpi();
     RunResult r = run_ranks(2, (const char *[]){"runs", "list", "--db", db, NULL});
