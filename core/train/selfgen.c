@@ -47,6 +47,14 @@ static void teacher_forced(SelfgenCache *s, const Corpus *c, const int *idx, int
     }
 }
 
+int selfgen_refresh_due(int refresh, int step, int last, float omega, int batch, int n_examples) {
+    if (refresh == REFRESH_BATCH || !(omega > 0.0f)) return 0;
+    if (last < 0) return 1;
+    long long since = (long long)step - last;
+    if (refresh == REFRESH_EPOCH) return since * batch >= n_examples;
+    return since >= refresh;
+}
+
 /* Sequences decoded together. */
 #define FREE_RUN_CHUNK 64
 

@@ -11,6 +11,7 @@
 #ifndef EXPOSURE_SELFGEN_H
 #define EXPOSURE_SELFGEN_H
 
+#include "config.h"
 #include "data.h"
 #include "decode.h"
 #include "nn.h"
@@ -31,6 +32,14 @@ void selfgen_free(SelfgenCache *s);
 static inline token_t selfgen_at(const SelfgenCache *s, const Corpus *c, int i, int j) {
     return s->yhat[c->off[i] + (size_t)c->plen[i] + (size_t)j];
 }
+
+/* Whether every example's y-hat is to be recomputed before step `step` (0-based, omega its
+ * mixing ratio) under method.selfgen.refresh = REFRESH_EPOCH or N >= 1: only at a step where
+ * omega > 0, so that the tokens always come from weights trained with them in view; the first
+ * time at the first such step, then again once the last refresh (at step `last`, -1 for
+ * none) is N steps old, or an epoch old: n_examples examples drawn at `batch` a step. Never
+ * for REFRESH_BATCH, which refreshes each batch's own examples instead. */
+int selfgen_refresh_due(int refresh, int step, int last, float omega, int batch, int n_examples);
 
 /* Recomputes y-hat for examples idx[0..n) with the model's current weights.
  * teacher_forced uses scratch (a batch of m->max_batch rows of the corpus's longest

@@ -223,13 +223,12 @@ static int between_steps(Trainer *t) {
 
 /* ---- training ---- */
 
-static int next_example(Trainer *t, int *epoch_started) {
+static int next_example(Trainer *t) {
     if (t->perm_pos == t->train.n) {
         for (int i = 0; i < t->train.n; i++) t->perm[i] = i;
         rng_shuffle(&t->rng_data, t->perm, t->train.n);
         t->perm_pos = 0;
         t->epoch++;
-        *epoch_started = 1;
     }
     return t->perm[t->perm_pos++];
 }
@@ -245,10 +244,20 @@ static int refresh_selfgen(Trainer *t, const int *idx, int n) {
                            &t->rng_sample);
 }
 
+/* What a full refresh cost, in the run's events: when it happened and how long it took. */
+static void record_refresh(Trainer *t, float omega, double seconds) {
+    if (!t->store) return;
+    char detail[160];
+    snprintf(detail, sizeof detail, "{\"examples\":%d,\"omega\":%.9g,\"seconds\":%.6f}", t->train.n,
+             (double)omega, seconds);
+    store_event(t->store, t->run_id, t->step, "refresh", detail);
+}
+
 /* Every example's tokens; each rank computes its share and they are gathered, so that every
  * rank holds the same tokens whatever the number of ranks. */
-static int refresh_all(Trainer *t) {
+static int refresh_all(Trainer *t, float omega) {
     int idx[256], lo, hi, rc = 0;
+    double t0 = clock_monotonic();
     trainer_share(t->train.n, &lo, &hi);
     for (int at = lo; at < hi && !rc; at += 256) {
         int n = hi - at < 256 ? hi - at : 256;
@@ -258,19 +267,20 @@ static int refresh_all(Trainer *t) {
     trainer_gather_selfgen(t); /* even after a failure: the other ranks are waiting for it */
     if (rc) return -1;
     t->selfgen_refreshed = t->step;
+    record_refresh(t, omega, clock_monotonic() - t0);
     return 0;
 }
 
-/* Brings the self-generated tokens the batch will use up to date, as selfgen.refresh says:
- * for "batch", those of this rank's rows idx[lo..hi), the only ones it uses. */
-static int update_selfgen(Trainer *t, const int *idx, int lo, int hi, int epoch_started,
-                          float omega) {
+/* Brings the self-generated tokens the batch will use up to date, as selfgen.refresh says
+ * (selfgen_refresh_due): never while omega is 0, when nothing would use them; for "batch",
+ * those of this rank's rows idx[lo..hi), the only ones it uses. */
+static int update_selfgen(Trainer *t, const int *idx, int lo, int hi, float omega) {
     int refresh = t->cfg.method.selfgen.refresh;
     t->selfgen_free_run = uses_free_run(&t->cfg);
     if (refresh == REFRESH_BATCH) return omega > 0.0f ? refresh_selfgen(t, idx + lo, hi - lo) : 0;
-    if (refresh == REFRESH_EPOCH) return epoch_started ? refresh_all(t) : 0;
-    if (t->selfgen_refreshed < 0 || t->step - t->selfgen_refreshed >= refresh)
-        return refresh_all(t);
+    if (selfgen_refresh_due(refresh, t->step, t->selfgen_refreshed, omega, t->cfg.train.batch,
+                            t->train.n))
+        return refresh_all(t, omega);
     return 0;
 }
 
@@ -298,12 +308,12 @@ static int train_step(Trainer *t, int stop_asked, StepStats *st, int *stop_all, 
                       size_t cap) {
     const Config *c = &t->cfg;
     double t0 = clock_monotonic();
-    int B = c->train.batch, idx[LIMIT_BATCH], epoch_started = 0, lo, hi;
-    for (int r = 0; r < B; r++) idx[r] = next_example(t, &epoch_started);
+    int B = c->train.batch, idx[LIMIT_BATCH], lo, hi;
+    for (int r = 0; r < B; r++) idx[r] = next_example(t);
     trainer_share(B, &lo, &hi);
     int mixes = method_mixes(c->method.name);
     float omega = mixes ? mixing_omega(&c->method.schedule, t->step, c->train.steps) : 0.0f;
-    int failed = mixes && update_selfgen(t, idx, lo, hi, epoch_started, omega) != 0;
+    int failed = mixes && update_selfgen(t, idx, lo, hi, omega) != 0;
     if (failed && !t->dist) {
         snprintf(err, cap, "step %d: self-generation does not fit the model's context",
                  t->step + 1);

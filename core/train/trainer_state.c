@@ -11,7 +11,12 @@
 #include "nn.h"
 #include "trainer_internal.h"
 
-#define STATE_MAGIC 0x32525458 /* "XTR2": coin flips are seeded per row, no stream saved */
+/* "XTR3": self-generated tokens are refreshed only at steps where omega > 0. The layout is
+ * XTR2's; an XTR2 state may hold tokens of weights that never trained with them in view (a
+ * refresh at step 0, say), so it resumes as if never refreshed: the next step with omega > 0
+ * refreshes. */
+#define STATE_MAGIC 0x33525458
+#define STATE_MAGIC_XTR2 0x32525458 /* coin flips are seeded per row, no stream saved */
 
 static void put_rng(BlobWriter *w, const Rng *r) {
     for (int i = 0; i < 4; i++) blob_put_u64(w, r->s[i]);
@@ -108,7 +113,8 @@ static int selfgen_valid(const Trainer *t) {
 }
 
 static int restore(Trainer *t, BlobReader *r, int64_t step, char *err, size_t cap) {
-    if (blob_get_i32(r) != STATE_MAGIC) {
+    int32_t magic = blob_get_i32(r);
+    if (magic != STATE_MAGIC && magic != STATE_MAGIC_XTR2) {
         snprintf(err, cap, "trainer state missing");
         return -1;
     }
@@ -134,6 +140,7 @@ static int restore(Trainer *t, BlobReader *r, int64_t step, char *err, size_t ca
     t->elapsed = blob_get_f64(r);
     if (!(t->elapsed >= 0 && t->elapsed < 1e12)) r->failed = 1;
     t->selfgen_refreshed = blob_get_i32_in(r, -1, (int32_t)step);
+    if (magic == STATE_MAGIC_XTR2) t->selfgen_refreshed = -1;
     t->selfgen_free_run = blob_get_i32_in(r, 0, 1);
     if (blob_get_u64(r) != t->sg.pool_len) {
         snprintf(err, cap, "the training data has changed since the checkpoint");

@@ -139,6 +139,20 @@ Test(trainer_state, the_written_state_is_accepted) {
     cr_assert_eq(check(blob, blob_len, step), 0, "%s", err);
 }
 
+Test(trainer_state, the_state_of_an_older_format_is_accepted) {
+    /* XTR2, written before refreshes waited for omega > 0: the same layout, another magic. */
+    unsigned char *older = malloc(blob_len);
+    cr_assert_not_null(older);
+    memcpy(older, blob, blob_len);
+    cr_assert_eq(memcmp(older, "XTR3", 4), 0, "the state starts with its magic");
+    memcpy(older, "XTR2", 4);
+    cr_assert_eq(check(older, blob_len, step), 0, "%s", err);
+    memcpy(older, "XTR1", 4);
+    cr_assert_eq(check(older, blob_len, step), -1);
+    cr_assert_str_eq(err, "trainer state missing");
+    free(older);
+}
+
 Test(trainer_state, truncated_or_extended_state_is_damaged) {
     for (size_t cut = 1; cut < blob_len; cut += 1 + cut / 3) {
         cr_assert_eq(check(blob, blob_len - cut, step), -1, "cut %zu accepted", cut);

@@ -1,7 +1,7 @@
 /* Warm starts (train.init_from): finding the checkpoint, the shape check, loading the weights
  * with a fresh optimizer, and a run started from another run's weights, checked exactly
  * against the parent: its evaluation at step 0, its first step's loss, its first optimizer
- * step, its lineage. */
+ * step, its lineage. Then when self-generated tokens are refreshed. */
 #include <cblas.h>
 #include <criterion/criterion.h>
 #include <math.h>
@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "datasource.h"
+#include "mixing.h"
+#include "selfgen.h"
 #include "store.h"
 #include "streams.h"
 #include "trainer.h"
@@ -370,4 +372,133 @@ Test(warmstart, a_warm_start_begins_exactly_where_the_parent_stands) {
     cr_assert_not_null(strstr(row.name, "-s8-from1"), "%s", row.name);
     run_row_free(&row);
     store_close(s);
+}
+
+/* ---- when self-generated tokens are refreshed ---------------------------------------------- */
+
+TestSuite(selfgen_refresh, .init = setup, .fini = teardown, .timeout = 180);
+
+/* The steps among 0..steps-1 at which every example's tokens are refreshed. */
+static int refresh_steps(const ScheduleConfig *sc, int refresh, int steps, int batch, int n,
+                         int *out) {
+    int last = -1, count = 0;
+    for (int s = 0; s < steps; s++)
+        if (selfgen_refresh_due(refresh, s, last, mixing_omega(sc, s, steps), batch, n))
+            out[count++] = last = s;
+    return count;
+}
+
+#define EXPECT_STEPS(got, n, ...)                                                                  \
+    do {                                                                                           \
+        const int want[] = {__VA_ARGS__};                                                          \
+        cr_assert_eq(n, (int)(sizeof want / sizeof *want), "%d refreshes", n);                     \
+        for (int i_ = 0; i_ < n; i_++) cr_assert_eq(got[i_], want[i_], "refresh %d", i_ + 1);      \
+    } while (0)
+
+Test(selfgen_refresh, the_first_refresh_waits_for_omega_and_the_period_counts_from_it) {
+    /* omega 0 until step 5, then 0.5; epochs of 10 examples at 4 a step: 2.5 steps. */
+    ScheduleConfig sc = {.kind = SCHED_PIECEWISE, .points = {3, {0, 5, 6}, {0, 0, 0.5f}}};
+    int got[64], n;
+    n = refresh_steps(&sc, REFRESH_EPOCH, 16, 4, 10, got);
+    EXPECT_STEPS(got, n, 6, 9, 12, 15);
+    n = refresh_steps(&sc, 4, 16, 4, 10, got);
+    EXPECT_STEPS(got, n, 6, 10, 14);
+    n = refresh_steps(&sc, 1, 9, 4, 10, got);
+    EXPECT_STEPS(got, n, 6, 7, 8);
+    n = refresh_steps(&sc, REFRESH_BATCH, 16, 4, 10, got);
+    cr_assert_eq(n, 0, "batch refreshes each batch's examples, never all of them");
+    /* An epoch of 8 examples at 4 a step is exactly 2 steps. */
+    n = refresh_steps(&sc, REFRESH_EPOCH, 12, 4, 8, got);
+    EXPECT_STEPS(got, n, 6, 8, 10);
+}
+
+Test(selfgen_refresh, omega_from_the_first_step_refreshes_at_step_0) {
+    ScheduleConfig sc = {.kind = SCHED_CONSTANT, .value = 0.25f};
+    int got[64], n = refresh_steps(&sc, REFRESH_EPOCH, 10, 3, 9, got);
+    EXPECT_STEPS(got, n, 0, 3, 6, 9);
+    /* A schedule that is never positive never refreshes. */
+    sc.value = 0;
+    cr_assert_eq(refresh_steps(&sc, 2, 10, 3, 9, got), 0);
+    /* A linear ramp from 0 at step 0 is positive from step 1. */
+    sc = (ScheduleConfig){.kind = SCHED_LINEAR, .start = 0, .end = 1, .to_step = -1};
+    n = refresh_steps(&sc, 3, 10, 3, 9, got);
+    EXPECT_STEPS(got, n, 1, 4, 7);
+}
+
+Test(selfgen_refresh, omega_back_at_0_pauses_refreshes_and_stale_tokens_are_refreshed_on_return) {
+    /* omega 1 at steps 4..6, 0 at 7..12, 1 again from 13. */
+    ScheduleConfig sc = {.kind = SCHED_PIECEWISE,
+                         .points = {6, {3, 4, 6, 7, 12, 13}, {0, 1, 1, 0, 0, 1}}};
+    int got[64], n = refresh_steps(&sc, 2, 16, 4, 10, got);
+    EXPECT_STEPS(got, n, 4, 6, 13, 15);
+    /* Tokens younger than the period are used as they are when omega returns. */
+    n = refresh_steps(&sc, 10, 16, 4, 10, got);
+    EXPECT_STEPS(got, n, 4, 14);
+}
+
+/* The trainer refreshes exactly there, records each refresh as an event, and a live change
+ * that turns omega on later moves the first refresh with it. */
+static int stored_refreshes(int64_t run, int *out) {
+    Store *s = open_store();
+    EventRow *ev;
+    int n, count = 0;
+    cr_assert_eq(store_events(s, run, &ev, &n), 0);
+    for (int i = 0; i < n; i++) {
+        if (!strcmp(ev[i].kind, "refresh")) out[count++] = (int)ev[i].step;
+        event_row_free(&ev[i]);
+    }
+    free(ev);
+    store_close(s);
+    return count;
+}
+
+Test(selfgen_refresh, the_trainer_refreshes_at_those_steps) {
+    /* 9 training examples at 3 a step: an epoch is 3 steps. omega turns on at step 4. */
+    const char *sets[] = {"method.name=bash", "method.schedule.kind=piecewise",
+                          "method.schedule.points=[[0,0],[4,0],[5,0.5]]", "train.steps=12",
+                          "method.selfgen.refresh=epoch"};
+    int got[64], n;
+    int64_t id = train_with(sets, 5);
+    n = stored_refreshes(id, got);
+    EXPECT_STEPS(got, n, 5, 8, 11);
+    const char *every_4[] = {"method.name=rac", "method.schedule.kind=piecewise",
+                             "method.schedule.points=[[0,0],[4,0],[5,0.5]]", "train.steps=12",
+                             "method.selfgen.refresh=4"};
+    id = train_with(every_4, 5);
+    n = stored_refreshes(id, got);
+    EXPECT_STEPS(got, n, 5, 9);
+
+    /* A live change at step 7 turns a constant omega of 0 positive. */
+    const char *off[] = {"method.name=bash", "method.schedule.kind=constant",
+                         "method.schedule.value=0", "train.steps=12", "method.selfgen.refresh=2"};
+    Config c = tiny_config(off, 5);
+    TrainerOptions opt = {.db_path = db};
+    Trainer *t;
+    cr_assert_eq(trainer_start(&c, &opt, &t, err, sizeof err), 0, "%s", err);
+    TrainerEvent ev;
+    int changed = 0;
+    do {
+        cr_assert(trainer_wait_event(t, &ev, 60000), "the run stopped reporting");
+        if (ev.kind == EV_STEP && ev.step == 6 && !changed) {
+            trainer_pause(t);
+            changed = 1;
+        }
+    } while (ev.kind != EV_DONE && !changed);
+    /* Paused after step 6 or a little later: the change applies before the next step. */
+    TrainerSnapshot snap;
+    do {
+        usleep(1000);
+        trainer_snapshot(t, &snap);
+    } while (snap.phase != PHASE_PAUSED && snap.phase != PHASE_FINISHED);
+    int at = snap.step;
+    cr_assert_eq(trainer_set(t, "method.schedule.value=0.5", err, sizeof err), 0, "%s", err);
+    trainer_resume(t);
+    do cr_assert(trainer_wait_event(t, &ev, 60000), "the run stopped reporting");
+    while (ev.kind != EV_DONE);
+    cr_assert_str_eq(ev.status, "completed", "%s", ev.text);
+    trainer_free(t);
+    n = stored_refreshes(snap.run_id, got);
+    cr_assert_geq(n, 1);
+    cr_assert_eq(got[0], at, "the first refresh is at the first step with omega > 0 (%d)", at);
+    for (int i = 1; i < n; i++) cr_assert_eq(got[i], got[i - 1] + 2);
 }
