@@ -249,6 +249,56 @@ static void write_task_table(FILE *o, const SweepTable *t, const char *task) {
     fputc('\n', o);
 }
 
+/* Which runs of the task started from another run's weights, grouped by that checkpoint, so
+ * that continuations of one parent read as a set. Nothing when every run trained from
+ * scratch. */
+static void write_lineage(FILE *o, Store *s, const SweepTable *t, const char *task) {
+    enum { MAX_LISTED = 256 };
+    RunRow *rows = calloc(MAX_LISTED, sizeof *rows);
+    const char **methods = calloc(MAX_LISTED, sizeof *methods);
+    int n = 0;
+    for (int i = 0; rows && methods && i < t->n; i++) {
+        const SweepCell *c = &t->cells[i];
+        if (strcmp(c->task, task)) continue;
+        for (int r = 0; r < c->n && n < MAX_LISTED; r++) {
+            if (store_get_run(s, c->runs[r].run, &rows[n])) continue;
+            if (rows[n].parent_checkpoint[0]) methods[n++] = c->method;
+            else run_row_free(&rows[n]);
+        }
+    }
+    if (n > 0)
+        fprintf(o, "Warm starts (train.init_from): each run below started from its parent's "
+                   "weights with a fresh optimizer and its own schedule.\n\n");
+    for (int i = 0; i < n; i++) {
+        char parent[200];
+        run_row_parent(&rows[i], parent, sizeof parent);
+        int first = 1;
+        for (int k = 0; k < i && first; k++) {
+            char other[200];
+            run_row_parent(&rows[k], other, sizeof other);
+            first = strcmp(parent, other) != 0;
+        }
+        if (!first) continue;
+        int removed = rows[i].parent > 0 && store_run_exists(s, rows[i].parent) == 0;
+        fprintf(o, "- from `%s`%s (%s):", parent, removed ? " (removed)" : "",
+                rows[i].parent_params);
+        const char *sep = " ";
+        for (int k = i; k < n; k++) {
+            char other[200];
+            run_row_parent(&rows[k], other, sizeof other);
+            if (strcmp(parent, other)) continue;
+            fprintf(o, "%srun %lld (%s, seed %lld)", sep, (long long)rows[k].id, methods[k],
+                    (long long)rows[k].seed);
+            sep = ", ";
+        }
+        fputs(".\n", o);
+    }
+    if (n > 0) fputc('\n', o);
+    for (int i = 0; i < n; i++) run_row_free(&rows[i]);
+    free(rows);
+    free(methods);
+}
+
 /* One panel of a metric over steps, a series per run of the task. */
 static int plot_panel(Store *s, const SweepTable *t, const char *task, const char *key,
                       const char *title, PlotPanel *panel, PlotSeries *series, char labels[][64],
@@ -442,6 +492,7 @@ static int run(const Args *a) {
         fprintf(o, "## %s%s%s%s\n\n", task, info ? " (" : "", info ? info->kind : "",
                 info ? ")" : "");
         write_task_table(o, &t, task);
+        write_lineage(o, s, &t, task);
         char file[4200], path[8400];
         snprintf(file, sizeof file, "sweep%ld-%.60s.svg", sweep, task);
         for (char *c = file; *c; c++)

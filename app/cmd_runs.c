@@ -286,8 +286,21 @@ static void metric_cell(Store *s, int64_t run, MetricId id, int best, char *out,
     else snprintf(out, cap, "-");
 }
 
+/* 1 when the run started from a run of the store that has since been removed. */
+static int parent_removed(Store *s, const RunRow *r) {
+    return r->parent > 0 && store_run_exists(s, r->parent) == 0;
+}
+
+/* The list's and compare's "from" cell: "3:1000", "3:1000 (removed)", or "-". */
+static void from_cell(Store *s, const RunRow *r, char *out, size_t cap) {
+    char parent[160];
+    run_row_parent(r, parent, sizeof parent);
+    if (!parent[0]) snprintf(out, cap, "-");
+    else snprintf(out, cap, "%s%s", parent, parent_removed(s, r) ? " (removed)" : "");
+}
+
 static int list_row(Store *s, const RunRow *r, Table *t) {
-    char id[24], name[64], dataset[64], short_ds[128], steps[48], time[32];
+    char id[24], name[64], dataset[64], short_ds[128], steps[48], time[32], from[200];
     char loss_best[32], loss_last[32], em_best[32], em_last[32];
     snprintf(id, sizeof id, "%lld", (long long)r->id);
     clip_text(r->name, 24, name, sizeof name);
@@ -299,6 +312,7 @@ static int list_row(Store *s, const RunRow *r, Table *t) {
     metric_cell(s, r->id, METRIC_EM, 1, em_best, sizeof em_best);
     metric_cell(s, r->id, METRIC_EM, 0, em_last, sizeof em_last);
     clock_format_duration(run_duration(r), time, sizeof time);
+    from_cell(s, r, from, sizeof from);
     const char *cells[] = {id,
                            name[0] ? name : "-",
                            r->method[0] ? r->method : "-",
@@ -309,7 +323,8 @@ static int list_row(Store *s, const RunRow *r, Table *t) {
                            loss_last,
                            em_best,
                            em_last,
-                           time};
+                           time,
+                           from};
     return table_row(t, cells);
 }
 
@@ -364,6 +379,23 @@ static cJSON *run_json(const RunRow *r) {
     return o;
 }
 
+/* "parent": where the run's weights started, or null for a run trained from scratch. */
+static void add_parent_json(Store *s, const RunRow *r, cJSON *o) {
+    if (!o) return;
+    if (!r->parent_checkpoint || !r->parent_checkpoint[0]) {
+        cJSON_AddNullToObject(o, "parent");
+        return;
+    }
+    cJSON *p = cJSON_AddObjectToObject(o, "parent");
+    if (!p) return;
+    if (r->parent > 0) cJSON_AddNumberToObject(p, "run", (double)r->parent);
+    else cJSON_AddNullToObject(p, "run");
+    cJSON_AddNumberToObject(p, "step", (double)r->parent_step);
+    cJSON_AddStringToObject(p, "checkpoint", r->parent_checkpoint);
+    cJSON_AddStringToObject(p, "params", r->parent_params);
+    cJSON_AddBoolToObject(p, "removed", parent_removed(s, r));
+}
+
 static int print_json_line(cJSON *o, FILE *out) {
     char *text = o ? cJSON_PrintUnformatted(o) : NULL;
     cJSON_Delete(o);
@@ -379,6 +411,7 @@ static int print_json_line(cJSON *o, FILE *out) {
 static int list_json(Store *s, const RunRow *rows, int n) {
     for (int i = 0; i < n; i++) {
         cJSON *o = run_json(&rows[i]);
+        add_parent_json(s, &rows[i], o);
         if (o) cJSON_AddItemToObject(o, "metrics", metric_summary_json(s, rows[i].id));
         if (print_json_line(o, stdout)) return EXIT_RUNTIME;
     }
@@ -386,10 +419,10 @@ static int list_json(Store *s, const RunRow *rows, int n) {
 }
 
 static int list_table(Store *s, const RunRow *rows, int n) {
-    Table t = {.cols = 11, .right = "rllllrrrrrr"};
+    Table t = {.cols = 12, .right = "rllllrrrrrrl"};
     const char *header[] = {"id",          "name",        "method",        "dataset",
                             "status",      "steps",       "best val/loss", "last val/loss",
-                            "best val/em", "last val/em", "time"};
+                            "best val/em", "last val/em", "time",          "from"};
     int rc = table_row(&t, header);
     for (int i = 0; i < n && rc == 0; i++) rc = list_row(s, &rows[i], &t);
     if (rc == 0) table_print(&t, stdout);
@@ -552,12 +585,55 @@ static int show_samples(Store *s, int64_t run) {
     return 0;
 }
 
+/* "5, 6 and 9": the runs started from run's checkpoints; "-" when none. Returns 0, or -1
+ * (reported). */
+static int children_text(Store *s, int64_t run, int *count, char *out, size_t cap) {
+    int64_t *ids;
+    int n;
+    if (store_run_children(s, run, &ids, &n)) return fail_store(s);
+    size_t len = 0;
+    snprintf(out, cap, "-");
+    for (int i = 0; i < n && len < cap; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%lld",
+                                i == 0       ? ""
+                                : i == n - 1 ? " and "
+                                             : ", ",
+                                (long long)ids[i]);
+    free(ids);
+    *count = n;
+    return 0;
+}
+
+static int show_lineage(Store *s, const RunRow *r) {
+    if (r->parent_checkpoint[0]) {
+        int removed = parent_removed(s, r);
+        char who[64] = "a file of no run here";
+        if (r->parent > 0)
+            snprintf(who, sizeof who, "run %lld%s", (long long)r->parent,
+                     removed ? " (removed)" : "");
+        printf("  parent     %s at step %lld: %s (%s)\n", who, (long long)r->parent_step,
+               r->parent_checkpoint, r->parent_params);
+        if (removed)
+            printf("             run %lld has been removed; this run keeps the record of the "
+                   "weights it started from\n",
+                   (long long)r->parent);
+    } else {
+        printf("  parent     - (trained from scratch)\n");
+    }
+    char children[1024];
+    int n;
+    if (children_text(s, r->id, &n, children, sizeof children)) return -1;
+    printf("  children   %s\n", children);
+    return 0;
+}
+
 static int cmd_show(const Options *o, const char *path) {
     Store *s;
     RunRow r;
     int rc = open_runs(o, path, 1, &s, &r);
     if (rc) return rc;
     show_fields(&r);
+    if (show_lineage(s, &r)) rc = EXIT_RUNTIME;
     printf("\nconfig\n");
     print_pretty_json(r.config_json);
     if (show_metrics(s, r.id) || show_events(s, r.id) || show_checkpoints(s, r.id) ||
@@ -699,10 +775,10 @@ static int compare_metrics(Store *s, const RunRow *rows, int n, const Options *o
     return rc;
 }
 
-static int compare_fields(const RunRow *rows, int n) {
+static int compare_fields(Store *s, const RunRow *rows, int n) {
     Table t = {.cols = n + 1};
-    const char *names[] = {"run", "method", "dataset", "status", "steps", "seed"};
-    char cells_buf[MAX_IDS][6][128];
+    const char *names[] = {"run", "method", "dataset", "status", "steps", "seed", "from"};
+    char cells_buf[MAX_IDS][7][128];
     const char *cells[MAX_IDS + 1];
     for (int i = 0; i < n; i++) {
         const RunRow *r = &rows[i];
@@ -712,9 +788,10 @@ static int compare_fields(const RunRow *rows, int n) {
         snprintf(cells_buf[i][3], 128, "%s", r->status);
         snprintf(cells_buf[i][4], 128, "%lld/%lld", (long long)r->step, (long long)r->steps);
         snprintf(cells_buf[i][5], 128, "%lld", (long long)r->seed);
+        from_cell(s, r, cells_buf[i][6], 128);
     }
     int rc = 0;
-    for (int f = 0; f < 6 && rc == 0; f++) {
+    for (int f = 0; f < 7 && rc == 0; f++) {
         cells[0] = names[f];
         for (int i = 0; i < n; i++) cells[i + 1] = cells_buf[i][f];
         rc = table_row(&t, cells);
@@ -730,7 +807,7 @@ static int cmd_compare(const Options *o, const char *path) {
     RunRow rows[MAX_IDS];
     int rc = open_runs(o, path, 0, &s, rows);
     if (rc) return rc;
-    if (compare_fields(rows, o->n_ids) || compare_metrics(s, rows, o->n_ids, o) ||
+    if (compare_fields(s, rows, o->n_ids) || compare_metrics(s, rows, o->n_ids, o) ||
         compare_configs(rows, o->n_ids))
         rc = EXIT_RUNTIME;
     free_runs(rows, o->n_ids);
@@ -834,6 +911,7 @@ static cJSON *events_json(Store *s, int64_t run) {
 
 static int export_json(Store *s, const RunRow *r, char **keys, int n_keys, FILE *out) {
     cJSON *root = cJSON_CreateObject(), *run = run_json(r), *metrics = cJSON_CreateObject();
+    add_parent_json(s, r, run);
     if (run) {
         cJSON *config = cJSON_Parse(r->config_json);
         cJSON_AddItemToObject(run, "config", config ? config : cJSON_CreateString(r->config_json));
@@ -1073,6 +1151,20 @@ static int delete_run(Store *s, const RunRow *r) {
     return rc;
 }
 
+/* Removing a parent leaves its children whole (their weights are theirs, their record of the
+ * parent stays); the user hears which runs it concerns before answering. */
+static int tell_children(Store *s, const RunRow *r) {
+    char children[1024];
+    int n;
+    if (children_text(s, r->id, &n, children, sizeof children)) return -1;
+    if (n > 0)
+        fprintf(stderr,
+                "run %lld is the parent of %d run%s (%s), started from its checkpoints; they keep "
+                "their weights and their record of it, shown as removed\n",
+                (long long)r->id, n, n == 1 ? "" : "s", children);
+    return 0;
+}
+
 static int cmd_rm(const Options *o, const char *path) {
     Store *s;
     RunRow r;
@@ -1086,6 +1178,8 @@ static int cmd_rm(const Options *o, const char *path) {
     } else if (store_run_counts(s, r.id, &counts)) {
         rc = EXIT_RUNTIME;
         fail_store(s);
+    } else if (tell_children(s, &r)) {
+        rc = EXIT_RUNTIME;
     } else if (!o->yes && !confirmed(&r, &counts)) {
         fprintf(stderr, "kept run %lld\n", (long long)r.id);
     } else if (delete_run(s, &r)) {
@@ -1127,17 +1221,21 @@ const Command command_runs = {
              "       exposure runs export ID [--format csv|json] [-o FILE]\n"
              "       exposure runs plot ID... --svg FILE [--width PIXELS]\n"
              "       exposure runs rm ID [--yes]",
-    .about = "  list      one line per run: status, progress, best and last val/loss and val/em,\n"
-             "            duration; --json prints one JSON object per run and line instead\n"
-             "  show      a run's fields, config, metric summary, events, checkpoints, samples\n"
-             "  compare   metrics side by side (last, best, and at --step S: the last value at or\n"
-             "            before S), then the config keys whose values differ\n"
-             "  export    every metric row, as CSV (run,step,key,value,wall) or JSON; stdout\n"
-             "            unless -o FILE\n"
-             "  plot      train loss, val/loss and a free-running metric of the runs, overlaid,\n"
-             "            as an SVG file\n"
-             "  rm        deletes a run, its rows and its checkpoint files after asking on stderr\n"
-             "            (a line from stdin; --yes does not ask)\n",
+    .about =
+        "  list      one line per run: status, progress, best and last val/loss and val/em,\n"
+        "            duration, and the checkpoint it started from (ID:STEP, train.init_from);\n"
+        "            --json prints one JSON object per run and line instead\n"
+        "  show      a run's fields, lineage (parent and children), config, metric summary,\n"
+        "            events, checkpoints, samples\n"
+        "  compare   metrics side by side (last, best, and at --step S: the last value at or\n"
+        "            before S), then the config keys whose values differ\n"
+        "  export    every metric row, as CSV (run,step,key,value,wall) or JSON; stdout\n"
+        "            unless -o FILE\n"
+        "  plot      train loss, val/loss and a free-running metric of the runs, overlaid,\n"
+        "            as an SVG file\n"
+        "  rm        deletes a run, its rows and its checkpoint files after asking on stderr\n"
+        "            (a line from stdin; --yes does not ask); runs started from its weights\n"
+        "            keep their record of it\n",
     .flags = flags,
     .more_help = NULL,
     .run = run,

@@ -167,7 +167,8 @@ Test(runs, list_table) {
     line_with(r.out, "id  name", line, sizeof line);
     cr_assert_not_null(strstr(line, "best val/loss"));
     cr_assert_not_null(strstr(line, "last val/em"));
-    /* id name method dataset status steps val/loss best, last; val/em best, last; time */
+    /* id name method dataset status steps val/loss best, last; val/em best, last; time;
+     * the checkpoint it started from */
     const char *expect[3][11] = {
         {"1", "baseline-s1", "baseline", "arith", "completed", "100/100", "0.5", "0.75", "0.5",
          "0.5", NULL},
@@ -178,10 +179,11 @@ Test(runs, list_table) {
     for (int i = 0; i < 3; i++) {
         char *w[16];
         line_with(r.out, names[i], line, sizeof line);
-        cr_assert_eq(words(line, w, 16), 11, "%s", r.out);
+        cr_assert_eq(words(line, w, 16), 12, "%s", r.out);
         for (int k = 0; k < 10; k++)
             cr_assert_str_eq(w[k], expect[i][k], "run %d column %d:\n%s", i + 1, k, r.out);
         cr_assert(strchr(w[10], 's'), "a duration: %s", w[10]);
+        cr_assert_str_eq(w[11], "-", "trained from scratch");
     }
     run_free(&r);
 }

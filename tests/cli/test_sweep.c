@@ -255,3 +255,35 @@ Test(sweep, report_paths_make_their_directories_and_link_relatively) {
         cr_assert_eq(access(svg, R_OK), 0, "%s not written", svg);
     }
 }
+
+/* Continuations of one parent: the report groups them under the checkpoint they started from. */
+Test(sweep, the_report_shows_what_warm_started_runs_started_from) {
+    char data[400];
+    snprintf(data, sizeof data, "data.train=%s", small);
+    RunResult r =
+        run_exposure((const char *[]){"train", "--db", db, "--quiet", TINY, "--set",
+                                      "train.steps=12", "--set", data, "--set", "data.val=", NULL},
+                     NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run_exposure((const char *[]){"sweep", "--db", db, "--methods", "baseline,bash", "--seeds",
+                                      "1", "--tasks", small, "--quiet", TINY, "--set",
+                                      "train.steps=6", "--set", "train.init_from=1", NULL},
+                     NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    cr_assert_eq(count("SELECT count(*) FROM runs WHERE sweep=1 AND parent=1 AND parent_step=12"),
+                 2);
+    char md[400];
+    snprintf(md, sizeof md, "%s/warm.md", dir);
+    r = run_exposure((const char *[]){"report", "--sweep", "1", "--db", db, "-o", md, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    size_t n;
+    char *text = file_bytes(md, &n);
+    cr_assert_not_null(text);
+    cr_assert_not_null(strstr(text, "Warm starts (train.init_from)"), "%s", text);
+    cr_assert_not_null(strstr(text, "- from `1:12` (fnv1a64:"), "%s", text);
+    cr_assert_not_null(strstr(text, "run 2 (baseline, seed 1), run 3 (bash, seed 1)."), "%s", text);
+    free(text);
+}
