@@ -1,17 +1,39 @@
 #include "config_edit.h"
 
 #include <stdio.h>
+#include <string.h>
+
+/* Choosing a checkpoint to start from hands the model keys to it: they are no longer set here
+ * and take its shape (warmstart_adopt_shape). Returns 0, or -1 with the reason (no such run or
+ * checkpoint) in err. */
+static int start_from_checkpoint(Shell *a, Config *next, char *err, size_t cap) {
+    static const char *const shape_keys[] = {"model.layers", "model.dim", "model.heads",
+                                             "model.context"};
+    for (size_t i = 0; i < sizeof shape_keys / sizeof *shape_keys; i++)
+        config_unset(next, shape_keys[i]);
+    return warmstart_adopt_shape(next, a->db_path, NULL, err, cap);
+}
 
 int config_edit_apply(Shell *a, const char *key, const char *value, char *err, size_t cap) {
     char assignment[1200];
     snprintf(assignment, sizeof assignment, "%s=%s", key, value);
     Config next = a->cfg;
     if (config_set(&next, assignment, err, cap)) return -1;
+    int warm = strcmp(key, "train.init_from") == 0 && next.train.init_from[0];
+    if (warm && start_from_checkpoint(a, &next, err, cap)) return -1;
     /* The keys that follow this one take values that fit it; a conflict between keys set
      * here shows under the list until it is resolved. */
     char conflict[512];
     (void)config_resolve(&next, conflict, sizeof conflict);
     a->cfg = next;
+    if (warm) {
+        shell_status(a, 0,
+                     "train.init_from = %s; the model keys follow its checkpoint (%d layer%s, "
+                     "dim %d, %d heads, context %d)",
+                     value, next.model.layers, next.model.layers == 1 ? "" : "s", next.model.dim,
+                     next.model.heads, next.model.context);
+        return 0;
+    }
     const ConfigKey *k = config_find_key(key);
     char shown[64];
     config_get(&a->cfg, key, shown, sizeof shown);

@@ -9,7 +9,8 @@
 #include "shell.h"
 
 /* Returns 0 (and reports the change on the status line), or -1 with config_set's reason in
- * err (the config unchanged). */
+ * err (the config unchanged). Setting train.init_from hands the model keys to its checkpoint:
+ * they are no longer set and take its shape; a checkpoint that cannot be found is refused. */
 int config_edit_apply(Shell *a, const char *key, const char *value, char *err, size_t cap);
 
 /* Gives the key of the next run's config back its default, or for a key that follows others

@@ -34,6 +34,10 @@ static int compare_runs(const RunRow *a, const RunRow *b, RunColumn col) {
     case RC_METHOD: c = strcmp(a->method, b->method); break;
     case RC_DATA: c = strcmp(a->dataset, b->dataset); break;
     case RC_STEP: c = (a->step > b->step) - (a->step < b->step); break;
+    case RC_FROM:
+        c = (a->parent > b->parent) - (a->parent < b->parent);
+        if (!c) c = (a->parent_step > b->parent_step) - (a->parent_step < b->parent_step);
+        break;
     case RC_CREATED: c = (a->created > b->created) - (a->created < b->created); break;
     case RC_TAGS: c = strcmp(a->tags, b->tags); break;
     default: c = 0; break;
@@ -126,6 +130,7 @@ void runlist_cell(const RunRow *row, RunColumn col, char *out, size_t cap) {
     case RC_STEP:
         snprintf(out, cap, "%lld/%lld", (long long)row->step, (long long)row->steps);
         break;
+    case RC_FROM: run_row_parent(row, out, cap); break;
     case RC_CREATED: {
         time_t t = (time_t)row->created;
         struct tm tm;
@@ -138,7 +143,7 @@ void runlist_cell(const RunRow *row, RunColumn col, char *out, size_t cap) {
 }
 
 const char *runlist_column_title(RunColumn col) {
-    static const char *const titles[RC_COUNT] = {"id",   "name", "status",  "method",
-                                                 "data", "step", "created", "tags"};
+    static const char *const titles[RC_COUNT] = {"id",   "name", "status",  "method", "data",
+                                                 "step", "from", "created", "tags"};
     return col < RC_COUNT ? titles[col] : "";
 }

@@ -15,6 +15,7 @@ typedef enum {
     RC_METHOD,
     RC_DATA,
     RC_STEP,
+    RC_FROM,
     RC_CREATED,
     RC_TAGS,
     RC_COUNT
@@ -43,7 +44,7 @@ const RunRow *runlist_shown(const RunList *l, int i);
 int runlist_position(const RunList *l, int64_t id);
 const RunRow *runlist_find(const RunList *l, int64_t id);
 /* A cell as the table shows it: "12", "rac", "arith" (a file's base name), "150/400",
- * "11-28 16:32". */
+ * "3:1000" (the checkpoint it started from; "" for none), "11-28 16:32". */
 void runlist_cell(const RunRow *row, RunColumn col, char *out, size_t cap);
 const char *runlist_column_title(RunColumn col);
 

@@ -145,8 +145,9 @@ static int load_submit(void *ctx, const char *path, char *err, size_t cap) {
     Config next;
     config_defaults(&next);
     if (config_load_file(&next, path, err, cap)) return -1;
-    char why[512];
-    if (config_resolve(&next, why, sizeof why)) {
+    char why[1024];
+    if (warmstart_adopt_shape(&next, a->db_path, NULL, why, sizeof why) ||
+        config_resolve(&next, why, sizeof why)) {
         snprintf(err, cap, "%s: %s", path, why);
         return -1;
     }

@@ -15,7 +15,7 @@
 #include "widgets.h"
 
 /* Column widths; 0: the name takes what the others leave. */
-static const int column_width_wanted[RC_COUNT] = {5, 0, 11, 8, 10, 11, 11, 14};
+static const int column_width_wanted[RC_COUNT] = {5, 0, 11, 8, 10, 11, 10, 11, 14};
 
 /* The name column never gets narrower than this; the tags give way first. */
 enum { MIN_NAME = 16 };
@@ -43,6 +43,8 @@ static const KeyHelp runs_keys_help[] = {
     {"T", "set its tags (comma-separated)"},
     {"D", "delete the run, its rows and checkpoint files (asks first)"},
     {"r", "resume a stopped or interrupted run here (it trains on the Train screen)"},
+    {"f", "warm start from the run: its config goes to the Config screen with train.init_from "
+          "set to its latest checkpoint, ready for a method and Enter on Train"},
     {"v", "lower pane: curves, compare, config diff"},
     {"m / M", "next / previous metric of the curves"},
     {"a", "compare the runs at a chosen step"},
@@ -205,6 +207,31 @@ static void draw_table(RunsScreen *r, int top, int rows, int cols) {
     }
 }
 
+/* Under the table: where the cursor's run started from, and which runs started from it. */
+static void draw_lineage(const RunsScreen *r, int y, int cols) {
+    const RunRow *row = runlist_shown(&r->list, r->view.cursor);
+    if (!row) return;
+    char text[1024], from[200];
+    size_t len = 0;
+    run_row_parent(row, from, sizeof from);
+    if (from[0])
+        len += (size_t)snprintf(text, sizeof text, "run %lld started from %s%s", (long long)row->id,
+                                from,
+                                row->parent > 0 && !runlist_find(&r->list, row->parent)
+                                    ? " (removed: its record is kept)"
+                                    : "");
+    else
+        len += (size_t)snprintf(text, sizeof text, "run %lld trained from scratch",
+                                (long long)row->id);
+    int children = 0;
+    for (int i = 0; i < r->list.n && len < sizeof text; i++)
+        if (r->list.rows[i].parent == row->id)
+            len += (size_t)snprintf(
+                text + len, sizeof text - len, "%s%lld",
+                children++ ? ", " : "; runs started from it: ", (long long)r->list.rows[i].id);
+    text_put0(y, 2, cols - 4, text, theme_attr(R_DIM));
+}
+
 static void runs_draw(void *st, Shell *a, int top, int rows, int cols) {
     RunsScreen *r = st;
     if (clock_monotonic() - r->listed_at > 2.0 || (a->run_changes & LR_DONE)) reload(r, a);
@@ -227,6 +254,7 @@ static void runs_draw(void *st, Shell *a, int top, int rows, int cols) {
     int table_rows = l->n_order + 1 < rows * 2 / 5 ? l->n_order + 1 : rows * 2 / 5;
     if (table_rows < 3) table_rows = 3;
     draw_table(r, top + 1, table_rows, cols);
+    draw_lineage(r, top + 1 + table_rows, cols);
     feed_panes(r);
     int pane_top = top + 1 + table_rows + 1;
     panes_draw(r->panes, a, pane_top, top + rows - pane_top, cols);
@@ -348,6 +376,40 @@ static void resume(RunsScreen *r, Shell *a) {
     if (shell_start_run(a, row->id) == 0) shell_show(a, SCR_TRAIN);
 }
 
+/* The run's config becomes the next run's, starting from the run's latest checkpoint: the
+ * model keys follow the checkpoint, and of the rest only those where the run differs from the
+ * defaults count as set, so that the keys that follow others (the warm-up, the evaluation and
+ * checkpoint intervals, ...) fit the new run's own steps when those change. */
+static void warm_start_from(RunsScreen *r, Shell *a) {
+    const RunRow *row = cursor_row(r);
+    Store *s = shell_store(a);
+    if (!row || !s) return;
+    int64_t step;
+    char path[LIMIT_PATH_BYTES], err[1024], from[80];
+    if (store_last_checkpoint(s, row->id, &step, path, sizeof path)) {
+        shell_status(a, 1, "run %lld (%s) has no checkpoint to start from", (long long)row->id,
+                     row->status);
+        return;
+    }
+    snprintf(from, sizeof from, "train.init_from=%lld:%lld", (long long)row->id, (long long)step);
+    Config c;
+    config_defaults(&c);
+    if (config_apply_json_text(&c, row->config_json, "the run's config", err, sizeof err) ||
+        config_set(&c, from, err, sizeof err) ||
+        warmstart_adopt_shape(&c, a->db_path, NULL, err, sizeof err)) {
+        shell_status(a, 1, "run %lld: %s", (long long)row->id, err);
+        return;
+    }
+    config_unset_derivable(&c);
+    (void)config_resolve(&c, err, sizeof err); /* a conflict shows on the Config screen */
+    a->cfg = c;
+    shell_show(a, SCR_CONFIG);
+    shell_status(a, 0,
+                 "config of run %lld loaded, starting from its weights at step %lld: pick a method "
+                 "(m) and start on Train (3)",
+                 (long long)row->id, (long long)step);
+}
+
 static int filter_submit(void *ctx, const char *text, char *err, size_t cap) {
     (void)err, (void)cap;
     Shell *a = ctx;
@@ -402,6 +464,7 @@ static int runs_key(void *st, Shell *a, int key) {
         return 1;
     case 'D': ask_delete(r, a); return 1;
     case 'r': resume(r, a); return 1;
+    case 'f': warm_start_from(r, a); return 1;
     default: return panes_key(r->panes, a, key);
     }
 }
@@ -440,5 +503,5 @@ const Screen screen_runs = {
     .click = runs_click,
     .keys = runs_keys_help,
     .n_keys = (int)(sizeof runs_keys_help / sizeof *runs_keys_help),
-    .hint = "Space select  Enter samples  v pane  m metric  < > sort  / filter  R T D",
+    .hint = "Space select  Enter samples  f warm start  v pane  m metric  < > sort  / filter",
 };

@@ -139,6 +139,11 @@ int config_is_set(const Config *c, const char *key);
 /* Gives the key back its default and forgets that the user set it, so that config_resolve
  * derives it again when it depends on other keys. Unknown keys are ignored. */
 void config_unset(Config *c, const char *key);
+/* Forgets that the user set each key whose value is the one config_resolve would give it
+ * anyway (its default, or what it derives from the keys it follows), keeping every value: a
+ * stored config taken up for a new run then counts as set only where it differs from the
+ * defaults, and the rest follow the keys they depend on when those change. */
+void config_unset_derivable(Config *c);
 
 /* Derives every key the user did not set that depends on others, so that it fits them (the
  * rules are config_derived_rule's), then checks the rules between keys (config_validate).

@@ -199,3 +199,29 @@ int config_resolve(Config *c, char *err, size_t cap) {
     derive(c);
     return config_validate(c, err, cap);
 }
+
+/* Whether a and b hold the same value for every key. */
+static int same_values(const Config *a, const Config *b) {
+    int n;
+    const ConfigKey *keys = config_keys(&n);
+    for (int i = 0; i < n; i++) {
+        char va[2048], vb[2048]; /* a string key or a piecewise schedule's points */
+        if (config_get(a, keys[i].key, va, sizeof va) ||
+            config_get(b, keys[i].key, vb, sizeof vb) || strcmp(va, vb) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+void config_unset_derivable(Config *c) {
+    int n;
+    const ConfigKey *keys = config_keys(&n);
+    /* One key at a time: a key stays set when giving it up would change any value. */
+    for (int i = 0; i < n; i++) {
+        if (!config_is_set(c, keys[i].key)) continue;
+        Config unset = *c;
+        config_unset(&unset, keys[i].key);
+        derive(&unset);
+        if (same_values(&unset, c)) *c = unset;
+    }
+}

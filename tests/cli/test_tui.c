@@ -296,6 +296,70 @@ Test(tui, config_screen_edits_are_set_and_derived_keys_follow) {
     expect_clean_exit();
 }
 
+/* f on the Runs screen: the run's config, starting from its weights, ready to train; set are
+ * only the keys where the run differs from the defaults, so that the rest follow. Typed on the
+ * Config screen, train.init_from hands the model keys to its checkpoint. */
+Test(tui, warm_starts_from_a_run_of_the_runs_screen) {
+    headless_run("parent", "1");
+    tui_start(&t, 120, 40, NULL, "");
+    SEE("1 Datasets");
+    tui_keys(&t, "5");
+    SEE("parent");
+    SEE("run 1 trained from scratch");
+    tui_keys(&t, "f");
+    SEE("Config of the next run");
+    SEE("config of run 1 loaded, starting from its weights at step 12");
+    see_row("train.init_from", "1:12");
+    see_row("model.dim", "32");
+    see_row("train.eval_every", "1");
+    /* The run evaluated every step of its 12 because it was not told otherwise: more steps
+     * here, and the evaluations follow them; its warm-up, which it was told, stays. */
+    set_key("train.steps", "60");
+    see_row("train.eval_every", "5");
+    see_row("train.warmup", "2");
+    tui_keys(&t, "m");
+    SEE("method.name = bash");
+    tui_keys(&t, "3");
+    tui_keys(&t, "Enter");
+    SEE("starting from the weights of run 1 at step 12");
+    char text[64];
+    for (int i = 0; i < 300; i++) {
+        query_text("SELECT status FROM runs WHERE id=2", text, sizeof text);
+        if (strcmp(text, "running") != 0) break;
+        tui_wait(&t, "never shown", 100);
+    }
+    cr_assert_str_eq(text, "completed");
+    query_text("SELECT parent || ':' || parent_step || ' ' || method || ' ' || "
+               "json_extract(config, '$.train.eval_every') FROM runs WHERE id=2",
+               text, sizeof text);
+    cr_assert_str_eq(text, "1:12 bash 5");
+    /* The cursor stays on run 1; run 2 is listed above it. */
+    tui_keys(&t, "5");
+    SEE("run 1 trained from scratch; runs started from it: 2");
+    tui_keys(&t, "k");
+    SEE("run 2 started from 1:12");
+    /* A model key set here gives way to the checkpoint typed in train.init_from. */
+    tui_keys(&t, "2");
+    set_key("model.dim", "64");
+    tui_keys(&t, "/");
+    SEE("Find key");
+    tui_keys(&t, "-l init_from");
+    tui_keys(&t, "Enter");
+    tui_keys(&t, "Enter");
+    tui_keys(&t, "C-u");
+    tui_keys(&t, "-l 2");
+    tui_keys(&t, "Enter");
+    SEE("train.init_from = 2; the model keys follow its checkpoint (1 layer, dim 32");
+    see_row("model.dim", "32");
+    /* Set again to another value, it is refused in place until given back with d. */
+    set_key("model.dim", "64");
+    SEE("not valid yet: train.init_from: run 2 at step 60 is a model of another shape");
+    tui_keys(&t, "d");
+    SEE("model.dim = 32 (follows the keys it depends on)");
+    tui_keys(&t, "q");
+    expect_clean_exit();
+}
+
 /* `exposure --db F`, as with git or sqlite3: the interface on that database. */
 Test(tui, global_db_option_without_a_command_opens_the_interface_on_it) {
     headless_run("global-db", "1");

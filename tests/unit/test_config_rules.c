@@ -171,14 +171,40 @@ Test(config_rules, a_stored_config_resolves_to_itself) {
     free(again);
 }
 
+/* A stored config taken up for a new run (as the interface does to start from a run's
+ * weights): the same values, set only where they differ from the defaults, so that the keys
+ * that follow others follow them again. */
+Test(config_rules, a_stored_config_taken_up_again_is_set_only_where_it_differs) {
+    Config c, back;
+    RESOLVES(&c, "train.steps=50", "data.train=my.jsonl", "model.context=64", "method.name=bash",
+             "train.warmup=7");
+    char *json = config_to_json(&c, 0);
+    config_defaults(&back);
+    cr_assert_eq(config_apply_json_text(&back, json, "stored", err, sizeof err), 0, "%s", err);
+    config_unset_derivable(&back);
+    char *again = config_to_json(&back, 0);
+    cr_assert_str_eq(json, again, "the values are kept");
+    free(json);
+    free(again);
+    const char *set[] = {"train.steps", "data.train", "model.context", "method.name",
+                         "train.warmup"};
+    for (size_t i = 0; i < sizeof set / sizeof *set; i++)
+        cr_assert(config_is_set(&back, set[i]), "%s", set[i]);
+    const char *followed[] = {"train.eval_every", "train.checkpoint_every", "data.val",
+                              "data.test",        "decode.max_new_tokens",  "train.lr",
+                              "model.dim"};
+    for (size_t i = 0; i < sizeof followed / sizeof *followed; i++)
+        cr_assert(!config_is_set(&back, followed[i]), "%s", followed[i]);
+    cr_assert_eq(config_set(&back, "train.steps=600", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(config_resolve(&back, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(back.train.eval_every, 50, "follows the new steps");
+    cr_assert_eq(back.train.warmup, 7, "kept as the run had it");
+}
+
 Test(config_rules, every_derived_key_has_a_rule_to_show) {
-    const char *derived[] = {"train.warmup",
-                             "train.eval_every",
-                             "train.checkpoint_every",
-                             "decode.max_new_tokens",
-                             "data.val",
-                             "data.test",
-                             NULL};
+    const char *derived[] = {
+        "model.layers",          "train.warmup", "train.eval_every", "train.checkpoint_every",
+        "decode.max_new_tokens", "data.val",     "data.test",        NULL};
     for (int i = 0; derived[i]; i++)
         cr_assert_not_null(config_derived_rule(derived[i]), "%s", derived[i]);
     cr_assert_null(config_derived_rule("train.lr"));

@@ -68,5 +68,17 @@ Test(ui_runlist, cells) {
     runlist_cell(&l.rows[0], RC_STEP, out, sizeof out);
     cr_assert_str_eq(out, "40/100");
     cr_assert_str_eq(runlist_column_title(RC_TAGS), "tags");
+    runlist_cell(&l.rows[0], RC_FROM, out, sizeof out);
+    cr_assert_str_eq(out, "", "trained from scratch");
+    l.rows[1].parent_checkpoint = strdup("runs/3/step-001000.ckpt");
+    l.rows[1].parent = 3;
+    l.rows[1].parent_step = 1000;
+    runlist_cell(&l.rows[1], RC_FROM, out, sizeof out);
+    cr_assert_str_eq(out, "3:1000");
+    l.rows[2].parent_checkpoint = strdup("/elsewhere/start.ckpt");
+    l.rows[2].parent_step = 20;
+    runlist_cell(&l.rows[2], RC_FROM, out, sizeof out);
+    cr_assert_str_eq(out, "start.ckpt:20", "a file of no run: its name and step");
+    cr_assert_str_eq(runlist_column_title(RC_FROM), "from");
     runlist_free(&l);
 }
