@@ -359,9 +359,21 @@ static void ask_delete(RunsScreen *r, Shell *a) {
         shell_status(a, 1, "run %lld is running: stop it first", (long long)row->id);
         return;
     }
-    char q[400];
-    snprintf(q, sizeof q, "Delete run %lld (%s) with its metrics, samples and checkpoint files?",
-             (long long)row->id, row->name);
+    char q[800], children[300] = "";
+    size_t len = 0;
+    int n = 0;
+    for (int i = 0; i < r->list.n && len < sizeof children; i++)
+        if (r->list.rows[i].parent == row->id)
+            len += (size_t)snprintf(children + len, sizeof children - len, "%s%lld",
+                                    n++ ? ", " : "", (long long)r->list.rows[i].id);
+    int at = snprintf(q, sizeof q,
+                      "Delete run %lld (%s) with its metrics, samples and checkpoint files?",
+                      (long long)row->id, row->name);
+    if (n > 0 && at > 0 && (size_t)at < sizeof q)
+        snprintf(q + at, sizeof q - (size_t)at,
+                 " Run%s %s started from its checkpoints; they keep their weights and their "
+                 "record of it.",
+                 n == 1 ? "" : "s", children);
     dialog_confirm(&a->dlg, "Delete run", q, delete_confirmed, a);
 }
 

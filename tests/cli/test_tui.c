@@ -336,6 +336,10 @@ Test(tui, warm_starts_from_a_run_of_the_runs_screen) {
     /* The cursor stays on run 1; run 2 is listed above it. */
     tui_keys(&t, "5");
     SEE("run 1 trained from scratch; runs started from it: 2");
+    tui_keys(&t, "D");
+    SEE("Run 2 started from its checkpoints;");
+    tui_keys(&t, "Escape");
+    cr_assert(tui_wait_gone(&t, "Delete run", SHOW), "%s", t.screen);
     tui_keys(&t, "k");
     SEE("run 2 started from 1:12");
     /* A model key set here gives way to the checkpoint typed in train.init_from. */
