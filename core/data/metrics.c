@@ -1,5 +1,6 @@
 #include "metrics.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,6 +130,44 @@ int metric_gsm8k_answer(const char *text, char *out, size_t cap) {
     return 0;
 }
 
+/* A decimal number rewritten in place in one form per value, for comparing: no '+', no
+ * leading zeros, no trailing zeros in the fraction, no '.' without a fraction ("007.50" is
+ * "7.5", "0.5" and ".5" are ".5"), and zero, of any sign, is "0". Never longer than the
+ * text, so every write lands at or before what it copies. Returns 0, or -1 when the text is
+ * not a decimal number (then it is left as it was). */
+static int canonical_number(char *s) {
+    char *p = s;
+    int negative = *p == '-';
+    if (*p == '-' || *p == '+') p++;
+    char *int_start = p;
+    while (*p >= '0' && *p <= '9') p++;
+    char *int_end = p, *frac_start = p, *frac_end = p;
+    if (*p == '.') {
+        frac_start = ++p;
+        while (*p >= '0' && *p <= '9') p++;
+        frac_end = p;
+    }
+    if (*p != '\0' || (int_end == int_start && frac_end == frac_start)) return -1;
+    while (int_start < int_end && *int_start == '0') int_start++;
+    while (frac_end > frac_start && frac_end[-1] == '0') frac_end--;
+    size_t n_int = (size_t)(int_end - int_start), n_frac = (size_t)(frac_end - frac_start);
+    char *w = s;
+    if (n_int == 0 && n_frac == 0) {
+        *w++ = '0';
+    } else {
+        if (negative) *w++ = '-';
+        memmove(w, int_start, n_int);
+        w += n_int;
+        if (n_frac) {
+            *w++ = '.';
+            memmove(w, frac_start, n_frac);
+            w += n_frac;
+        }
+    }
+    *w = '\0';
+    return 0;
+}
+
 /* ---- the metrics ------------------------------------------------------------------------- */
 
 static double em_normalized(const char *pred, const char *ref) {
@@ -173,6 +212,28 @@ double metric_em(const char *pred, const char *const *refs, int n_refs, int gsm8
     }
     free(pred_answer);
     return best;
+}
+
+double metric_answer_acc(const char *pred, const char *const *refs, int n_refs) {
+    size_t cap = strlen(pred) + 1;
+    for (int i = 0; i < n_refs; i++)
+        if (strlen(refs[i]) + 1 > cap) cap = strlen(refs[i]) + 1;
+    char *mine = malloc(cap), *theirs = malloc(cap);
+    double score = NAN;
+    if (!mine || !theirs) goto done;
+    int have = metric_gsm8k_answer(pred, mine, cap) == 0 && *mine;
+    int mine_number = have && canonical_number(mine) == 0;
+    for (int i = 0; i < n_refs && !(score == 1.0); i++) {
+        if (metric_gsm8k_answer(refs[i], theirs, cap) != 0) continue;
+        score = 0.0;
+        if (!have || !*theirs) continue;
+        int theirs_number = canonical_number(theirs) == 0;
+        if (mine_number == theirs_number && strcmp(mine, theirs) == 0) score = 1.0;
+    }
+done:
+    free(mine);
+    free(theirs);
+    return score;
 }
 
 double metric_f1(const char *pred, const char *const *refs, int n_refs) {

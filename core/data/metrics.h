@@ -27,4 +27,12 @@ double metric_rouge_l(const char *pred, const char *const *refs, int n_refs);
  * (or the answer does not fit in cap). */
 int metric_gsm8k_answer(const char *text, char *out, size_t cap);
 
+/* Final-answer accuracy (answer_acc, docs/methods.md): 1 when the prediction's final answer
+ * equals a reference's, 0 when it does not or the prediction has no "####", NaN when no
+ * reference has a "####" (the sample has no final answer: the metric is not defined for it).
+ * Final answers are taken as metric_gsm8k_answer does; when both are decimal numbers (an
+ * optional sign, digits with at most one '.') they compare by value, exactly ("1,000",
+ * "1000" and "1000.0" are equal; "-0" equals "0"), else as text. */
+double metric_answer_acc(const char *pred, const char *const *refs, int n_refs);
+
 #endif

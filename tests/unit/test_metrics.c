@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <math.h>
 #include <string.h>
 
 #include "metrics.h"
@@ -79,6 +80,47 @@ Test(metrics, gsm8k_answer_extraction) {
     cr_assert_eq(metric_gsm8k_answer("#### 123456", out, 4), -1, "does not fit");
     cr_assert_eq(metric_gsm8k_answer("#### 123", out, 4), 0, "just fits");
     cr_assert_str_eq(out, "123");
+}
+
+/* ---- final answer ------------------------------------------------------------------------ */
+
+Test(metrics, answer_acc_compares_final_numbers_by_value) {
+    const char *ref = "Now 9 + 6 = 15.\n#### 15";
+    near(metric_answer_acc("9 + 6 = 15\n#### 15", REFS(ref)), 1, "same number");
+    near(metric_answer_acc("wrong working\n#### 15", REFS(ref)), 1, "only the answer counts");
+    near(metric_answer_acc("#### 16", REFS(ref)), 0, "another number");
+    near(metric_answer_acc("#### 15.0", REFS(ref)), 1, "a zero fraction");
+    near(metric_answer_acc("#### 015", REFS(ref)), 1, "a leading zero");
+    near(metric_answer_acc("#### +15", REFS(ref)), 1, "a plus sign");
+    near(metric_answer_acc("#### 15.", REFS(ref)), 1, "a trailing period");
+    near(metric_answer_acc("#### 1,000", REFS("#### 1000")), 1, "commas");
+    near(metric_answer_acc("#### 1000", REFS("#### 1,000.00")), 1, "commas and zeros");
+    near(metric_answer_acc("#### 0.50", REFS("#### .5")), 1, "no integer part");
+    near(metric_answer_acc("#### -0", REFS("#### 0")), 1, "zero has no sign");
+    near(metric_answer_acc("#### -3", REFS("#### 3")), 0, "a sign otherwise counts");
+    near(metric_answer_acc("#### 15.5", REFS(ref)), 0, "a fraction that is not zero");
+    near(metric_answer_acc("#### 150", REFS(ref)), 0, "one digit more");
+}
+
+Test(metrics, answer_acc_edge_cases) {
+    const char *ref = "#### 18";
+    near(metric_answer_acc("The answer is 18", REFS(ref)), 0, "no #### in the output");
+    near(metric_answer_acc("", REFS(ref)), 0, "empty output");
+    near(metric_answer_acc("#### ", REFS(ref)), 0, "an empty final answer");
+    near(metric_answer_acc("#### 5\n#### 18", REFS(ref)), 1, "the last #### counts");
+    near(metric_answer_acc("#### 18\n#### 5", REFS(ref)), 0, "the last #### counts");
+    near(metric_answer_acc("#### 18\nand more text", REFS(ref)), 1, "up to the end of its line");
+    near(metric_answer_acc("#### 18 apples", REFS(ref)), 0, "not a number: compared as text");
+    near(metric_answer_acc("#### $18", REFS(ref)), 0, "a currency sign is not a number");
+    near(metric_answer_acc("#### 1.8e1", REFS(ref)), 0, "exponents are not decimal numbers");
+    near(metric_answer_acc("#### 1.2.3", REFS("#### 1.2.3")), 1, "text equal to text");
+    near(metric_answer_acc("#### five", REFS("#### five")), 1, "text answers as text");
+    near(metric_answer_acc("#### five", REFS("#### 5")), 0, "text against a number");
+    near(metric_answer_acc("#### 5", REFS("####")), 0, "a reference with an empty answer");
+    near(metric_answer_acc("#### 5", REFS("no final answer", "#### 5")), 1,
+         "the reference that has one");
+    cr_assert(isnan(metric_answer_acc("#### 18", REFS("18"))), "no #### in the reference");
+    cr_assert(isnan(metric_answer_acc("#### 18", NULL, 0)), "no reference");
 }
 
 /* ---- F1 ---------------------------------------------------------------------------------- */
