@@ -47,6 +47,7 @@ struct Decoder {
     token_t *raw, *out;
     Correction *corr;
     SeqState *seq;
+    float *kept; /* keep_logits: (max_batch, context, Vp), allocated on first use */
 };
 
 static float *floats(size_t n) { return malloc((n ? n : 1) * sizeof(float)); }
@@ -124,6 +125,7 @@ void decoder_free(Decoder *d) {
     free(d->tpart);
     free(d->row_seq), free(d->row_pos), free(d->logit_row), free(d->row_tok);
     free(d->raw), free(d->out), free(d->corr), free(d->seq);
+    free(d->kept);
     free(d);
 }
 
@@ -457,6 +459,10 @@ static void emit(Decoder *d, int b, token_t t, const DecodeOptions *opt, DecodeR
 static void pick_and_emit(Decoder *d, int b, const DecodeOptions *opt, Rng *rng, DecodeResult *r) {
     int allow_corr = opt->rac && r->n_corr < opt->max_corrections;
     float *logits = d->logits + (size_t)b * d->Vp;
+    /* A sequence makes fewer than context choices: each but the last adds a token to it. */
+    if (opt->keep_logits)
+        memcpy(d->kept + ((size_t)b * d->context + (size_t)r->n_raw) * d->Vp, logits,
+               (size_t)d->Vp * sizeof(float));
     if (opt->ignore_eos) logits[TOK_EOS] = -INFINITY;
     token_t t =
         decode_pick(logits, TOK_COUNT, opt->temperature, opt->top_k, allow_corr, rng, d->pick);
@@ -468,10 +474,20 @@ int decode_batch(Decoder *d, const Model *m, const token_t *const *prompts, cons
     if (B < 1 || B > d->max_batch || opt->max_new_tokens < 1) return -1;
     for (int b = 0; b < B; b++)
         if (prompt_len[b] < 1 || prompt_len[b] >= d->context) return -1;
+    if (opt->keep_logits && !d->kept &&
+        !(d->kept = floats((size_t)d->max_batch * (size_t)d->context * (size_t)d->Vp)))
+        return -1;
 
     for (int b = 0; b < B; b++) {
         size_t base = (size_t)b * d->context;
-        results[b] = (DecodeResult){d->raw + base, 0, d->out + base, 0, d->corr + base, 0, 0};
+        results[b] = (DecodeResult){d->raw + base,
+                                    0,
+                                    d->out + base,
+                                    0,
+                                    d->corr + base,
+                                    0,
+                                    0,
+                                    opt->keep_logits ? d->kept + base * (size_t)d->Vp : NULL};
         int room = d->context - prompt_len[b];
         d->seq[b] = (SeqState){prompt_len[b],
                                opt->max_new_tokens < room ? opt->max_new_tokens : room, 1, -1};

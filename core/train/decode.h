@@ -23,7 +23,8 @@ typedef struct {
     int rac;            /* honour <corr> */
     int rac_segment;    /* segment granularity (else token) */
     int max_corrections;
-    int ignore_eos; /* never choose <eos>: generate exactly the budget (benchmarks) */
+    int ignore_eos;  /* never choose <eos>: generate exactly the budget (benchmarks) */
+    int keep_logits; /* keep the logits of every step in DecodeResult.logits */
 } DecodeOptions;
 
 typedef struct {
@@ -40,6 +41,9 @@ typedef struct {
     Correction *corr;
     int n_corr;
     int ended; /* 1 when the model emitted <eos> */
+    /* With keep_logits: the logits each token was chosen from, one row of the model's padded
+     * vocabulary per step: row k for raw[k], row n_raw for the <eos> when it ended. */
+    const float *logits;
 } DecodeResult;
 
 typedef struct Decoder Decoder;
@@ -59,7 +63,8 @@ int decoder_max_batch(const Decoder *d);
 /* Generates for B (<= max_batch) prompts with 1 <= prompt_len[b] < context. Each sequence
  * generates at most min(opt->max_new_tokens, context - prompt_len[b]) tokens. results[b] are
  * filled (arrays owned by the decoder, valid until its next call). rng is used only when
- * temperature > 0. Returns 0, or -1 when the shapes do not fit. */
+ * temperature > 0. Returns 0, or -1 when the shapes do not fit or (keep_logits, whose rows
+ * the decoder allocates on first use) memory is short. */
 int decode_batch(Decoder *d, const Model *m, const token_t *const *prompts, const int *prompt_len,
                  int B, const DecodeOptions *opt, Rng *rng, DecodeResult *results);
 

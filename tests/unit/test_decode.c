@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <math.h>
 #include <string.h>
 
 #include "decode.h"
@@ -68,6 +69,50 @@ Test(decode, cached_equals_full_recompute) {
         total += n;
     }
     cr_assert_gt(total, 30, "the test needs generated tokens to compare");
+    decoder_free(d);
+    model_free(&m);
+}
+
+/* The logits decoding keeps are those each token was chosen from: the last row of a full
+ * forward pass over the prompt and the tokens before it (and, after the last token, the row
+ * <eos> was chosen from). */
+Test(decode, kept_logits_are_those_of_each_choice) {
+    Model m;
+    Rng r;
+    rng_seed(&r, 5);
+    sharp_model(&m, 1, 33);
+    Decoder *d = decoder_new(&m, 2);
+    cr_assert_not_null(d);
+    token_t prompts[2][12];
+    int lens[2] = {6, 12};
+    const token_t *pp[2];
+    for (int b = 0; b < 2; b++) {
+        random_prompt(prompts[b], lens[b], &r);
+        pp[b] = prompts[b];
+    }
+    DecodeOptions opt = {.max_new_tokens = 20, .keep_logits = 1};
+    DecodeResult res[2];
+    cr_assert_eq(decode_batch(d, &m, pp, lens, 2, &opt, &r, res), 0);
+    int rows = 0;
+    for (int b = 0; b < 2; b++) {
+        cr_assert_not_null(res[b].logits);
+        token_t seq[64];
+        memcpy(seq, prompts[b], (size_t)lens[b] * sizeof *seq);
+        memcpy(seq + lens[b], res[b].raw, (size_t)res[b].n_raw * sizeof *seq);
+        for (int k = 0; k < res[b].n_raw + res[b].ended; k++, rows++) {
+            model_forward_logits(&m, seq, 1, lens[b] + k);
+            const float *want = model_logits(&m) + (size_t)(lens[b] + k - 1) * m.padded_vocab;
+            const float *got = res[b].logits + (size_t)k * m.padded_vocab;
+            for (int j = 0; j < TOK_COUNT; j++)
+                cr_assert(fabsf(got[j] - want[j]) <= 1e-3f * (1.0f + fabsf(want[j])),
+                          "sequence %d step %d token %d: kept %g, recomputed %g", b, k, j, got[j],
+                          want[j]);
+        }
+    }
+    cr_assert_gt(rows, 10, "the test needs decoding steps to compare");
+    opt.keep_logits = 0;
+    cr_assert_eq(decode_batch(d, &m, pp, lens, 2, &opt, &r, res), 0);
+    cr_assert_null(res[0].logits, "nothing kept unless asked");
     decoder_free(d);
     model_free(&m);
 }
