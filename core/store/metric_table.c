@@ -39,6 +39,11 @@ int metric_lower_is_better(const char *key) {
     return len >= 4 && strcmp(name + len - 4, "loss") == 0;
 }
 
+int metric_has_best(const char *key) {
+    int id = key ? metric_find(key) : -1;
+    return id < 0 || !(metrics[id].flags & METRIC_RECORD);
+}
+
 void metric_format(MetricId id, double value, char *out, size_t cap) {
     if (isnan(value)) snprintf(out, cap, "-");
     else snprintf(out, cap, metric_info(id)->format, value);

@@ -29,7 +29,21 @@
     X(METRIC_FIRST_ERR, "first_err", "%.1f", METRIC_PER_EVAL)                                      \
     X(METRIC_CORRECTIONS, "corrections", "%.3f", METRIC_PER_EVAL | METRIC_CORRECTION)              \
     X(METRIC_CORRECTED, "corrected", "%.1f", METRIC_PER_EVAL | METRIC_CORRECTION)                  \
-    X(METRIC_CORRECTED_RIGHT, "corrected_right", "%.1f", METRIC_PER_EVAL | METRIC_CORRECTION)
+    X(METRIC_CORRECTED_RIGHT, "corrected_right", "%.1f", METRIC_PER_EVAL | METRIC_CORRECTION)      \
+    X(METRIC_ANSWER_ACC, "answer_acc", "%.3f", METRIC_PER_EVAL | METRIC_SCORE | METRIC_OPTIONAL)   \
+    X(METRIC_ED_ACC, "ed_acc", "%.3f", METRIC_PER_EVAL | METRIC_SCORE)                             \
+    X(METRIC_RECOVERY, "recovery", "%.3f", METRIC_PER_EVAL | METRIC_SCORE | METRIC_OPTIONAL)       \
+    X(METRIC_DIVERGED, "diverged", "%.0f", METRIC_PER_EVAL | METRIC_LOWER_IS_BETTER)               \
+    X(METRIC_CORR_PRECISION, "corr_precision", "%.3f",                                             \
+      METRIC_PER_EVAL | METRIC_SCORE | METRIC_CORRECTION | METRIC_OPTIONAL)                        \
+    X(METRIC_CORR_RECALL, "corr_recall", "%.3f",                                                   \
+      METRIC_PER_EVAL | METRIC_SCORE | METRIC_CORRECTION | METRIC_OPTIONAL)                        \
+    X(METRIC_EPS, "eps", "%.4f", METRIC_PER_EVAL | METRIC_LOWER_IS_BETTER | METRIC_ORACLE)         \
+    X(METRIC_ACC_ERR, "acc_err", "%.3f", METRIC_PER_EVAL | METRIC_LOWER_IS_BETTER | METRIC_ORACLE) \
+    X(METRIC_EX_ACC_ERR, "ex_acc_err", "%.1f",                                                     \
+      METRIC_PER_EVAL | METRIC_LOWER_IS_BETTER | METRIC_ORACLE)                                    \
+    X(METRIC_ORACLE_RUN, "oracle_run", "%.0f", METRIC_PER_EVAL | METRIC_ORACLE | METRIC_RECORD)    \
+    X(METRIC_ORACLE_STEP, "oracle_step", "%.0f", METRIC_PER_EVAL | METRIC_ORACLE | METRIC_RECORD)
 
 #define METRIC_PER_STEP 1u        /* recorded at every training step, as "name" */
 #define METRIC_PER_EVAL 2u        /* recorded at every evaluation, as "<split>/name" */
@@ -37,6 +51,9 @@
 #define METRIC_SCORE 8u           /* a score in [0, 1]: charts of it span 0..1 */
 #define METRIC_MIXING 16u         /* recorded only for a method that mixes (METHOD_MIXES) */
 #define METRIC_CORRECTION 32u     /* recorded only for a method with <corr> (METHOD_CORRECTS) */
+#define METRIC_OPTIONAL 64u       /* absent (not stored, not printed) where it is not defined */
+#define METRIC_ORACLE 128u        /* recorded only by an evaluation against an oracle run */
+#define METRIC_RECORD 256u        /* a fact about the evaluation, not a score: it has no best */
 
 #define METRIC_TABLE_ID(id, name, format, flags) id,
 typedef enum { METRIC_TABLE(METRIC_TABLE_ID) METRIC_COUNT } MetricId;
@@ -58,6 +75,8 @@ int metric_find(const char *key);
 /* 1 when the best value of the key is its lowest: the table says so, and a key it does not
  * know ("val/nll_loss") counts as a loss when its name ends in "loss". */
 int metric_lower_is_better(const char *key);
+/* 0 when the key's values have no best (METRIC_RECORD: "val/oracle_run"), else 1. */
+int metric_has_best(const char *key);
 /* One value as the table's format prints it, or "-" when it is NaN. */
 void metric_format(MetricId id, double value, char *out, size_t cap);
 

@@ -18,7 +18,7 @@
 #include "metric_table.h"
 #include "util.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_COMMIT_ROWS 512
 #define STORE_COMMIT_SECONDS 2.0
 
@@ -124,6 +124,13 @@ typedef struct {
     double em, f1, rouge_l, fr_acc;
     int first_err;   /* first free-running divergence, in response tokens; -1 when none */
     int corrections; /* number of corrections */
+    /* NaN (NULL in the table) where not defined for the sample: answer_acc without a final
+     * answer, recovery (1 or 0: it ends right) when the generation never left the reference */
+    double answer_acc, ed_acc, recovery;
+    int divergences, divergences_retracted; /* the generation left the reference; <corr> undid it */
+    int corrections_justified;              /* corrections made while off the reference */
+    double eps, acc_err; /* against an oracle (NaN without): the sample's eps and AccErr */
+    int horizon;         /* against an oracle: the steps compared; 0 without */
 } SampleRow;
 int store_sample(Store *s, int64_t run, const SampleRow *row);
 void sample_row_free(SampleRow *r);

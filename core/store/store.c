@@ -395,8 +395,10 @@ static int flush_samples(Store *s) {
     if (prepare_once(s, &s->put_sample,
                      "INSERT OR REPLACE INTO samples (run, step, split, idx, prompt, reference, "
                      "output, raw_output, corrections, em, f1, rouge_l, fr_acc, first_err, "
-                     "n_corrections) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                     "?12, ?13, ?14, ?15)"))
+                     "n_corrections, answer_acc, ed_acc, recovery, divergences, "
+                     "divergences_retracted, corrections_justified, eps, acc_err, horizon) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                     "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"))
         return -1;
     sqlite3_stmt *st = s->put_sample;
     for (int i = 0; i < s->n_samples; i++) {
@@ -416,6 +418,15 @@ static int flush_samples(Store *s) {
         bind_number(st, 13, r->fr_acc);
         sqlite3_bind_int(st, 14, r->first_err);
         sqlite3_bind_int(st, 15, r->corrections);
+        bind_number(st, 16, r->answer_acc);
+        bind_number(st, 17, r->ed_acc);
+        bind_number(st, 18, r->recovery);
+        sqlite3_bind_int(st, 19, r->divergences);
+        sqlite3_bind_int(st, 20, r->divergences_retracted);
+        sqlite3_bind_int(st, 21, r->corrections_justified);
+        bind_number(st, 22, r->eps);
+        bind_number(st, 23, r->acc_err);
+        sqlite3_bind_int(st, 24, r->horizon);
         if (run_bound(s, st, "writing samples")) return -1;
     }
     return 0;

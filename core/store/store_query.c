@@ -311,6 +311,15 @@ static int read_sample(sqlite3_stmt *st, SampleRow *r) {
     r->fr_acc = column_number(st, 11);
     r->first_err = sqlite3_column_int(st, 12);
     r->corrections = sqlite3_column_int(st, 13);
+    r->answer_acc = column_number(st, 14);
+    r->ed_acc = column_number(st, 15);
+    r->recovery = column_number(st, 16);
+    r->divergences = sqlite3_column_int(st, 17);
+    r->divergences_retracted = sqlite3_column_int(st, 18);
+    r->corrections_justified = sqlite3_column_int(st, 19);
+    r->eps = column_number(st, 20);
+    r->acc_err = column_number(st, 21);
+    r->horizon = sqlite3_column_int(st, 22);
     if (r->prompt && r->reference && r->output && r->raw_output && r->corrections_json) return 0;
     sample_row_free(r);
     return -1;
@@ -340,7 +349,9 @@ int store_samples(Store *s, int64_t run, int64_t step, const char *split, Sample
     sqlite3_stmt *st;
     if (store_prepare(s,
                       "SELECT step, split, idx, prompt, reference, output, raw_output, "
-                      "corrections, em, f1, rouge_l, fr_acc, first_err, n_corrections "
+                      "corrections, em, f1, rouge_l, fr_acc, first_err, n_corrections, "
+                      "answer_acc, ed_acc, recovery, divergences, divergences_retracted, "
+                      "corrections_justified, eps, acc_err, horizon "
                       "FROM samples WHERE run = ?1 AND split = ?2 AND step = ?3 ORDER BY idx",
                       &st))
         return -1;

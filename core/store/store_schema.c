@@ -101,6 +101,17 @@ static const char *const migrations[] = {
     "ALTER TABLE runs ADD COLUMN parent_checkpoint TEXT;\n"
     "ALTER TABLE runs ADD COLUMN parent_params TEXT;\n"
     "CREATE INDEX runs_by_parent ON runs(parent);\n",
+
+    /* 3 -> 4: per-sample values of the exposure-bias metrics (docs/run-store.md) */
+    "ALTER TABLE samples ADD COLUMN answer_acc REAL;\n"
+    "ALTER TABLE samples ADD COLUMN ed_acc REAL;\n"
+    "ALTER TABLE samples ADD COLUMN recovery REAL;\n"
+    "ALTER TABLE samples ADD COLUMN divergences INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE samples ADD COLUMN divergences_retracted INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE samples ADD COLUMN corrections_justified INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE samples ADD COLUMN eps REAL;\n"
+    "ALTER TABLE samples ADD COLUMN acc_err REAL;\n"
+    "ALTER TABLE samples ADD COLUMN horizon INTEGER NOT NULL DEFAULT 0;\n",
 };
 
 _Static_assert(sizeof migrations / sizeof *migrations == STORE_SCHEMA_VERSION,

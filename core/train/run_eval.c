@@ -24,11 +24,15 @@ typedef struct {
     Model model;
     Batch scratch;
     Decoder *dec;
+    Model oracle;
+    int64_t oracle_step;
     const RunEvalOptions *opt;
     RunEvalResult *result;
+    MemoryAvailable avail; /* what is left once the model is built */
 } Job;
 
 static void job_free(Job *j) {
+    model_free(&j->oracle);
     decoder_free(j->dec);
     batch_free(&j->scratch);
     model_free(&j->model);
@@ -53,9 +57,12 @@ static int load_model(Job *j, char *err, size_t cap) {
     }
     ModelConfig mc;
     if (checkpoint_read_config(path, &mc, err, cap)) return RUN_EVAL_ERUNTIME;
-    MemoryAvailable avail = capacity_memory_available();
-    if (capacity_check_memory(&mc, j->cfg.train.batch, 1, EVAL_DECODE_BATCH, &avail, err, cap))
+    j->avail = capacity_memory_available();
+    if (capacity_check_memory(&mc, j->cfg.train.batch, 1, EVAL_DECODE_BATCH, &j->avail, err, cap))
         return RUN_EVAL_EINPUT;
+    size_t need = capacity_memory_need(&mc, j->cfg.train.batch, 1, EVAL_DECODE_BATCH).total;
+    if (j->avail.bytes != SIZE_MAX)
+        j->avail.bytes = j->avail.bytes > need ? j->avail.bytes - need : 0;
     int threads = j->opt->threads > 0 ? j->opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (model_init(&j->model, &mc, j->cfg.train.batch) || model_set_threads(&j->model, threads) ||
         batch_alloc(&j->scratch, j->cfg.train.batch, mc.context) ||
@@ -65,6 +72,71 @@ static int load_model(Job *j, char *err, size_t cap) {
     }
     CheckpointState st;
     if (checkpoint_load(path, &j->model, &st, err, cap)) return RUN_EVAL_ERUNTIME;
+    free(st.extra);
+    return 0;
+}
+
+/* The two runs' values of a config key they both have ("" when one lacks it: a key of a later
+ * version, such as the tokenizer, is compared only where both runs record it). */
+static int same_setting(const Config *a, const Config *b, const char *key, char *va, char *vb,
+                        size_t cap) {
+    if (config_get(a, key, va, cap) || config_get(b, key, vb, cap)) return 1;
+    return strcmp(va, vb) == 0;
+}
+
+/* The oracle's latest checkpoint, checked against the model: the same vocabulary (and
+ * tokenizer), at least its context. */
+static int load_oracle(Job *j, char *err, size_t cap) {
+    long long id = (long long)j->opt->oracle, run_id = (long long)j->run;
+    RunRow run;
+    if (store_get_run(j->store, j->opt->oracle, &run)) {
+        snprintf(err, cap, "--oracle: no run %lld", id);
+        return RUN_EVAL_EINPUT;
+    }
+    Config ocfg;
+    config_defaults(&ocfg);
+    int bad =
+        config_apply_json_text(&ocfg, run.config_json, "the oracle's stored config", err, cap);
+    run_row_free(&run);
+    if (bad) return RUN_EVAL_ERUNTIME;
+    char path[LIMIT_PATH_BYTES], va[LIMIT_CONFIG_STRING], vb[LIMIT_CONFIG_STRING];
+    if (store_last_checkpoint(j->store, j->opt->oracle, &j->oracle_step, path, sizeof path)) {
+        snprintf(err, cap, "--oracle: run %lld has no checkpoint yet", id);
+        return RUN_EVAL_EINPUT;
+    }
+    ModelConfig mc;
+    if (checkpoint_read_config(path, &mc, err, cap)) return RUN_EVAL_ERUNTIME;
+    const ModelConfig *own = &j->model.cfg;
+    if (mc.vocab != own->vocab) {
+        snprintf(err, cap,
+                 "--oracle: run %lld has a vocabulary of %d tokens, run %lld of %d: an oracle "
+                 "must share the model's tokenizer",
+                 id, mc.vocab, run_id, own->vocab);
+        return RUN_EVAL_EINPUT;
+    }
+    if (!same_setting(&ocfg, &j->cfg, "model.tokenizer", va, vb, sizeof va)) {
+        snprintf(err, cap,
+                 "--oracle: run %lld has model.tokenizer %s, run %lld %s: an oracle must share "
+                 "the model's tokenizer",
+                 id, va, run_id, vb);
+        return RUN_EVAL_EINPUT;
+    }
+    if (mc.context < own->context) {
+        snprintf(err, cap,
+                 "--oracle: run %lld has a context of %d tokens, shorter than run %lld's %d: an "
+                 "oracle must read every prefix the model does",
+                 id, mc.context, run_id, own->context);
+        return RUN_EVAL_EINPUT;
+    }
+    if (capacity_check_memory(&mc, j->cfg.train.batch, 0, 0, &j->avail, err, cap))
+        return RUN_EVAL_EINPUT;
+    if (model_init(&j->oracle, &mc, j->cfg.train.batch) ||
+        model_set_threads(&j->oracle, j->model.threads)) {
+        snprintf(err, cap, "out of memory for the oracle, run %lld", id);
+        return RUN_EVAL_ERUNTIME;
+    }
+    CheckpointState st;
+    if (checkpoint_load(path, &j->oracle, &st, err, cap)) return RUN_EVAL_ERUNTIME;
     free(st.extra);
     return 0;
 }
@@ -111,13 +183,8 @@ int run_eval_store_sample(Store *st, int64_t run, int64_t step, const char *spli
                      .reference = s->ex->response,
                      .output = (char *)s->output,
                      .raw_output = (char *)s->raw_output,
-                     .corrections_json = corr ? corr : "[]",
-                     .em = s->em,
-                     .f1 = s->f1,
-                     .rouge_l = s->rouge_l,
-                     .fr_acc = s->fr_acc,
-                     .first_err = s->first_err,
-                     .corrections = s->res->n_corr};
+                     .corrections_json = corr ? corr : "[]"};
+    eval_sample_scores(s, &row);
     snprintf(row.split, sizeof row.split, "%s", split);
     int rc = store_sample(st, run, &row);
     free(corr);
@@ -140,6 +207,7 @@ int run_eval(Store *s, int64_t run, const RunEvalOptions *o, RunEvalResult *r, c
     }
     Job j = {.store = s, .run = run, .opt = o, .result = r};
     int rc = load_model(&j, err, cap);
+    if (!rc && o->oracle) rc = load_oracle(&j, err, cap);
     if (!rc) rc = load_data(&j, err, cap);
     if (!rc) {
         r->rac = method_corrects(j.cfg.method.name);
@@ -149,10 +217,15 @@ int run_eval(Store *s, int64_t run, const RunEvalOptions *o, RunEvalResult *r, c
                          .decode = eval_decode_options(&j.cfg),
                          .gsm8k = j.ds.layout == LAYOUT_QUESTION_ANSWER,
                          .seed =
-                             stream_seed(STREAM_EVAL_SAMPLE, (uint64_t)j.cfg.train.seed, r->step)};
+                             stream_seed(STREAM_EVAL_SAMPLE, (uint64_t)j.cfg.train.seed, r->step),
+                         .oracle = o->oracle ? &j.oracle : NULL};
         if (evaluate(&e, &j.corpus, j.corpus.n, &r->summary, store_sample_row, &j)) {
             snprintf(err, cap, "evaluation failed (out of memory)");
             rc = RUN_EVAL_ERUNTIME;
+        }
+        if (o->oracle) {
+            r->summary.oracle_run = o->oracle;
+            r->summary.oracle_step = j.oracle_step;
         }
     }
     if (!rc) {

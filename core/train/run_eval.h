@@ -14,6 +14,7 @@ typedef struct {
     const char *data;       /* a JSONL file to evaluate instead of the split, or NULL */
     long limit;             /* only the first examples; 0 for all */
     int threads;            /* 0: one per core */
+    int64_t oracle;         /* a run whose latest checkpoint is the oracle (exacc.h), or 0 */
     EvalSampleFn on_sample; /* also called for every sample (after it is stored); may be NULL */
     void *ctx;
 } RunEvalOptions;
@@ -28,8 +29,11 @@ typedef struct {
     char data[LIMIT_PATH_BYTES]; /* the file evaluated */
 } RunEvalResult;
 
-/* Returns 0, RUN_EVAL_EINPUT (a bad split or data file, a run without a checkpoint) or
- * RUN_EVAL_ERUNTIME (an unknown run, the store, memory), with a message in err. */
+/* Returns 0, RUN_EVAL_EINPUT (a bad split or data file, a run without a checkpoint; an oracle
+ * run that does not exist, has no checkpoint, another vocabulary or tokenizer, or a shorter
+ * context than the model) or RUN_EVAL_ERUNTIME (an unknown run, the store, memory), with a
+ * message in err. With an oracle, the summary carries its run and checkpoint step, and they
+ * are stored with the metrics ("<split>/oracle_run", "<split>/oracle_step"). */
 #define RUN_EVAL_EINPUT -2
 #define RUN_EVAL_ERUNTIME -1
 int run_eval(Store *s, int64_t run, const RunEvalOptions *o, RunEvalResult *r, char *err,

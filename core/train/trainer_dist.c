@@ -157,12 +157,18 @@ static void pack_sample(void *ctx, const EvalSample *s) {
     blob_put_bytes(w, s->output, strlen(s->output));
     blob_put_bytes(w, s->raw_output, strlen(s->raw_output));
     blob_put_bytes(w, corr ? corr : "[]", corr ? strlen(corr) : 2);
-    blob_put_f64(w, s->em);
-    blob_put_f64(w, s->f1);
-    blob_put_f64(w, s->rouge_l);
-    blob_put_f64(w, s->fr_acc);
-    blob_put_i32(w, s->first_err);
-    blob_put_i32(w, s->res->n_corr);
+    SampleRow row;
+    eval_sample_scores(s, &row);
+    const double reals[] = {row.em,     row.f1,       row.rouge_l, row.fr_acc, row.answer_acc,
+                            row.ed_acc, row.recovery, row.eps,     row.acc_err};
+    const int ints[] = {row.first_err,
+                        row.corrections,
+                        row.divergences,
+                        row.divergences_retracted,
+                        row.corrections_justified,
+                        row.horizon};
+    for (size_t i = 0; i < sizeof reals / sizeof *reals; i++) blob_put_f64(w, reals[i]);
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) blob_put_i32(w, ints[i]);
     free(corr);
 }
 
@@ -190,12 +196,18 @@ static int store_gathered(Trainer *t, const void *data, size_t len, const char *
         row.output = get_string(&r);
         row.raw_output = get_string(&r);
         row.corrections_json = get_string(&r);
-        row.em = blob_get_f64(&r);
-        row.f1 = blob_get_f64(&r);
-        row.rouge_l = blob_get_f64(&r);
-        row.fr_acc = blob_get_f64(&r);
-        row.first_err = blob_get_i32(&r);
-        row.corrections = blob_get_i32(&r);
+        /* In pack_sample's order. */
+        double *const reals[] = {&row.em,       &row.f1,         &row.rouge_l,
+                                 &row.fr_acc,   &row.answer_acc, &row.ed_acc,
+                                 &row.recovery, &row.eps,        &row.acc_err};
+        int *const ints[] = {&row.first_err,
+                             &row.corrections,
+                             &row.divergences,
+                             &row.divergences_retracted,
+                             &row.corrections_justified,
+                             &row.horizon};
+        for (size_t i = 0; i < sizeof reals / sizeof *reals; i++) *reals[i] = blob_get_f64(&r);
+        for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) *ints[i] = blob_get_i32(&r);
         if (!r.failed) {
             const Example *ex = &t->val.data->ex[idx];
             row.idx = idx;

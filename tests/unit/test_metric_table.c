@@ -43,7 +43,8 @@ Test(metric_table, values_print_in_the_metric_format) {
 /* A metric added to the table without the code that computes it reads NaN here. */
 Test(metric_table, every_metric_has_a_value_where_it_is_recorded) {
     /* Every field a different value, in declaration order. */
-    EvalSummary e = {3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+    EvalSummary e = {3,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                     12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22};
     StepStats st = {1, 2, 3, 4, 5, 6, 7, 8, 9};
     double seen_eval[32] = {0}, seen_step[32] = {0};
     for (int i = 0; i < METRIC_COUNT; i++) {
@@ -66,4 +67,45 @@ Test(metric_table, the_best_value_follows_the_direction) {
         const MetricInfo *m = metric_info((MetricId)i);
         cr_assert_eq(metric_lower_is_better(m->name), (m->flags & METRIC_LOWER_IS_BETTER) != 0);
     }
+}
+
+/* Absent, not zero: a metric that is not defined for an evaluation is not recorded. */
+Test(metric_table, undefined_metrics_are_not_recorded) {
+    EvalSummary e = {.n = 4,
+                     .answer_acc = NAN,
+                     .ed_acc = 0.5,
+                     .recovery = NAN,
+                     .diverged = 0,
+                     .corr_precision = NAN,
+                     .corr_recall = 0.25,
+                     .eps = NAN,
+                     .acc_err = NAN,
+                     .ex_acc_err = NAN};
+    cr_assert(eval_metric_recorded(&e, METRIC_ED_ACC, 0));
+    cr_assert(eval_metric_recorded(&e, METRIC_DIVERGED, 0), "a count of 0 is a value");
+    cr_assert(!eval_metric_recorded(&e, METRIC_ANSWER_ACC, 0), "no final answers");
+    cr_assert(!eval_metric_recorded(&e, METRIC_RECOVERY, 0), "nothing diverged");
+    cr_assert(!eval_metric_recorded(&e, METRIC_CORR_RECALL, 0), "not a RAC run");
+    cr_assert(eval_metric_recorded(&e, METRIC_CORR_RECALL, 1));
+    cr_assert(!eval_metric_recorded(&e, METRIC_CORR_PRECISION, 1), "no <corr>");
+    cr_assert(!eval_metric_recorded(&e, METRIC_ORACLE_RUN, 1), "no oracle");
+    cr_assert(!eval_metric_recorded(&e, METRIC_EPS, 1));
+    cr_assert(!eval_metric_recorded(&e, METRIC_LR, 0), "per step only");
+    e.oracle_run = 7;
+    e.oracle_step = 0;
+    e.eps = 0.0;
+    cr_assert(eval_metric_recorded(&e, METRIC_ORACLE_RUN, 0));
+    cr_assert(eval_metric_recorded(&e, METRIC_ORACLE_STEP, 0), "step 0 is a step");
+    cr_assert_eq(eval_metric(&e, METRIC_ORACLE_RUN), 7.0);
+    cr_assert(eval_metric_recorded(&e, METRIC_EPS, 0));
+    cr_assert(!eval_metric_recorded(&e, METRIC_EX_ACC_ERR, 0), "eps = 0: no excess to speak of");
+}
+
+Test(metric_table, records_have_no_best) {
+    cr_assert(!metric_has_best("val/oracle_run"));
+    cr_assert(!metric_has_best("test/oracle_step"));
+    cr_assert(metric_has_best("val/ex_acc_err"));
+    cr_assert(metric_lower_is_better("val/ex_acc_err"));
+    cr_assert(!metric_lower_is_better("val/ed_acc"));
+    cr_assert(metric_has_best("val/some_new_metric"));
 }

@@ -320,7 +320,16 @@ Test(store, samples_round_trip) {
                              .rouge_l = 0.25,
                              .fr_acc = 0.75,
                              .first_err = i - 1,
-                             .corrections = 1};
+                             .corrections = 1,
+                             .answer_acc = i == 2 ? NAN : 1.0,
+                             .ed_acc = 0.875,
+                             .recovery = i == 0 ? NAN : 0.0,
+                             .divergences = 2,
+                             .divergences_retracted = 1,
+                             .corrections_justified = 1,
+                             .eps = i == 0 ? 0.125 : NAN,
+                             .acc_err = i == 0 ? 3.5 : NAN,
+                             .horizon = i == 0 ? 12 : 0};
             cr_assert_eq(store_sample(s, id, &row), 0, "%s", store_error(s));
         }
     SampleRow bad = {.split = "val", .corrections_json = "[{]"};
@@ -341,6 +350,12 @@ Test(store, samples_round_trip) {
     cr_assert(rows[1].em == 1 && rows[0].em == 0 && rows[0].f1 == 0.5 && rows[0].rouge_l == 0.25);
     cr_assert(rows[0].fr_acc == 0.75 && rows[0].first_err == -1 && rows[2].first_err == 1);
     cr_assert_eq(rows[0].corrections, 1);
+    cr_assert(rows[0].answer_acc == 1.0 && isnan(rows[2].answer_acc), "NaN is absent, not 0");
+    cr_assert(isnan(rows[0].recovery) && rows[1].recovery == 0.0);
+    cr_assert(rows[1].ed_acc == 0.875 && rows[1].divergences == 2);
+    cr_assert(rows[1].divergences_retracted == 1 && rows[1].corrections_justified == 1);
+    cr_assert(rows[0].eps == 0.125 && rows[0].acc_err == 3.5 && rows[0].horizon == 12);
+    cr_assert(isnan(rows[1].eps) && isnan(rows[1].acc_err) && rows[1].horizon == 0);
     for (int i = 0; i < n; i++) sample_row_free(&rows[i]);
     free(rows);
 
@@ -786,6 +801,16 @@ Test(store, migrates_version_1) {
     cr_assert(c.metrics == 2 && c.events == 1 && c.samples == 1 && c.checkpoints == 1);
     cr_assert_eq(store_set_tags(s, 1, "migrated"), 0);
     cr_assert_geq(store_create_sweep(s, "new", NULL), 1);
+    /* A sample of version 1 reads back without the later metrics: NULL (NaN), not 0. */
+    SampleRow *rows;
+    int n;
+    cr_assert_eq(store_samples(s, 1, -1, "val", &rows, &n), 0, "%s", store_error(s));
+    cr_assert_eq(n, 1);
+    cr_assert(isnan(rows[0].answer_acc) && isnan(rows[0].ed_acc) && isnan(rows[0].recovery));
+    cr_assert(isnan(rows[0].eps) && isnan(rows[0].acc_err));
+    cr_assert_eq(rows[0].divergences + rows[0].corrections_justified + rows[0].horizon, 0);
+    sample_row_free(&rows[0]);
+    free(rows);
     store_close(s);
     char mode[16];
     sql_text(db, "PRAGMA journal_mode", mode, sizeof mode);
