@@ -219,9 +219,10 @@ $(GEN_SRC): assets/configs/default.json
 	  echo '0x00};'; } > $@
 
 # ---- valgrind (docs/reliability.md) ----------------------------------------------------------
-# A short train, eval and `runs list` of the plain binary (no sanitizers) under memcheck: any
-# memory error or definite leak fails the target. Built without -march=native, since valgrind
-# cannot decode AVX-512; OpenBLAS runs one thread with its AVX2 kernels for the same reason.
+# A short train, eval (with the run as its own oracle) and `runs list` of the plain binary (no
+# sanitizers) under memcheck: any memory error or definite leak fails the target. Built
+# without -march=native, since valgrind cannot decode AVX-512; OpenBLAS runs one thread with
+# its AVX2 kernels for the same reason.
 # No suppressions are needed: memcheck reports nothing in OpenBLAS, SQLite or libc here.
 VALGRIND_OBJ := $(call obj,$(BUILD)/valgrind,$(APP_SRC) $(UI_SRC) $(CORE_SRC))
 VALGRIND_RUN := OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell valgrind --tool=memcheck \
@@ -238,7 +239,7 @@ valgrind: deps
 	@$(MAKE) --no-print-directory $(BUILD)/valgrind/exposure
 	@rm -rf $(BUILD)/valgrind/runs
 	$(VALGRIND_RUN) train --db $(VALGRIND_DB) --quiet $(VALGRIND_TINY)
-	$(VALGRIND_RUN) eval --run 1 --db $(VALGRIND_DB) --split test --limit 2 --jsonl >/dev/null
+	$(VALGRIND_RUN) eval --run 1 --db $(VALGRIND_DB) --split test --limit 2 --oracle 1 --jsonl >/dev/null
 	$(VALGRIND_RUN) runs list --db $(VALGRIND_DB) >/dev/null
 
 $(BUILD)/valgrind/exposure: $(VALGRIND_OBJ)

@@ -129,13 +129,22 @@ static void write_setup(FILE *o, Store *s, const SweepTable *t) {
 }
 
 static const char legend[] =
-    "Columns: `em` exact match, `f1` token F1, `rougeL` ROUGE-L F1 of the free-running output "
-    "against the reference; `tf_acc` and `fr_acc` the share of reference tokens predicted right "
+    "Columns: `em` exact match, `answer_acc` final-answer accuracy (where the task has a "
+    "`#### N` answer), `f1` token F1, `rougeL` ROUGE-L F1 of the free-running output against "
+    "the reference; `ed_acc` 1 − its edit distance to the reference over the longer length (a "
+    "shift costs one edit); `tf_acc` and `fr_acc` the share of reference tokens predicted right "
     "teacher-forced and free-running; `gap` = `tf_acc` − `fr_acc`, the exposure gap (smaller is "
     "better only when `fr_acc` does not fall with it); `first_err` the mean position of the "
-    "first wrong output token; `corrections` the mean number of `<corr>` per sample (RAC), "
-    "`corrected` how many test samples had at least one, `corrected_right` how many of those "
-    "ended exactly right; `minutes` a run's wall time, evaluations included.\n\n";
+    "first wrong output token; `recovery` the share of samples whose generation left the "
+    "reference that still ended right; `corrections` the mean number of `<corr>` per sample "
+    "(RAC), `corrected` how many test samples had at least one, `corrected_right` how many of "
+    "those ended exactly right, `corr_precision` the share of `<corr>` that retracted while the "
+    "output was off the reference, `corr_recall` the share of divergences that a `<corr>` "
+    "retracted; with an oracle (`exposure eval --oracle`), `eps` its mean per-step KL on "
+    "reference prefixes, `acc_err` the KL accumulated along a sample's own generation and "
+    "`ex_acc_err` the excess in percent, against run `oracle_run` at step `oracle_step`; `minutes` a run's wall "
+    "time, evaluations included. Definitions: "
+    "[methods.md](methods.md#evaluation-metrics).\n\n";
 
 static void fmt(int m, double mean, double sd, char *out, size_t cap) {
     sweep_format(m, mean, sd, out, cap);
@@ -204,11 +213,42 @@ static void write_summary(FILE *o, const SweepTable *t) {
     fputc('\n', o);
 }
 
+/* The columns of a task's tables that have values: those marked optional only when some run
+ * of the task has them. */
+static int task_columns(const SweepTable *t, const char *task, const int *all, int n_all,
+                        int *out) {
+    int k = 0;
+    for (int j = 0; j < n_all; j++) {
+        int m = all[j], optional = m == SM_ANSWER_ACC || m == SM_RECOVERY ||
+                                   m == SM_CORR_PRECISION || m == SM_CORR_RECALL || m == SM_EPS ||
+                                   m == SM_ACC_ERR || m == SM_EX_ACC_ERR || m == SM_ORACLE_RUN ||
+                                   m == SM_ORACLE_STEP;
+        if (!optional || sweep_task_has(t, task, m)) out[k++] = m;
+    }
+    return k;
+}
+
 static void write_task_table(FILE *o, const SweepTable *t, const char *task) {
-    static const int cols[] = {
-        SM_EM,  SM_F1,        SM_ROUGE_L,     SM_TF_ACC,    SM_FR_ACC,
-        SM_GAP, SM_FIRST_ERR, SM_CORRECTIONS, SM_CORRECTED, SM_CORRECTED_RIGHT};
-    const int k = (int)(sizeof cols / sizeof *cols);
+    static const int all[] = {SM_EM,
+                              SM_ANSWER_ACC,
+                              SM_F1,
+                              SM_ROUGE_L,
+                              SM_ED_ACC,
+                              SM_TF_ACC,
+                              SM_FR_ACC,
+                              SM_GAP,
+                              SM_FIRST_ERR,
+                              SM_RECOVERY,
+                              SM_CORRECTIONS,
+                              SM_CORRECTED,
+                              SM_CORRECTED_RIGHT,
+                              SM_CORR_PRECISION,
+                              SM_CORR_RECALL,
+                              SM_EPS,
+                              SM_ACC_ERR,
+                              SM_EX_ACC_ERR};
+    int cols[SM_COUNT];
+    const int k = task_columns(t, task, all, (int)(sizeof all / sizeof *all), cols);
     fprintf(o, "| method | runs |");
     for (int j = 0; j < k; j++) fprintf(o, " %s |", sweep_metric_name(cols[j]));
     fprintf(o, "\n|---|---|");
@@ -225,12 +265,18 @@ static void write_task_table(FILE *o, const SweepTable *t, const char *task) {
         }
         fputc('\n', o);
     }
-    fprintf(o,
-            "\nEvery run:\n\n| run | method | seed | status | em | f1 | rougeL | tf_acc | fr_acc "
-            "| gap | first_err | corrections | minutes |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    static const int each[] = {SM_EM,  SM_F1,        SM_ROUGE_L,     SM_TF_ACC, SM_FR_ACC,
-                               SM_GAP, SM_FIRST_ERR, SM_CORRECTIONS, SM_MINUTES};
+    static const int every[] = {SM_EM,          SM_ANSWER_ACC, SM_F1,          SM_ROUGE_L,
+                                SM_ED_ACC,      SM_TF_ACC,     SM_FR_ACC,      SM_GAP,
+                                SM_FIRST_ERR,   SM_RECOVERY,   SM_CORRECTIONS, SM_CORR_PRECISION,
+                                SM_CORR_RECALL, SM_EX_ACC_ERR, SM_ORACLE_RUN,  SM_ORACLE_STEP,
+                                SM_MINUTES};
+    int each[SM_COUNT];
+    const int n_each = task_columns(t, task, every, (int)(sizeof every / sizeof *every), each);
+    fprintf(o, "\nEvery run:\n\n| run | method | seed | status |");
+    for (int j = 0; j < n_each; j++) fprintf(o, " %s |", sweep_metric_name(each[j]));
+    fprintf(o, "\n|---|---|---|---|");
+    for (int j = 0; j < n_each; j++) fprintf(o, "---|");
+    fputc('\n', o);
     for (int i = 0; i < t->n; i++) {
         const SweepCell *c = &t->cells[i];
         if (strcmp(c->task, task)) continue;
@@ -238,7 +284,7 @@ static void write_task_table(FILE *o, const SweepTable *t, const char *task) {
             const SweepRun *run = &c->runs[r];
             fprintf(o, "| %lld | %s | %d | %s |", (long long)run->run, c->method, run->seed,
                     run->status);
-            for (size_t j = 0; j < sizeof each / sizeof *each; j++) {
+            for (int j = 0; j < n_each; j++) {
                 char cell[32];
                 sweep_format_value(each[j], run->v[each[j]], cell, sizeof cell);
                 fprintf(o, " %s |", cell);
@@ -520,9 +566,10 @@ const Command command_report = {
     .usage = "exposure report --sweep ID [-o FILE] [--plots DIR]",
     .about =
         "Writes a sweep's results as Markdown (stdout, or FILE): per task and method the mean\n"
-        "± sd over seeds of em, f1, rougeL, tf_acc, fr_acc, gap, first_err and the RAC\n"
-        "corrections; every run on its own row; where BASH or RAC differ from the baseline and\n"
-        "by how much; and SVG curves of validation loss and the task's free-running metric\n"
+        "± sd over seeds of em, answer_acc, f1, rougeL, ed_acc, tf_acc, fr_acc, gap, first_err,\n"
+        "recovery, the RAC corrections (corr_precision, corr_recall) and, for runs evaluated\n"
+        "with --oracle, eps, acc_err and ex_acc_err; every run on its own row (with its\n"
+        "oracle); where BASH or RAC differ from the baseline and by how much; and SVG curves of validation loss and the task's free-running metric\n"
         "over training steps, written to DIR (default: FILE's name without .md, or\n"
         "sweep-ID) and linked.\n",
     .flags = flags,

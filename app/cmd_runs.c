@@ -518,7 +518,8 @@ static int show_metrics(Store *s, int64_t run) {
         int count = 0;
         char c[5][32];
         store_metric_last(s, run, keys[k], &last_step, &last);
-        int has_best = store_metric_best(s, run, keys[k], &best_step, &best) == 0;
+        int has_best =
+            metric_has_best(keys[k]) && store_metric_best(s, run, keys[k], &best_step, &best) == 0;
         store_metric_series(s, run, keys[k], NULL, NULL, NULL, &count);
         format_value(last, c[0], 32);
         snprintf(c[1], 32, "%lld", (long long)last_step);
@@ -694,9 +695,11 @@ static int metric_rows(Store *s, const RunRow *rows, int n, const char *key, con
     for (int st = 0; st < (o->at_step ? 3 : 2); st++) {
         for (int i = 0; i < n; i++) {
             double v;
-            int rc = st == 0   ? store_metric_last(s, rows[i].id, key, NULL, &v)
-                     : st == 1 ? store_metric_best(s, rows[i].id, key, NULL, &v)
-                               : store_metric_at(s, rows[i].id, key, o->step, &v);
+            int rc =
+                st == 0 ? store_metric_last(s, rows[i].id, key, NULL, &v)
+                : st == 1
+                    ? (metric_has_best(key) ? store_metric_best(s, rows[i].id, key, NULL, &v) : -1)
+                    : store_metric_at(s, rows[i].id, key, o->step, &v);
             if (rc == 0) format_value(v, values[i], 32);
             else snprintf(values[i], 32, "-");
             cells[i + 2] = values[i];

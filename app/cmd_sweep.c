@@ -508,8 +508,8 @@ const Command command_sweep = {
     .about =
         "Trains every combination of task, method and seed, one run after the other, into the\n"
         "run store under one sweep id, and prints per task and method the mean ± sd over\n"
-        "seeds of em, f1, rougeL, fr_acc, gap, first_err and wall time. Then: exposure\n"
-        "report --sweep ID.\n",
+        "seeds of em, answer_acc (tasks with final answers), f1, rougeL, ed_acc, fr_acc, gap,\n"
+        "first_err and wall time. Then: exposure report --sweep ID.\n",
     .flags = flags,
     .more_help = more_help,
     .run = run,

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "evaltext.h"
 #include "nn.h"
 #include "jsonl.h"
 #include "progress.h"
@@ -68,7 +69,7 @@ static int parse_args(const Args *args, TrainArgs *a) {
 }
 
 /* Prints an event for a person on stderr (notes, evaluations, problems). */
-static void print_human(const TrainerEvent *ev, Progress *p) {
+static void print_human(const TrainerEvent *ev, Progress *p, int rac) {
     if (ev->kind == EV_NOTE) {
         progress_clear(p);
         fprintf(stderr, "exposure train: %s\n", ev->text);
@@ -81,7 +82,9 @@ static void print_human(const TrainerEvent *ev, Progress *p) {
                 ev->step, e->loss, e->tf_acc, e->fr_acc, e->gap, e->em, e->f1, e->rouge_l,
                 e->first_err);
         if (e->corrections > 0) fprintf(stderr, "  corrections %.2f", e->corrections);
-        fputc('\n', stderr);
+        char more[512];
+        eval_exposure_line(e, rac, more, sizeof more);
+        fprintf(stderr, "  %s\n", more);
     }
 }
 
@@ -144,7 +147,7 @@ static int watch(Trainer *tr, const TrainArgs *a) {
             trainer_stop(tr); /* stdout is gone (a closed pipe): no one is listening */
             asked_stop = 1;
         }
-        if (dist_rank() == 0 && (!a->quiet || ev.kind == EV_NOTE)) print_human(&ev, &p);
+        if (dist_rank() == 0 && (!a->quiet || ev.kind == EV_NOTE)) print_human(&ev, &p, rac);
         if (ev.kind == EV_DONE) {
             progress_clear(&p);
             return dist_rank() == 0 ? finish(&ev, &s, a) : finish_quietly(&ev);

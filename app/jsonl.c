@@ -39,6 +39,17 @@ cJSON *jsonl_eval(int64_t step, const char *split, const EvalSummary *e, int rac
         cJSON_AddNumberToObject(o, metric_info(METRIC_CORRECTED)->name, e->corrected);
         cJSON_AddNumberToObject(o, metric_info(METRIC_CORRECTED_RIGHT)->name, e->corrected_right);
     }
+    /* The exposure-bias metrics, each where the evaluation records it (absent, not null, where
+     * it is not defined). */
+    static const MetricId more[] = {METRIC_ANSWER_ACC, METRIC_ED_ACC,         METRIC_RECOVERY,
+                                    METRIC_DIVERGED,   METRIC_CORR_PRECISION, METRIC_CORR_RECALL,
+                                    METRIC_EPS,        METRIC_ACC_ERR,        METRIC_EX_ACC_ERR,
+                                    METRIC_ORACLE_RUN, METRIC_ORACLE_STEP};
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++)
+        if (!eval_metric_recorded(e, more[i], rac)) continue;
+        else if (metric_info(more[i])->flags & METRIC_RECORD) /* ids and steps, exactly */
+            cJSON_AddNumberToObject(o, metric_info(more[i])->name, eval_metric(e, more[i]));
+        else jsonl_add_number(o, metric_info(more[i])->name, eval_metric(e, more[i]));
     cJSON_AddNumberToObject(o, "samples", e->n);
     return o;
 }

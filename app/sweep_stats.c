@@ -16,6 +16,16 @@ static const MetricId column_metrics[SM_MINUTES] = {
     [SM_CORRECTIONS] = METRIC_CORRECTIONS,
     [SM_CORRECTED] = METRIC_CORRECTED,
     [SM_CORRECTED_RIGHT] = METRIC_CORRECTED_RIGHT,
+    [SM_ANSWER_ACC] = METRIC_ANSWER_ACC,
+    [SM_ED_ACC] = METRIC_ED_ACC,
+    [SM_RECOVERY] = METRIC_RECOVERY,
+    [SM_CORR_PRECISION] = METRIC_CORR_PRECISION,
+    [SM_CORR_RECALL] = METRIC_CORR_RECALL,
+    [SM_EPS] = METRIC_EPS,
+    [SM_ACC_ERR] = METRIC_ACC_ERR,
+    [SM_EX_ACC_ERR] = METRIC_EX_ACC_ERR,
+    [SM_ORACLE_RUN] = METRIC_ORACLE_RUN,
+    [SM_ORACLE_STEP] = METRIC_ORACLE_STEP,
     [SM_LOSS] = METRIC_LOSS,
 };
 
@@ -135,15 +145,26 @@ void sweep_format(int m, double mean, double sd, char *out, size_t cap) {
     snprintf(out, cap, "%s ± %s", a, b);
 }
 
+int sweep_task_has(const SweepTable *t, const char *task, int m) {
+    for (int i = 0; i < t->n; i++)
+        if (!strcmp(t->cells[i].task, task) && !isnan(t->cells[i].mean[m])) return 1;
+    return 0;
+}
+
 void sweep_table_print(const SweepTable *t, FILE *out) {
-    static const int shown[] = {SM_EM,  SM_F1,        SM_ROUGE_L, SM_FR_ACC,
-                                SM_GAP, SM_FIRST_ERR, SM_MINUTES};
-    const int k = (int)(sizeof shown / sizeof *shown);
     const char *task = NULL;
+    int shown[16], k = 0;
     for (int i = 0; i < t->n; i++) {
         const SweepCell *c = &t->cells[i];
         if (!task || strcmp(task, c->task)) {
             task = c->task;
+            static const int columns[] = {SM_EM,      SM_ANSWER_ACC, SM_F1,
+                                          SM_ROUGE_L, SM_ED_ACC,     SM_FR_ACC,
+                                          SM_GAP,     SM_FIRST_ERR,  SM_MINUTES};
+            k = 0;
+            for (size_t j = 0; j < sizeof columns / sizeof *columns; j++)
+                if (columns[j] != SM_ANSWER_ACC || sweep_task_has(t, task, SM_ANSWER_ACC))
+                    shown[k++] = columns[j];
             fprintf(out, "\n%s (%s split, mean ± sd over seeds)\n%-9s %4s", task, t->split,
                     "method", "runs");
             for (int j = 0; j < k; j++) fprintf(out, "  %-15s", sweep_metric_name(shown[j]));

@@ -20,6 +20,16 @@ enum {
     SM_CORRECTIONS,
     SM_CORRECTED,
     SM_CORRECTED_RIGHT,
+    SM_ANSWER_ACC,
+    SM_ED_ACC,
+    SM_RECOVERY,
+    SM_CORR_PRECISION,
+    SM_CORR_RECALL,
+    SM_EPS,
+    SM_ACC_ERR,
+    SM_EX_ACC_ERR,
+    SM_ORACLE_RUN,
+    SM_ORACLE_STEP,
     SM_LOSS,
     SM_MINUTES,
     SM_COUNT
@@ -53,13 +63,17 @@ typedef struct {
 int sweep_table_load(Store *s, int64_t sweep, SweepTable *t, char *err, size_t cap);
 void sweep_table_free(SweepTable *t);
 
+/* 1 when some run of the task has a value of metric m (answer_acc only where the data has
+ * final answers, the oracle metrics only where a run was evaluated against one). */
+int sweep_task_has(const SweepTable *t, const char *task, int m);
+
 /* "0.512 ± 0.031" (or "-" when NaN), in the metric's format. */
 void sweep_format(int metric, double mean, double sd, char *out, size_t cap);
 /* One value in the metric's format, or "-" when NaN. */
 void sweep_format_value(int metric, double v, char *out, size_t cap);
 
-/* A plain-text table per task: methods by rows; em, f1, rougeL, fr_acc, gap, first_err and
- * minutes as mean ± sd. */
+/* A plain-text table per task: methods by rows; em, answer_acc (where the task has final
+ * answers), f1, rougeL, ed_acc, fr_acc, gap, first_err and minutes as mean ± sd. */
 void sweep_table_print(const SweepTable *t, FILE *out);
 
 #endif

@@ -91,10 +91,14 @@ Test(train, loss_falls_and_everything_lands_in_the_store) {
                 cr_assert_not_null(cJSON_GetObjectItem(o, k), "step event lacks %s", k);
         } else if (!strcmp(ev, "eval")) {
             evals++;
-            for (const char *k =
-                     "val_loss\0tf_acc\0fr_acc\0gap\0em\0f1\0rougeL\0first_err\0corrections\0";
+            for (const char *k = "val_loss\0tf_acc\0fr_acc\0gap\0em\0f1\0rougeL\0first_err\0"
+                                 "corrections\0answer_acc\0ed_acc\0diverged\0";
                  *k; k += strlen(k) + 1)
                 cr_assert_not_null(cJSON_GetObjectItem(o, k), "eval event lacks %s", k);
+            /* A baseline run has no <corr> figures and, without an oracle, no oracle's. */
+            for (const char *k = "corr_precision\0corr_recall\0eps\0ex_acc_err\0oracle_run\0"; *k;
+                 k += strlen(k) + 1)
+                cr_assert_null(cJSON_GetObjectItem(o, k), "eval event has %s", k);
         }
         cJSON_Delete(o);
         lastline = line;
@@ -112,6 +116,13 @@ Test(train, loss_falls_and_everything_lands_in_the_store) {
     cr_assert_eq(query_double(h, "SELECT count(*) FROM metrics WHERE run=1 AND key='loss'"), 150);
     cr_assert_eq(query_double(h, "SELECT count(*) FROM metrics WHERE run=1 AND key='val/em'"), 2);
     cr_assert_eq(query_double(h, "SELECT count(*) FROM samples WHERE run=1"), 16);
+    /* arith has final answers: answer_acc of every sample, and of every evaluation. */
+    cr_assert_eq(query_double(h, "SELECT count(*) FROM samples WHERE run=1 AND answer_acc IS NOT "
+                                 "NULL AND ed_acc BETWEEN 0 AND 1"),
+                 16);
+    cr_assert_eq(query_double(h, "SELECT count(*) FROM metrics WHERE run=1 AND "
+                                 "key='val/answer_acc'"),
+                 2);
     /* train.checkpoint_every, not set, follows the 150 steps: every 50. */
     cr_assert_eq(query_double(h, "SELECT count(*) FROM checkpoints WHERE run=1"), 3);
     sqlite3_close(h);
@@ -130,8 +141,8 @@ Test(train, loss_falls_and_everything_lands_in_the_store) {
         const char *ev = cJSON_GetObjectItem(o, "event")->valuestring;
         if (!strcmp(ev, "sample")) {
             samples++;
-            for (const char *k =
-                     "idx\0prompt\0reference\0output\0raw_output\0corrections\0em\0f1\0rougeL\0";
+            for (const char *k = "idx\0prompt\0reference\0output\0raw_output\0corrections\0em\0"
+                                 "f1\0rougeL\0answer_acc\0ed_acc\0divergences\0";
                  *k; k += strlen(k) + 1)
                 cr_assert_not_null(cJSON_GetObjectItem(o, k), "sample event lacks %s", k);
             cr_assert(cJSON_IsArray(cJSON_GetObjectItem(o, "corrections")));
