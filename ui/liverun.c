@@ -1,5 +1,6 @@
 #include "liverun.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,9 @@ void liverun_preload(LiveRun *s, Store *st) {
         {METRIC_ROUGE_L, "val", H_ROUGE},
         {METRIC_FIRST_ERR, "val", H_FIRST_ERR},
         {METRIC_CORRECTIONS, "val", H_CORRECTIONS},
+        {METRIC_ANSWER_ACC, "val", H_ANSWER_ACC},
+        {METRIC_ED_ACC, "val", H_ED_ACC},
+        {METRIC_RECOVERY, "val", H_RECOVERY},
         {METRIC_OMEGA, NULL, H_OMEGA},
         {METRIC_MIXED_FRAC, NULL, H_MIXED},
         {METRIC_DIFF_FRAC, NULL, H_DIFF},
@@ -106,6 +110,10 @@ static void on_eval(LiveRun *s, const TrainerEvent *ev) {
     history_add(&s->h[H_ROUGE], x, t, e->rouge_l);
     history_add(&s->h[H_FIRST_ERR], x, t, e->first_err);
     history_add(&s->h[H_CORRECTIONS], x, t, e->corrections);
+    /* Metrics not defined at this evaluation leave a gap rather than a point. */
+    if (!isnan(e->answer_acc)) history_add(&s->h[H_ANSWER_ACC], x, t, e->answer_acc);
+    history_add(&s->h[H_ED_ACC], x, t, e->ed_acc);
+    if (!isnan(e->recovery)) history_add(&s->h[H_RECOVERY], x, t, e->recovery);
     s->evals++;
 }
 

@@ -20,16 +20,18 @@ static const struct {
     MetricId id;
     const char *split;
 } metrics[] = {
-    {METRIC_LOSS, NULL},         {METRIC_LOSS, "val"},    {METRIC_EM, "val"},
-    {METRIC_F1, "val"},          {METRIC_ROUGE_L, "val"}, {METRIC_FR_ACC, "val"},
-    {METRIC_TF_ACC, "val"},      {METRIC_GAP, "val"},     {METRIC_FIRST_ERR, "val"},
-    {METRIC_CORRECTIONS, "val"}, {METRIC_OMEGA, NULL},    {METRIC_MIXED_FRAC, NULL},
-    {METRIC_DIFF_FRAC, NULL},    {METRIC_LR, NULL},       {METRIC_TOK_S, NULL},
-    {METRIC_GRAD_NORM, NULL},
+    {METRIC_LOSS, NULL},         {METRIC_LOSS, "val"},        {METRIC_EM, "val"},
+    {METRIC_ANSWER_ACC, "val"},  {METRIC_ED_ACC, "val"},      {METRIC_RECOVERY, "val"},
+    {METRIC_EX_ACC_ERR, "val"},  {METRIC_F1, "val"},          {METRIC_ROUGE_L, "val"},
+    {METRIC_FR_ACC, "val"},      {METRIC_TF_ACC, "val"},      {METRIC_GAP, "val"},
+    {METRIC_FIRST_ERR, "val"},   {METRIC_CORRECTIONS, "val"}, {METRIC_CORR_PRECISION, "val"},
+    {METRIC_CORR_RECALL, "val"}, {METRIC_EPS, "val"},         {METRIC_ACC_ERR, "val"},
+    {METRIC_OMEGA, NULL},        {METRIC_MIXED_FRAC, NULL},   {METRIC_DIFF_FRAC, NULL},
+    {METRIC_LR, NULL},           {METRIC_TOK_S, NULL},        {METRIC_GRAD_NORM, NULL},
 };
 enum { N_METRICS = (int)(sizeof metrics / sizeof *metrics) };
-/* The rows of the comparison table. */
-enum { N_COMPARED = 9 };
+/* The rows of the comparison table: the metrics down to the exposure gap. */
+enum { N_COMPARED = 12 };
 
 /* The stored key of the m-th metric: "loss", "val/em". */
 static const char *key_of(int m, char *out, size_t cap) {

@@ -125,6 +125,7 @@ static void draw_panel(const Shell *a, const LiveRun *s, int y, int x, int h, in
     int evald = p->eval_step >= 0;
     /* The baseline mixes nothing: its omega and fractions are not numbers to show. */
     int mixing = p->step && method_mixes(p->config.method.name);
+    int rac = method_corrects(p->config.method.name);
     double nan = NAN, smooth[HISTORY_BUCKETS];
     const History *loss = &s->h[H_LOSS];
     double smoothed = nan;
@@ -152,7 +153,13 @@ static void draw_panel(const Shell *a, const LiveRun *s, int y, int x, int h, in
         {NULL, METRIC_EM, evald ? p->eval.em : nan, R_SERIES0},
         {NULL, METRIC_F1, evald ? p->eval.f1 : nan, R_SERIES1},
         {NULL, METRIC_ROUGE_L, evald ? p->eval.rouge_l : nan, R_SERIES2},
+        {NULL, METRIC_ED_ACC, evald ? p->eval.ed_acc : nan, R_SERIES4},
+        {NULL, METRIC_ANSWER_ACC, evald ? p->eval.answer_acc : nan, R_SERIES6},
+        {NULL, METRIC_RECOVERY, evald ? p->eval.recovery : nan, R_NORMAL},
         {NULL, METRIC_CORRECTIONS, evald ? p->eval.corrections : nan, R_NORMAL},
+        {"corr prec", METRIC_CORR_PRECISION, evald && rac ? p->eval.corr_precision : nan, R_NORMAL},
+        {"corr recall", METRIC_CORR_RECALL, evald && rac ? p->eval.corr_recall : nan, R_NORMAL},
+        {NULL, METRIC_DIVERGED, evald ? p->eval.diverged : nan, R_NORMAL},
         {NULL, METRIC_OMEGA, mixing ? p->last.omega : nan, R_SERIES0},
         {NULL, METRIC_MIXED_FRAC, mixing ? p->last.mixed_frac : nan, R_SERIES1},
         {NULL, METRIC_DIFF_FRAC, mixing ? p->last.diff_frac : nan, R_SERIES2},
@@ -193,6 +200,8 @@ static void draw_charts(const Shell *a, const LiveRun *s, int y, int h, int cols
         {metric_info(METRIC_ROUGE_L)->name, &s->h[H_ROUGE], R_SERIES2, STYLE_LINE, 0},
         {metric_info(METRIC_FR_ACC)->name, &s->h[H_FR_ACC], R_SERIES3, STYLE_LINE, 0},
         {metric_info(METRIC_GAP)->name, &s->h[H_GAP], R_SERIES5, STYLE_LINE, 0},
+        {metric_info(METRIC_ED_ACC)->name, &s->h[H_ED_ACC], R_SERIES4, STYLE_LINE, 0},
+        {metric_info(METRIC_ANSWER_ACC)->name, &s->h[H_ANSWER_ACC], R_SERIES6, STYLE_LINE, 0},
     };
     ChartSpec fr_spec = {.title = "free-running",
                          .by_time = by_time,
@@ -200,7 +209,9 @@ static void draw_charts(const Shell *a, const LiveRun *s, int y, int h, int cols
                          .y0 = 0,
                          .y1 = 1,
                          .empty = "after the first evaluation"};
-    chart_draw(y2, 1, h2, half, &fr_spec, fr, 5);
+    /* answer_acc only where the data has final answers: an empty series still takes legend
+     * room. */
+    chart_draw(y2, 1, h2, half, &fr_spec, fr, s->h[H_ANSWER_ACC].n ? 7 : 6);
     if (!method_mixes(s->snap.config.method.name)) {
         ChartSeries lr[] = {{metric_info(METRIC_LR)->name, &s->h[H_LR], R_SERIES4, STYLE_LINE, 0}};
         ChartSpec lr_spec = {.title = "learning rate", .by_time = by_time, .empty = "waiting"};
