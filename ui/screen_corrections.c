@@ -3,6 +3,7 @@
  * coloured by what happened to them (kept and matching, diverged, retracted by <corr>,
  * written as a replacement), the first divergence marked, and the sample's metrics. `b`
  * switches to the batch inspector. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,9 +233,13 @@ static void draw_metrics(const SampleRow *r, int y, int cols) {
     else snprintf(first, sizeof first, "%d", r->first_err);
     text_printf(y, 1, cols - 2, theme_attr(r->em >= 1.0 ? R_GOOD : R_ERROR) | A_BOLD, "em %.0f",
                 r->em);
+    /* Rows stored before these metrics existed hold NULL (NaN): "-". */
+    char ed[16], answer[32] = "";
+    metric_format(METRIC_ED_ACC, r->ed_acc, ed, sizeof ed);
+    if (!isnan(r->answer_acc)) snprintf(answer, sizeof answer, "  answer %.0f", r->answer_acc);
     text_printf(y, 7, cols - 8, theme_attr(R_NORMAL),
-                "  f1 %.3f  rougeL %.3f  fr_acc %.3f  first_err %s  corrections %d", r->f1,
-                r->rouge_l, r->fr_acc, first, r->corrections);
+                "  f1 %.3f  rougeL %.3f  fr_acc %.3f  ed_acc %s%s  first_err %s  corrections %d",
+                r->f1, r->rouge_l, r->fr_acc, ed, answer, first, r->corrections);
 }
 
 /* One titled block; returns the row after it. */
