@@ -341,7 +341,8 @@ static cJSON *metric_summary_json(Store *s, int64_t run) {
             cJSON_AddNumberToObject(m, "last", last);
             cJSON_AddNumberToObject(m, "step", (double)last_step);
         }
-        if (m && store_metric_best(s, run, keys[k], &best_step, &best) == 0) {
+        if (m && metric_has_best(keys[k]) &&
+            store_metric_best(s, run, keys[k], &best_step, &best) == 0) {
             cJSON_AddNumberToObject(m, "best", best);
             cJSON_AddNumberToObject(m, "best_step", (double)best_step);
         }
