@@ -112,6 +112,14 @@ Test(eval, exposure_metrics_of_a_rac_generation) {
     cr_assert_eq(b->path.divergences, 2);
     cr_assert_eq(b->path.divergences_retracted, 1);
     near(b->ed_acc, 0.5, "b against xb");
+    /* fr_acc and first_err as they were: position by position over the reference and <eos>.
+     * "b<eos>" against "bb<eos>" agrees at 0 only; against "xb<eos>" nowhere. */
+    near(a->fr_acc, 1.0 / 3.0, "fr_acc of bb");
+    cr_assert_eq(a->first_err, 1);
+    near(b->fr_acc, 0.0, "fr_acc of xb");
+    cr_assert_eq(b->first_err, 0);
+    near(sum.fr_acc, 1.0 / 6.0, "fr_acc pooled over positions");
+    near(sum.first_err, 0.5, "first_err");
     /* The evaluation: 2 <corr>, 1 justified; 3 divergences, 1 retracted. */
     near(sum.corr_precision, 0.5, "corr_precision");
     near(sum.corr_recall, 1.0 / 3.0, "corr_recall");
@@ -120,6 +128,33 @@ Test(eval, exposure_metrics_of_a_rac_generation) {
     cr_assert_eq(sum.diverged, 2);
     near(sum.recovery, 0.0, "recovery");
     cr_assert(isnan(sum.eps) && isnan(sum.ex_acc_err), "no oracle");
+    fixture_free(&f);
+}
+
+/* Without RAC: the puppet writes "bb" and stops. Against "bb" it matches to the end (its
+ * first_err counts as the reference's 3 steps); against "bx" it leaves at position 1. */
+Test(eval, position_metrics_as_documented) {
+    const token_t script[] = {'b', 'b', E};
+    Fixture f;
+    fixture(&f,
+            "{\"prompt\":\"q\",\"response\":\"bb\"}\n"
+            "{\"prompt\":\"q\",\"response\":\"bx\"}\n",
+            script, 3, 0);
+    Samples k = {0};
+    EvalSummary sum;
+    cr_assert_eq(evaluate(&f.e, &f.corpus, 2, &sum, keep, &k), 0);
+    cr_assert_eq(k.s[0].first_err, -1);
+    cr_assert_eq(k.s[1].first_err, 1);
+    near(sum.first_err, (3.0 + 1.0) / 2.0, "a full match counts as its length");
+    near(sum.fr_acc, 5.0 / 6.0, "b b <eos> against b x <eos>: two of three");
+    near(sum.tf_acc, 5.0 / 6.0, "teacher-forced, only x is missed");
+    near(sum.gap, 0.0, "gap");
+    near(sum.ed_acc, (1.0 + 0.5) / 2.0, "ed_acc");
+    cr_assert(isnan(k.s[0].recovery), "never left the reference");
+    cr_assert_eq(sum.diverged, 1);
+    near(sum.recovery, 0.0, "the one that left did not end right");
+    cr_assert(isnan(sum.corr_precision), "no <corr> at all");
+    cr_assert(!eval_metric_recorded(&sum, METRIC_CORR_RECALL, 0), "not recorded without RAC");
     fixture_free(&f);
 }
 
