@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "exacc.h"
+#include "rng.h"
 #include "textdist.h"
 
 static void near(double got, double want, const char *what) {
@@ -73,6 +74,31 @@ Test(textdist, kl_of_hand_computed_distributions) {
     double far = exacc_step_loss(o, p, 0);
     cr_assert(isfinite(far) && far > 100.0, "an impossible token costs a large finite loss: %g",
               far);
+}
+
+/* The one-pass step loss equals the KL of the renormalised distributions on random rows, with
+ * mass on <corr> and the specials, from probabilities and from logits. */
+Test(exacc, the_step_loss_is_the_kl_of_the_renormalised_distributions) {
+    Rng r;
+    rng_seed(&r, 3);
+    float o[TOK_VOCAB_PADDED], p[TOK_VOCAB_PADDED], z[TOK_VOCAB_PADDED];
+    double lo[TEXTDIST_SIZE], lp[TEXTDIST_SIZE];
+    for (int trial = 0; trial < 20; trial++) {
+        double so = 0, sp = 0;
+        for (int j = 0; j < TOK_VOCAB_PADDED; j++) {
+            o[j] = j < TOK_COUNT ? (float)(rng_uniform(&r) * rng_uniform(&r)) : 0.0f;
+            p[j] = j < TOK_COUNT ? (float)rng_uniform(&r) : 0.0f;
+            z[j] = (float)(8.0 * rng_uniform(&r) - 4.0);
+            so += o[j], sp += p[j];
+        }
+        for (int j = 0; j < TOK_COUNT; j++) o[j] = (float)(o[j] / so), p[j] = (float)(p[j] / sp);
+        textdist_from_probs(o, lo);
+        textdist_from_probs(p, lp);
+        near(exacc_step_loss(o, p, 0), textdist_kl(lo, lp), "from probabilities");
+        textdist_from_logits(z, lp);
+        near(exacc_step_loss(o, z, 1), textdist_kl(lo, lp), "from logits");
+        cr_assert_eq(exacc_step_loss(o, o, 0), 0.0, "exactly 0 against itself");
+    }
 }
 
 /* A RAC generation against its reference "ab": the model writes a, then x, retracts it with
