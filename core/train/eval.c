@@ -134,8 +134,8 @@ static void generation_losses(const EvalContext *e, const Corpus *c, int begin, 
                 int j = k - plen + 1; /* the visible token this position predicts */
                 b->input[row + k] = k < plen ? prompt[k] : d->out[k - plen];
                 b->kind[row + k] = k < plen ? KIND_PROMPT : KIND_SELFGEN;
-                b->mask[row + k] = j >= 0;
-                if (j >= 0) b->target[row + k] = j < d->n_out ? d->out[j] : TOK_EOS;
+                b->mask[row + k] = j >= 0 && j < h;
+                if (b->mask[row + k]) b->target[row + k] = j < d->n_out ? d->out[j] : TOK_EOS;
             }
         }
         model_forward(e->oracle, b);

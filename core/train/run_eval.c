@@ -76,8 +76,9 @@ static int load_model(Job *j, char *err, size_t cap) {
     return 0;
 }
 
-/* The two runs' values of a config key they both have ("" when one lacks it: a key of a later
- * version, such as the tokenizer, is compared only where both runs record it). */
+/* 1 when two configs give key the same value (written to va and vb), or when one of them does
+ * not know it: a key of a later version, such as the tokenizer, is compared only where both
+ * runs record it. */
 static int same_setting(const Config *a, const Config *b, const char *key, char *va, char *vb,
                         size_t cap) {
     if (config_get(a, key, va, cap) || config_get(b, key, vb, cap)) return 1;
