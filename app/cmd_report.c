@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "store.h"
 #include "util.h"
+#include "report_study.h"
 #include "sweep_stats.h"
 #include "data.h"
 
@@ -26,8 +27,11 @@ static const ArgFlag flags[] = {
     {0},
 };
 
-/* The free-running metric each built-in task is judged by; em for anything else. */
-static int primary_metric(const char *task) {
+/* The free-running metric a task is judged by: the final answer's accuracy where the data has
+ * final answers (arith, GSM8K-style files), as the literature scores them; facts by f1, digest
+ * by rougeL; em for anything else. */
+static int primary_metric(const SweepTable *t, const char *task) {
+    if (sweep_task_has(t, task, SM_ANSWER_ACC)) return SM_ANSWER_ACC;
     if (!strcmp(task, "facts")) return SM_F1;
     if (!strcmp(task, "digest")) return SM_ROUGE_L;
     return SM_EM;
@@ -49,32 +53,28 @@ static void machine(char *out, size_t cap) {
     snprintf(out, cap, "%s, %ld cores, Linux %s", model, sysconf(_SC_NPROCESSORS_ONLN), u.release);
 }
 
-/* The method the others are compared with: teacher forcing. */
-static int is_baseline(const char *method) {
-    return !strcmp(method, method_info(METHOD_BASELINE)->name);
-}
-
 static int mixes(const char *method) {
     int m = method_find(method);
     return m >= 0 && method_mixes((MethodName)m);
 }
 
-static const SweepCell *baseline_of(const SweepTable *t, const char *task) {
-    for (int i = 0; i < t->n; i++)
-        if (!strcmp(t->cells[i].task, task) && is_baseline(t->cells[i].method)) return &t->cells[i];
-    return NULL;
+/* An arm compared with the task's baseline arm: every arm but the baseline itself; parents
+ * and oracles are context, not contestants. */
+static const SweepCell *compared_baseline(const SweepTable *t, const SweepCell *c) {
+    const SweepCell *b = sweep_baseline(t, c->task);
+    return b && c != b && c->role == SWEEP_ARM ? b : NULL;
 }
 
-/* A difference of means counts when it is larger than twice its standard error and than
- * 0.01. For a quality metric the words are "helps"/"hurts"; for the gap, which also shrinks
- * when teacher-forced accuracy falls, they are "smaller"/"larger". */
+/* A difference counts when the mean of the per-seed differences (paired by seed: same
+ * initialisation, data order and parent) is larger than twice its standard error and than
+ * 0.01. For a quality metric the words are "helps"/"hurts"; for the gap and the excess
+ * accumulated error, which are lower when better, "smaller"/"larger". */
 static const char *verdict(const SweepCell *c, const SweepCell *b, int m, double *d, double *se) {
-    *d = c->mean[m] - b->mean[m];
-    *se = sqrt(c->sd[m] * c->sd[m] / (c->n ? c->n : 1) + b->sd[m] * b->sd[m] / (b->n ? b->n : 1));
-    if (isnan(*d)) return "cannot be compared";
-    if (c->n < 2 || b->n < 2) return "not judged (one seed gives no spread)";
+    int n;
+    if (sweep_paired(c, b, m, d, se, &n)) return "cannot be compared";
+    if (n < 2) return "not judged (one seed gives no spread)";
     if (fabs(*d) < 0.01 || fabs(*d) <= 2.0 * *se) return "no clear difference";
-    if (m == SM_GAP) return *d < 0 ? "smaller" : "larger";
+    if (m == SM_GAP || m == SM_EX_ACC_ERR) return *d < 0 ? "smaller" : "larger";
     return *d > 0 ? "helps" : "hurts";
 }
 
@@ -89,7 +89,8 @@ static const char *cfg(const Config *c, const char *key, char *buf, size_t cap) 
 static void write_setup(FILE *o, Store *s, const SweepTable *t) {
     const SweepCell *pick = t->n ? &t->cells[0] : NULL;
     for (int i = 0; i < t->n; i++)
-        if (mixes(t->cells[i].method) && t->cells[i].n) pick = &t->cells[i];
+        if (mixes(t->cells[i].method) && t->cells[i].role == SWEEP_ARM && t->cells[i].n)
+            pick = &t->cells[i];
     RunRow row;
     if (!pick || !pick->n || store_get_run(s, pick->runs[0].run, &row)) return;
     Config c;
@@ -153,21 +154,22 @@ static void fmt(int m, double mean, double sd, char *out, size_t cap) {
 /* Per method, across tasks: how many tasks it helps, hurts or leaves unchanged on their
  * metric, with the differences. */
 static void write_overall(FILE *o, const SweepTable *t) {
-    const char *methods[8];
-    int n_methods = 0;
+    const char *arms[16];
+    int n_arms = 0;
     for (int i = 0; i < t->n; i++) {
-        int seen = is_baseline(t->cells[i].method);
-        for (int k = 0; k < n_methods; k++) seen |= !strcmp(methods[k], t->cells[i].method);
-        if (!seen && n_methods < 8) methods[n_methods++] = t->cells[i].method;
+        if (!compared_baseline(t, &t->cells[i])) continue;
+        int seen = 0;
+        for (int k = 0; k < n_arms; k++) seen |= !strcmp(arms[k], t->cells[i].arm);
+        if (!seen && n_arms < 16) arms[n_arms++] = t->cells[i].arm;
     }
-    for (int k = 0; k < n_methods; k++) {
+    for (int k = 0; k < n_arms; k++) {
         static const char *const groups[] = {"helps", "hurts", "no clear difference"};
         int counts[3] = {0}, tasks = 0;
         char lists[3][1024] = {"", "", ""};
         for (int i = 0; i < t->n; i++) {
-            const SweepCell *c = &t->cells[i], *b = baseline_of(t, c->task);
-            if (!b || strcmp(c->method, methods[k])) continue;
-            int m = primary_metric(c->task);
+            const SweepCell *c = &t->cells[i], *b = compared_baseline(t, c);
+            if (!b || strcmp(c->arm, arms[k])) continue;
+            int m = primary_metric(t, c->task);
             double d, se;
             const char *v = verdict(c, b, m, &d, &se);
             int g = !strcmp(v, "helps") ? 0 : !strcmp(v, "hurts") ? 1 : 2;
@@ -177,7 +179,7 @@ static void write_overall(FILE *o, const SweepTable *t) {
             counts[g]++;
             tasks++;
         }
-        fprintf(o, "- **%s** against the baseline, on %d task%s:", methods[k], tasks,
+        fprintf(o, "- **%s** against the baseline, on %d task%s:", arms[k], tasks,
                 tasks == 1 ? "" : "s");
         const char *sep = " ";
         for (int g = 0; g < 3; g++)
@@ -190,25 +192,46 @@ static void write_overall(FILE *o, const SweepTable *t) {
     fputc('\n', o);
 }
 
+/* "+0.012 ± 0.004" (no ± without a spread), in the metric's precision. */
+static void difference(int m, double d, double se, char *out, size_t cap) {
+    int points = m == SM_EX_ACC_ERR;
+    if (isnan(se)) snprintf(out, cap, points ? "%+.1f" : "%+.3f", d);
+    else snprintf(out, cap, points ? "%+.1f ± %.1f" : "%+.3f ± %.3f", d, se);
+}
+
 static void write_summary(FILE *o, const SweepTable *t) {
     fprintf(o, "## What the numbers say\n\n");
-    fprintf(o, "A method *helps* or *hurts* when its mean differs from the baseline's by more than "
-               "twice the standard error of the difference (sd/√n of each, seeds as samples) and "
-               "by at least 0.01; otherwise there is *no clear difference*. With few seeds this is "
-               "a rough screen, not a test.\n\n");
+    fprintf(o, "Differences are paired by seed: runs of one seed share their initialisation, "
+               "their data order and, in a warm-start study, their parent. A method *helps* or "
+               "*hurts* when the mean of its per-seed differences from the baseline is larger "
+               "than twice its standard error (the differences' sd/√n) and at least 0.01; "
+               "otherwise there is *no clear difference*. With few seeds this is a rough "
+               "screen, not a test.\n\n");
     write_overall(o, t);
-    fprintf(o, "Per task, on its metric and on the exposure gap:\n\n");
+    fprintf(o, "Per task, on its metric, on ed_acc and on the exposure gap (and the excess "
+               "accumulated error where an oracle was used):\n\n");
     for (int i = 0; i < t->n; i++) {
-        const SweepCell *c = &t->cells[i], *b = baseline_of(t, c->task);
-        if (!b || c == b) continue;
-        int m = primary_metric(c->task);
-        double d, se, dg, seg;
-        const char *v = verdict(c, b, m, &d, &se), *vg = verdict(c, b, SM_GAP, &dg, &seg);
-        fprintf(o,
-                "- **%s, %s**: %s on %s (%+.3f ± %.3f against %.3f); exposure gap: %s "
-                "(%+.3f ± %.3f against %.3f).\n",
-                c->task, c->method, v, sweep_metric_name(m), d, se, b->mean[m], vg, dg, seg,
-                b->mean[SM_GAP]);
+        const SweepCell *c = &t->cells[i], *b = compared_baseline(t, c);
+        if (!b) continue;
+        int m = primary_metric(t, c->task);
+        double d, se;
+        char text[64];
+        const char *v = verdict(c, b, m, &d, &se);
+        difference(m, d, se, text, sizeof text);
+        fprintf(o, "- **%s, %s**: %s on %s (%s against %.3f)", c->task, c->arm, v,
+                sweep_metric_name(m), text, b->mean[m]);
+        /* The secondary measures, where both sides have them. */
+        static const int also[] = {SM_ED_ACC, SM_GAP, SM_EX_ACC_ERR};
+        static const char *const names[] = {"ed_acc", "exposure gap", "ExAccErr"};
+        for (int k = 0; k < 3; k++) {
+            v = verdict(c, b, also[k], &d, &se);
+            if (!strcmp(v, "cannot be compared")) continue;
+            difference(also[k], d, se, text, sizeof text);
+            fprintf(o, "; %s: %s (%s against %.*f%s)", names[k], v, text,
+                    also[k] == SM_EX_ACC_ERR ? 1 : 3, b->mean[also[k]],
+                    also[k] == SM_EX_ACC_ERR ? "%" : "");
+        }
+        fprintf(o, ".\n");
     }
     fputc('\n', o);
 }
@@ -222,7 +245,8 @@ static int task_columns(const SweepTable *t, const char *task, const int *all, i
         int m = all[j], optional = m == SM_ANSWER_ACC || m == SM_RECOVERY ||
                                    m == SM_CORR_PRECISION || m == SM_CORR_RECALL || m == SM_EPS ||
                                    m == SM_ACC_ERR || m == SM_EX_ACC_ERR || m == SM_ORACLE_RUN ||
-                                   m == SM_ORACLE_STEP;
+                                   m == SM_ORACLE_STEP || m == SM_DIFF_FRAC ||
+                                   m == SM_RAC_INSERTIONS;
         if (!optional || sweep_task_has(t, task, m)) out[k++] = m;
     }
     return k;
@@ -246,10 +270,12 @@ static void write_task_table(FILE *o, const SweepTable *t, const char *task) {
                               SM_CORR_RECALL,
                               SM_EPS,
                               SM_ACC_ERR,
-                              SM_EX_ACC_ERR};
+                              SM_EX_ACC_ERR,
+                              SM_DIFF_FRAC,
+                              SM_RAC_INSERTIONS};
     int cols[SM_COUNT];
     const int k = task_columns(t, task, all, (int)(sizeof all / sizeof *all), cols);
-    fprintf(o, "| method | runs |");
+    fprintf(o, "| arm | runs |");
     for (int j = 0; j < k; j++) fprintf(o, " %s |", sweep_metric_name(cols[j]));
     fprintf(o, "\n|---|---|");
     for (int j = 0; j < k; j++) fprintf(o, "---|");
@@ -257,7 +283,7 @@ static void write_task_table(FILE *o, const SweepTable *t, const char *task) {
     for (int i = 0; i < t->n; i++) {
         const SweepCell *c = &t->cells[i];
         if (strcmp(c->task, task)) continue;
-        fprintf(o, "| %s | %d |", c->method, c->n);
+        fprintf(o, "| %s | %d |", c->arm, c->n);
         for (int j = 0; j < k; j++) {
             char cell[64];
             fmt(cols[j], c->mean[cols[j]], c->sd[cols[j]], cell, sizeof cell);
@@ -269,10 +295,10 @@ static void write_task_table(FILE *o, const SweepTable *t, const char *task) {
                                 SM_ED_ACC,      SM_TF_ACC,     SM_FR_ACC,      SM_GAP,
                                 SM_FIRST_ERR,   SM_RECOVERY,   SM_CORRECTIONS, SM_CORR_PRECISION,
                                 SM_CORR_RECALL, SM_EX_ACC_ERR, SM_ORACLE_RUN,  SM_ORACLE_STEP,
-                                SM_MINUTES};
+                                SM_DIFF_FRAC,   SM_MINUTES};
     int each[SM_COUNT];
     const int n_each = task_columns(t, task, every, (int)(sizeof every / sizeof *every), each);
-    fprintf(o, "\nEvery run:\n\n| run | method | seed | status |");
+    fprintf(o, "\nEvery run:\n\n| run | arm | seed | status |");
     for (int j = 0; j < n_each; j++) fprintf(o, " %s |", sweep_metric_name(each[j]));
     fprintf(o, "\n|---|---|---|---|");
     for (int j = 0; j < n_each; j++) fprintf(o, "---|");
@@ -282,7 +308,7 @@ static void write_task_table(FILE *o, const SweepTable *t, const char *task) {
         if (strcmp(c->task, task)) continue;
         for (int r = 0; r < c->n; r++) {
             const SweepRun *run = &c->runs[r];
-            fprintf(o, "| %lld | %s | %d | %s |", (long long)run->run, c->method, run->seed,
+            fprintf(o, "| %lld | %s | %d | %s |", (long long)run->run, c->arm, run->seed,
                     run->status);
             for (int j = 0; j < n_each; j++) {
                 char cell[32];
@@ -308,7 +334,7 @@ static void write_lineage(FILE *o, Store *s, const SweepTable *t, const char *ta
         if (strcmp(c->task, task)) continue;
         for (int r = 0; r < c->n && n < MAX_LISTED; r++) {
             if (store_get_run(s, c->runs[r].run, &rows[n])) continue;
-            if (rows[n].parent_checkpoint[0]) methods[n++] = c->method;
+            if (rows[n].parent_checkpoint[0]) methods[n++] = c->arm;
             else run_row_free(&rows[n]);
         }
     }
@@ -352,7 +378,8 @@ static int plot_panel(Store *s, const SweepTable *t, const char *task, const cha
     int n = 0;
     for (int i = 0; i < t->n; i++) {
         const SweepCell *c = &t->cells[i];
-        if (strcmp(c->task, task)) continue;
+        /* A parent's and an oracle's curves are longer than the arms' and would flatten them. */
+        if (strcmp(c->task, task) || c->role != SWEEP_ARM) continue;
         for (int r = 0; r < c->n && n < 64; r++) {
             int64_t *steps;
             double *values;
@@ -368,7 +395,7 @@ static int plot_panel(Store *s, const SweepTable *t, const char *task, const cha
             free(steps);
             bufs[(*n_bufs)++] = x;
             bufs[(*n_bufs)++] = values;
-            snprintf(labels[n], 64, "%s s%d", c->method, c->runs[r].seed);
+            snprintf(labels[n], 64, "%s s%d", c->arm, c->runs[r].seed);
             series[n] = (PlotSeries){labels[n], x, values, count};
             n++;
         }
@@ -380,7 +407,7 @@ static int plot_panel(Store *s, const SweepTable *t, const char *task, const cha
 static int write_plot(Store *s, const SweepTable *t, const char *task, const char *path, char *err,
                       size_t cap) {
     char key[64], loss_key[64], title[2][160];
-    int m = primary_metric(task);
+    int m = primary_metric(t, task);
     snprintf(key, sizeof key, "val/%s", sweep_metric_name(m));
     metric_key(METRIC_LOSS, "val", loss_key, sizeof loss_key);
     snprintf(title[0], sizeof title[0], "%.100s: validation loss", task);
@@ -435,7 +462,8 @@ static void write_header(FILE *o, Store *s, int64_t sweep, const SweepTable *t) 
     time_t now = time(NULL);
     strftime(when, sizeof when, "%Y-%m-%d", gmtime(&now));
     clock_format_duration(last - first, took, sizeof took);
-    fprintf(o, "# Results: BASH and RAC against teacher forcing\n\n");
+    fprintf(o, "# Results: BASH and RAC against teacher forcing%s\n\n",
+            report_is_study(t) ? ", fine-tuning trained models" : "");
     fprintf(o,
             "Generated by `exposure report --sweep %lld` (exposure %s) on %s from sweep %lld, "
             "run as\n\n    %s\n\n",
@@ -521,8 +549,10 @@ static int run(const Args *a) {
         return EXIT_RUNTIME;
     }
     write_header(o, s, sweep, &t);
-    write_setup(o, s, &t);
+    if (report_is_study(&t)) report_study_setup(o, s, &t);
+    else write_setup(o, s, &t);
     fputc('\n', o);
+    if (report_is_study(&t)) report_study_bias(o, s, &t);
     write_summary(o, &t);
     fputs(legend, o);
     int rc = EXIT_OK;
@@ -549,7 +579,7 @@ static int run(const Args *a) {
             rc = EXIT_RUNTIME;
         }
         fprintf(o, "![%s: validation loss and free-running %s over steps](%s/%s)\n\n", task,
-                sweep_metric_name(primary_metric(task)), link_dir, file);
+                sweep_metric_name(primary_metric(&t, task)), link_dir, file);
     }
     if (out_path && fclose(o) != 0) {
         fprintf(stderr, "exposure report: %s: %s\n", out_path, strerror(errno));

@@ -1,6 +1,7 @@
-/* exposure sweep: a grid of runs (tasks x methods x seeds), trained one after the other into
- * the run store under one sweep id, optionally evaluated on the test split, then summarized.
- * Ctrl-C stops after the current run; a second Ctrl-C stops the current run too. */
+/* exposure sweep: a grid of runs (tasks x methods x seeds), or a preset's warm-start study
+ * (sweep_study.c), trained one after the other into the run store under one sweep id,
+ * optionally evaluated on the test split, then summarized. Ctrl-C stops after the current run;
+ * a second Ctrl-C stops the current run too. */
 #include <cJSON.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "jsonl.h"
 #include "progress.h"
 #include "train.h"
+#include "sweep_internal.h"
 #include "sweep_stats.h"
 #include "data.h"
 
@@ -60,22 +62,13 @@ static void more_help(FILE *out) {
             methods);
 }
 
-static volatile sig_atomic_t interrupts;
+volatile sig_atomic_t sweep_interrupts;
 static void on_signal(int sig) {
     (void)sig;
-    interrupts++;
+    sweep_interrupts++;
 }
 
-#define MAX_LIST 32
-
-typedef struct {
-    const Args *args; /* the --set overrides, and the line for the sweep's record */
-    const char *config, *db, *name, *preset;
-    int jsonl, quiet, test, quick;
-    char *methods[MAX_LIST], *seeds[MAX_LIST], *tasks[MAX_LIST];
-    int n_methods, n_seeds, n_tasks;
-    char *lists[3]; /* the strtok'd copies of the list arguments */
-} SweepArgs;
+#define MAX_LIST SWEEP_MAX_LIST
 
 /* Splits a comma-separated list in place. */
 static int split_list(char *text, char **items, int *n) {
@@ -119,16 +112,6 @@ static void free_args(SweepArgs *a) {
     for (int i = 0; i < 3; i++) free(a->lists[i]);
 }
 
-/* The plan: the base config as JSON overlays, and the grid. */
-typedef struct {
-    cJSON *preset; /* the parsed preset file, or NULL */
-    const cJSON *base, *quick, *per_method, *per_task;
-    char methods[MAX_LIST][16];
-    int seeds[MAX_LIST];
-    char tasks[MAX_LIST][LIMIT_CONFIG_STRING];
-    int n_methods, n_seeds, n_tasks;
-} Plan;
-
 static int load_preset(const char *name, Plan *p, char *err, size_t cap) {
     char path[LIMIT_PATH_BYTES];
     snprintf(path, sizeof path, "%s/configs/%s.json", assets_dir(), name);
@@ -155,6 +138,12 @@ static int load_preset(const char *name, Plan *p, char *err, size_t cap) {
     p->quick = cJSON_GetObjectItemCaseSensitive(p->preset, "quick");
     p->per_method = cJSON_GetObjectItemCaseSensitive(p->preset, "methods_config");
     p->per_task = cJSON_GetObjectItemCaseSensitive(p->preset, "tasks_config");
+    const cJSON *study = cJSON_GetObjectItemCaseSensitive(p->preset, "study");
+    if (study && !(cJSON_IsString(study) && !strcmp(study->valuestring, "warmstart"))) {
+        snprintf(err, cap, "%.900s: \"study\" must be \"warmstart\"", path);
+        return -1;
+    }
+    p->study = study != NULL;
     return 0;
 }
 
@@ -194,9 +183,11 @@ static int make_plan(const SweepArgs *a, Plan *p, char *err, size_t cap) {
     if (a->preset && load_preset(a->preset, p, err, cap)) return -1;
     char seeds[MAX_LIST][16], methods[128];
     method_list(",", ",", methods, sizeof methods);
-    if (grid_strings(a, p, a->quick, "methods", a->methods, a->n_methods, methods,
-                     &p->methods[0][0], sizeof p->methods[0], &p->n_methods, err, cap) ||
-        grid_strings(a, p, a->quick, "seeds", a->seeds, a->n_seeds, "1,2,3", &seeds[0][0],
+    if (p->study ? sweep_study_plan(a, p, err, cap)
+                 : grid_strings(a, p, a->quick, "methods", a->methods, a->n_methods, methods,
+                                &p->methods[0][0], sizeof p->methods[0], &p->n_methods, err, cap))
+        return -1;
+    if (grid_strings(a, p, a->quick, "seeds", a->seeds, a->n_seeds, "1,2,3", &seeds[0][0],
                      sizeof seeds[0], &p->n_seeds, err, cap) ||
         grid_strings(a, p, a->quick, "tasks", a->tasks, a->n_tasks, NULL, &p->tasks[0][0],
                      sizeof p->tasks[0], &p->n_tasks, err, cap))
@@ -209,7 +200,7 @@ static int make_plan(const SweepArgs *a, Plan *p, char *err, size_t cap) {
         }
         p->seeds[i] = (int)v;
     }
-    for (int i = 0; i < p->n_methods; i++)
+    for (int i = 0; i < p->n_methods && !p->study; i++)
         if (method_find(p->methods[i]) < 0) {
             method_list(", ", " or ", methods, sizeof methods);
             snprintf(err, cap, "method '%s': must be %s", p->methods[i], methods);
@@ -231,9 +222,35 @@ static int apply_object(Config *c, const cJSON *obj, const char *what, char *err
     return rc;
 }
 
-/* The config of one run of the grid. task is "" when the sweep keeps the config's data. */
-static int run_config(const SweepArgs *a, const Plan *p, const char *task, const char *method,
-                      int seed, Config *c, char *err, size_t cap) {
+/* The preset's overlays of a study part: {"config": {...}, "tasks": {TASK: {...}}} under the
+ * part's name, at the top level or in "quick". */
+static int apply_part(Config *c, const cJSON *where, const char *part, const char *task, char *err,
+                      size_t cap) {
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(where, part);
+    if (!o) return 0;
+    char what[96];
+    snprintf(what, sizeof what, "preset %s config", part);
+    if (apply_object(c, cJSON_GetObjectItemCaseSensitive(o, "config"), what, err, cap)) return -1;
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(o, "tasks");
+    snprintf(what, sizeof what, "preset %s config of %.40s", part, task);
+    return *task && apply_object(c, cJSON_GetObjectItemCaseSensitive(tasks, task), what, err, cap);
+}
+
+static const cJSON *arm_config(const Plan *p, const char *arm) {
+    for (int i = 0; i < p->n_methods; i++)
+        if (!strcmp(p->arms[i].name, arm)) return p->arms[i].config;
+    return NULL;
+}
+
+static const char *arm_method(const Plan *p, const char *arm) {
+    for (int i = 0; p->study && i < p->n_methods; i++)
+        if (!strcmp(p->arms[i].name, arm)) return p->arms[i].method;
+    return arm;
+}
+
+int sweep_run_config(const SweepArgs *a, const Plan *p, const char *task, SweepPart part,
+                     const char *arm, int seed, const char *init_from, Config *c, char *err,
+                     size_t cap) {
     config_defaults(c);
     if (apply_object(c, p->base, "preset config", err, cap)) return -1;
     if (a->quick && p->quick &&
@@ -253,8 +270,22 @@ static int run_config(const SweepArgs *a, const Plan *p, const char *task, const
                                         "preset task config", err, cap))
             return -1;
     }
-    if (p->per_method && apply_object(c, cJSON_GetObjectItemCaseSensitive(p->per_method, method),
-                                      "preset method config", err, cap))
+    static const char *const part_names[] = {[SWEEP_AS_PARENT] = "parent",
+                                             [SWEEP_AS_CONTINUATION] = "continuation",
+                                             [SWEEP_AS_ORACLE] = "oracle"};
+    if (part != SWEEP_PLAIN &&
+        (apply_part(c, p->preset, part_names[part], task, err, cap) ||
+         (a->quick && apply_part(c, p->quick, part_names[part], task, err, cap))))
+        return -1;
+    const char *method = part == SWEEP_AS_CONTINUATION || part == SWEEP_PLAIN
+                             ? arm_method(p, arm)
+                             : method_info(METHOD_BASELINE)->name;
+    if (part == SWEEP_AS_CONTINUATION &&
+        apply_object(c, arm_config(p, arm), "preset arm config", err, cap))
+        return -1;
+    if (part == SWEEP_PLAIN && p->per_method &&
+        apply_object(c, cJSON_GetObjectItemCaseSensitive(p->per_method, method),
+                     "preset method config", err, cap))
         return -1;
     for (int i = 0; i < args_count(a->args, F_SET); i++) {
         char why[512];
@@ -263,11 +294,15 @@ static int run_config(const SweepArgs *a, const Plan *p, const char *task, const
             return -1;
         }
     }
-    char set[64];
+    char set[LIMIT_CONFIG_STRING + 32];
     snprintf(set, sizeof set, "method.name=%s", method);
     if (config_set(c, set, err, cap)) return -1;
     snprintf(set, sizeof set, "train.seed=%d", seed);
     if (config_set(c, set, err, cap)) return -1;
+    if (init_from) {
+        snprintf(set, sizeof set, "train.init_from=%s", init_from);
+        if (config_set(c, set, err, cap)) return -1;
+    }
     if (warmstart_adopt_shape(c, cli_db_path(a->args->db), NULL, err, cap)) return -1;
     return config_resolve(c, err, cap);
 }
@@ -276,9 +311,11 @@ static int run_config(const SweepArgs *a, const Plan *p, const char *task, const
 static char *sweep_json(const SweepArgs *a, const Plan *p) {
     cJSON *o = cJSON_CreateObject();
     if (a->preset) cJSON_AddStringToObject(o, "preset", a->preset);
+    if (p->study) cJSON_AddStringToObject(o, "study", "warmstart");
     cJSON_AddBoolToObject(o, "quick", a->quick);
     cJSON_AddBoolToObject(o, "test", a->test || a->preset);
-    cJSON *m = cJSON_AddArrayToObject(o, "methods"), *s = cJSON_AddArrayToObject(o, "seeds");
+    cJSON *m = cJSON_AddArrayToObject(o, p->study ? "arms" : "methods");
+    cJSON *s = cJSON_AddArrayToObject(o, "seeds");
     cJSON *t = cJSON_AddArrayToObject(o, "tasks");
     for (int i = 0; i < p->n_methods; i++)
         cJSON_AddItemToArray(m, cJSON_CreateString(p->methods[i]));
@@ -294,21 +331,14 @@ static char *sweep_json(const SweepArgs *a, const Plan *p) {
     return text;
 }
 
-typedef struct {
-    int index, total;
-    const char *task, *method;
-    int seed;
-} Slot;
-
-/* Trains one run; returns its status ("completed", "stopped", "failed") in status. */
-static int64_t train_one(const Config *c, const TrainerOptions *opt, const Slot *slot,
-                         const SweepArgs *a, char *status, size_t cap, char *err, size_t errcap) {
+int64_t sweep_train_one(const Config *c, const TrainerOptions *opt, const SweepSlot *slot,
+                        const SweepArgs *a, char *status, size_t cap, char *err, size_t errcap) {
     Trainer *tr;
     int rc = trainer_start(c, opt, &tr, err, errcap);
     if (rc) return rc == TRAINER_EINPUT ? -2 : -1;
     char prefix[192];
     snprintf(prefix, sizeof prefix, "[%d/%d %s %s s%d] ", slot->index, slot->total, slot->task,
-             slot->method, slot->seed);
+             slot->arm, slot->seed);
     Progress p;
     progress_init(&p, !a->quiet && isatty(STDERR_FILENO), prefix);
     int stop_sent = 0;
@@ -316,7 +346,7 @@ static int64_t train_one(const Config *c, const TrainerOptions *opt, const Slot 
     for (;;) {
         TrainerEvent ev;
         int got = trainer_wait_event(tr, &ev, 100);
-        if (interrupts >= 2 && !stop_sent) {
+        if (sweep_interrupts >= 2 && !stop_sent) {
             stop_sent = 1;
             trainer_stop(tr);
         }
@@ -337,8 +367,8 @@ static int64_t train_one(const Config *c, const TrainerOptions *opt, const Slot 
     return s.run_id;
 }
 
-static void announce(const SweepArgs *a, const Slot *slot, int64_t run, const char *status,
-                     const RunEvalResult *test) {
+void sweep_announce(const SweepArgs *a, const SweepSlot *slot, int64_t run, const char *status,
+                    const RunEvalResult *test) {
     if (a->jsonl) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "event", "sweep_run");
@@ -346,7 +376,7 @@ static void announce(const SweepArgs *a, const Slot *slot, int64_t run, const ch
         cJSON_AddNumberToObject(o, "of", slot->total);
         cJSON_AddNumberToObject(o, "run_id", (double)run);
         jsonl_add_string(o, "task", slot->task);
-        cJSON_AddStringToObject(o, "method", slot->method);
+        cJSON_AddStringToObject(o, "method", slot->arm);
         cJSON_AddNumberToObject(o, "seed", slot->seed);
         cJSON_AddStringToObject(o, "status", status);
         if (test)
@@ -356,13 +386,21 @@ static void announce(const SweepArgs *a, const Slot *slot, int64_t run, const ch
     }
     if (!a->quiet) {
         fprintf(stderr, "[%d/%d %s %s s%d] run %lld %s", slot->index, slot->total, slot->task,
-                slot->method, slot->seed, (long long)run, status);
+                slot->arm, slot->seed, (long long)run, status);
         if (test)
-            fprintf(stderr, "; test em %.3f f1 %.3f rougeL %.3f fr_acc %.3f gap %.3f",
-                    test->summary.em, test->summary.f1, test->summary.rouge_l, test->summary.fr_acc,
-                    test->summary.gap);
+            fprintf(stderr, "; test em %.3f f1 %.3f rougeL %.3f ed_acc %.3f fr_acc %.3f gap %.3f",
+                    test->summary.em, test->summary.f1, test->summary.rouge_l, test->summary.ed_acc,
+                    test->summary.fr_acc, test->summary.gap);
         fputc('\n', stderr);
     }
+}
+
+RunEvalResult *sweep_test(Store *store, int64_t run, int64_t oracle, RunEvalResult *r) {
+    char err[1024];
+    RunEvalOptions o = {.split = "test", .oracle = oracle};
+    if (run_eval(store, run, &o, r, err, sizeof err) == 0) return r;
+    fprintf(stderr, "exposure sweep: run %lld: test evaluation: %s\n", (long long)run, err);
+    return NULL;
 }
 
 static int run_grid(const SweepArgs *a, const Plan *p, Store *store, int64_t sweep,
@@ -372,15 +410,17 @@ static int run_grid(const SweepArgs *a, const Plan *p, Store *store, int64_t swe
     for (int t = 0; t < n_tasks; t++)
         for (int s = 0; s < p->n_seeds; s++)
             for (int m = 0; m < p->n_methods; m++) {
-                if (interrupts) {
+                if (sweep_interrupts) {
                     fprintf(stderr, "exposure sweep: stopped after %d of %d runs\n", index, total);
                     return EXIT_OK;
                 }
                 const char *task = p->n_tasks ? p->tasks[t] : "";
-                Slot slot = {++index, total, *task ? task : "data", p->methods[m], p->seeds[s]};
+                SweepSlot slot = {++index, total, *task ? task : "data", p->methods[m],
+                                  p->seeds[s]};
                 Config c;
                 char err[1024], status[16] = "failed", name[160];
-                if (run_config(a, p, task, p->methods[m], p->seeds[s], &c, err, sizeof err)) {
+                if (sweep_run_config(a, p, task, SWEEP_PLAIN, p->methods[m], p->seeds[s], NULL, &c,
+                                     err, sizeof err)) {
                     fprintf(stderr, "exposure sweep: %s\n", err);
                     return EXIT_USAGE;
                 }
@@ -389,21 +429,17 @@ static int run_grid(const SweepArgs *a, const Plan *p, Store *store, int64_t swe
                 snprintf(name, sizeof name, "%s%s%s-%s-s%d", a->name ? a->name : "",
                          a->name ? "-" : "", data, p->methods[m], p->seeds[s]);
                 TrainerOptions opt = {.db_path = db, .name = name, .sweep = sweep};
-                int64_t run = train_one(&c, &opt, &slot, a, status, sizeof status, err, sizeof err);
+                int64_t run =
+                    sweep_train_one(&c, &opt, &slot, a, status, sizeof status, err, sizeof err);
                 if (run < 0) {
                     fprintf(stderr, "exposure sweep: %s\n", err);
                     return run == -2 ? EXIT_USAGE : EXIT_RUNTIME;
                 }
                 RunEvalResult test, *tested = NULL;
-                if (!strcmp(status, "completed") && (a->test || a->preset)) {
-                    RunEvalOptions o = {.split = "test"};
-                    if (run_eval(store, run, &o, &test, err, sizeof err) == 0) tested = &test;
-                    else
-                        fprintf(stderr, "exposure sweep: run %lld: test evaluation: %s\n",
-                                (long long)run, err);
-                }
+                if (!strcmp(status, "completed") && (a->test || a->preset))
+                    tested = sweep_test(store, run, 0, &test);
                 if (strcmp(status, "completed")) failures++;
-                announce(a, &slot, run, status, tested);
+                sweep_announce(a, &slot, run, status, tested);
             }
     return failures ? EXIT_RUNTIME : EXIT_OK;
 }
@@ -423,12 +459,18 @@ static int run(const Args *args) {
         free_args(&a);
         return EXIT_USAGE;
     }
-    /* Every run's config is checked before the first one starts. */
+    /* Every run's config is checked before the first one starts (a continuation's without its
+     * parent, which does not exist yet). */
     for (int t = 0; t < (p.n_tasks ? p.n_tasks : 1); t++)
-        for (int m = 0; m < p.n_methods; m++) {
+        for (int m = 0; m < p.n_methods + (p.study ? 2 : 0); m++) {
             Config c;
-            int bad = run_config(&a, &p, p.n_tasks ? p.tasks[t] : "", p.methods[m], p.seeds[0], &c,
-                                 err, sizeof err);
+            SweepPart part = !p.study           ? SWEEP_PLAIN
+                             : m < p.n_methods  ? SWEEP_AS_CONTINUATION
+                             : m == p.n_methods ? SWEEP_AS_PARENT
+                                                : SWEEP_AS_ORACLE;
+            int bad = sweep_run_config(&a, &p, p.n_tasks ? p.tasks[t] : "", part,
+                                       m < p.n_methods ? p.methods[m] : "", p.seeds[0], NULL, &c,
+                                       err, sizeof err);
             if (!bad && (a.test || a.preset) && !c.data.test[0]) {
                 snprintf(err, sizeof err,
                          "--test: %.200s has no test data (data.test is empty; a JSONL file "
@@ -471,7 +513,7 @@ static int run(const Args *args) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    rc = run_grid(&a, &p, store, sweep, db);
+    rc = p.study ? sweep_study_run(&a, &p, store, sweep, db) : run_grid(&a, &p, store, sweep, db);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     SweepTable table;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "train.h"
+
 /* The metric of each column but the last, minutes, which is a run's wall time. */
 static const MetricId column_metrics[SM_MINUTES] = {
     [SM_EM] = METRIC_EM,
@@ -27,31 +29,75 @@ static const MetricId column_metrics[SM_MINUTES] = {
     [SM_ORACLE_RUN] = METRIC_ORACLE_RUN,
     [SM_ORACLE_STEP] = METRIC_ORACLE_STEP,
     [SM_LOSS] = METRIC_LOSS,
+    [SM_DIFF_FRAC] = METRIC_DIFF_FRAC,
+    [SM_RAC_INSERTIONS] = METRIC_RAC_INSERTIONS,
 };
 
 const char *sweep_metric_name(int m) {
     return m == SM_MINUTES ? "minutes" : metric_info(column_metrics[m])->name;
 }
 
-static SweepCell *cell_for(SweepTable *t, const char *task, const char *method) {
+/* The run's role and arm, from its tags (a plain sweep's runs have none: the arm is the
+ * method). */
+static SweepRole run_role(const RunRow *row, char *arm, size_t cap) {
+    snprintf(arm, cap, "%s", row->method);
+    SweepRole role = SWEEP_ARM;
+    char tags[sizeof row->tags];
+    snprintf(tags, sizeof tags, "%s", row->tags);
+    for (char *save = NULL, *t = strtok_r(tags, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(t, SWEEP_TAG_PARENT)) role = SWEEP_PARENT;
+        else if (!strcmp(t, SWEEP_TAG_ORACLE)) role = SWEEP_ORACLE;
+        else if (!strncmp(t, SWEEP_TAG_ARM, strlen(SWEEP_TAG_ARM)) && t[strlen(SWEEP_TAG_ARM)])
+            snprintf(arm, cap, "%s", t + strlen(SWEEP_TAG_ARM));
+    }
+    if (role == SWEEP_PARENT) snprintf(arm, cap, "parent");
+    if (role == SWEEP_ORACLE) snprintf(arm, cap, "oracle");
+    return role;
+}
+
+static SweepCell *cell_for(SweepTable *t, const char *task, const RunRow *row) {
+    char arm[32];
+    SweepRole role = run_role(row, arm, sizeof arm);
     for (int i = 0; i < t->n; i++)
-        if (!strcmp(t->cells[i].task, task) && !strcmp(t->cells[i].method, method))
-            return &t->cells[i];
+        if (!strcmp(t->cells[i].task, task) && !strcmp(t->cells[i].arm, arm)) return &t->cells[i];
     SweepCell *grown = realloc(t->cells, (size_t)(t->n + 1) * sizeof *grown);
     if (!grown) return NULL;
     t->cells = grown;
     SweepCell *c = &t->cells[t->n++];
     memset(c, 0, sizeof *c);
     snprintf(c->task, sizeof c->task, "%s", task);
-    snprintf(c->method, sizeof c->method, "%s", method);
+    snprintf(c->arm, sizeof c->arm, "%s", arm);
+    snprintf(c->method, sizeof c->method, "%s", row->method);
+    c->role = role;
     return c;
+}
+
+/* The mean of a per-step metric over the run's steps where ω > 0 (NaN when it has none):
+ * how much of the input self-generated tokens changed while they were mixed in. */
+static double mixing_mean(Store *s, int64_t run, MetricId id) {
+    int64_t *steps = NULL, *omega_steps = NULL;
+    double *values = NULL, *omega = NULL, sum = 0;
+    int n = 0, n_omega = 0, k = 0;
+    if (store_metric_series(s, run, metric_info(id)->name, &steps, &values, NULL, &n) == 0 &&
+        store_metric_series(s, run, metric_info(METRIC_OMEGA)->name, &omega_steps, &omega, NULL,
+                            &n_omega) == 0)
+        /* Both series are ordered by step: walk them together. */
+        for (int i = 0, j = 0; i < n; i++) {
+            while (j < n_omega && omega_steps[j] < steps[i]) j++;
+            if (j < n_omega && omega_steps[j] == steps[i] && omega[j] > 0) sum += values[i], k++;
+        }
+    free(steps), free(values), free(omega_steps), free(omega);
+    return k ? sum / k : NAN;
 }
 
 static void read_run(Store *s, const RunRow *row, const char *split, SweepRun *r) {
     r->run = row->id;
     r->seed = (int)row->seed;
     snprintf(r->status, sizeof r->status, "%s", row->status);
+    r->v[SM_DIFF_FRAC] = mixing_mean(s, row->id, METRIC_DIFF_FRAC);
+    r->v[SM_RAC_INSERTIONS] = mixing_mean(s, row->id, METRIC_RAC_INSERTIONS);
     for (int m = 0; m < SM_MINUTES; m++) {
+        if (m == SM_DIFF_FRAC || m == SM_RAC_INSERTIONS) continue;
         char key[64];
         int64_t step;
         double v;
@@ -105,7 +151,7 @@ int sweep_table_load(Store *s, int64_t sweep, SweepTable *t, char *err, size_t c
             rc = -1;
             break;
         }
-        SweepCell *c = cell_for(t, row.dataset, row.method);
+        SweepCell *c = cell_for(t, row.dataset, &row);
         SweepRun *grown = c ? realloc(c->runs, (size_t)(c->n + 1) * sizeof *grown) : NULL;
         if (!grown) {
             snprintf(err, cap, "out of memory");
@@ -145,6 +191,39 @@ void sweep_format(int m, double mean, double sd, char *out, size_t cap) {
     snprintf(out, cap, "%s ± %s", a, b);
 }
 
+const SweepCell *sweep_baseline(const SweepTable *t, const char *task) {
+    const char *baseline = method_info(METHOD_BASELINE)->name;
+    const SweepCell *first = NULL;
+    for (int i = 0; i < t->n; i++) {
+        const SweepCell *c = &t->cells[i];
+        if (strcmp(c->task, task) || c->role != SWEEP_ARM || strcmp(c->method, baseline)) continue;
+        if (!strcmp(c->arm, baseline)) return c;
+        if (!first) first = c;
+    }
+    return first;
+}
+
+int sweep_paired(const SweepCell *c, const SweepCell *b, int m, double *mean, double *se, int *n) {
+    double d[64];
+    int k = 0;
+    for (int i = 0; i < c->n && k < 64; i++)
+        for (int j = 0; j < b->n; j++)
+            if (c->runs[i].seed == b->runs[j].seed && !isnan(c->runs[i].v[m]) &&
+                !isnan(b->runs[j].v[m])) {
+                d[k++] = c->runs[i].v[m] - b->runs[j].v[m];
+                break;
+            }
+    *n = k;
+    *mean = *se = NAN;
+    if (k == 0) return -1;
+    double sum = 0, sq = 0;
+    for (int i = 0; i < k; i++) sum += d[i];
+    *mean = sum / k;
+    for (int i = 0; i < k; i++) sq += (d[i] - *mean) * (d[i] - *mean);
+    if (k > 1) *se = sqrt(sq / (k - 1)) / sqrt((double)k);
+    return 0;
+}
+
 int sweep_task_has(const SweepTable *t, const char *task, int m) {
     for (int i = 0; i < t->n; i++)
         if (!strcmp(t->cells[i].task, task) && !isnan(t->cells[i].mean[m])) return 1;
@@ -165,12 +244,12 @@ void sweep_table_print(const SweepTable *t, FILE *out) {
             for (size_t j = 0; j < sizeof columns / sizeof *columns; j++)
                 if (columns[j] != SM_ANSWER_ACC || sweep_task_has(t, task, SM_ANSWER_ACC))
                     shown[k++] = columns[j];
-            fprintf(out, "\n%s (%s split, mean ± sd over seeds)\n%-9s %4s", task, t->split,
-                    "method", "runs");
+            fprintf(out, "\n%s (%s split, mean ± sd over seeds)\n%-12s %4s", task, t->split, "arm",
+                    "runs");
             for (int j = 0; j < k; j++) fprintf(out, "  %-15s", sweep_metric_name(shown[j]));
             fputc('\n', out);
         }
-        fprintf(out, "%-9s %4d", c->method, c->n);
+        fprintf(out, "%-12s %4d", c->arm, c->n);
         for (int j = 0; j < k; j++) {
             char cell[48];
             sweep_format(shown[j], c->mean[shown[j]], c->sd[shown[j]], cell, sizeof cell);

@@ -218,6 +218,7 @@ Test(grammar, readme_command_lines_parse) {
                          "1,2,3", "--tasks", "arith,facts", "--test", NULL},
         (const char *[]){"sweep", "--preset", "paper", NULL},
         (const char *[]){"sweep", "--preset", "paper", "--quick", NULL},
+        (const char *[]){"sweep", "--preset", "scratch", NULL},
         (const char *[]){"report", "--sweep", "1", "-o", "docs/results.md", NULL},
         (const char *[]){"bench", "--model", "S", "--steps", "20", "--json", NULL},
         (const char *[]){"config", "keys", NULL},

@@ -69,8 +69,8 @@ Test(sweep, grid_then_report) {
                      NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "small.jsonl (test split"), "%s", r.out);
-    cr_assert_not_null(strstr(r.out, "baseline     2"), "%s", r.out);
-    cr_assert_not_null(strstr(r.out, "bash         2"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "baseline        2"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "bash            2"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "±"));
     run_free(&r);
     cr_assert_eq(count("SELECT count(*) FROM runs WHERE sweep=1 AND status='completed'"), 4);
@@ -167,10 +167,14 @@ Test(sweep, report_judges_differences_by_their_spread) {
     char err[1024];
     cr_assert_eq(store_open(db, &s, err, sizeof err), 0, "%s", err);
     int64_t sweep = store_create_sweep(s, "made", "{}");
+    /* Paired by seed: bash's differences from the baseline are 0.19, 0.20, 0.21 in em (mean
+     * 0.200, se 0.006) and -0.20, -0.19, -0.18 in gap; rac's 0.03, -0.02, 0.02 in em (mean 0.010,
+     * se 0.015) and 0.10, 0.11, 0.12 in gap. */
+    static const double rac_offset[] = {0.03, -0.02, 0.02};
     for (int i = 0; i < 3; i++) {
         add_sweep_run(s, sweep, "baseline", i, 0.10 + 0.02 * i, 0.5);
-        add_sweep_run(s, sweep, "bash", i, 0.30 + 0.02 * i, 0.30 + 0.01 * i);
-        add_sweep_run(s, sweep, "rac", i, 0.11 + 0.02 * i, 0.60 + 0.01 * i);
+        add_sweep_run(s, sweep, "bash", i, 0.29 + 0.03 * i, 0.30 + 0.01 * i);
+        add_sweep_run(s, sweep, "rac", i, 0.10 + 0.02 * i + rac_offset[i], 0.60 + 0.01 * i);
     }
     int64_t single = store_create_sweep(s, "one seed", "{}");
     add_sweep_run(s, single, "baseline", 1, 0.1, 0.5);
@@ -188,11 +192,11 @@ Test(sweep, report_judges_differences_by_their_spread) {
     size_t n;
     char *text = file_bytes(md, &n);
     cr_assert_not_null(text);
-    cr_assert_not_null(strstr(text, "- **arith, bash**: helps on em (+0.200 ± 0.016 against "
+    cr_assert_not_null(strstr(text, "- **arith, bash**: helps on em (+0.200 ± 0.006 against "
                                     "0.120); exposure gap: smaller (-0.190 ± 0.006 against "
                                     "0.500)."),
                        "%s", text);
-    cr_assert_not_null(strstr(text, "- **arith, rac**: no clear difference on em (+0.010 ± 0.016 "
+    cr_assert_not_null(strstr(text, "- **arith, rac**: no clear difference on em (+0.010 ± 0.015 "
                                     "against 0.120); exposure gap: larger (+0.110 ± 0.006 "
                                     "against 0.500)."),
                        "%s", text);
@@ -286,4 +290,58 @@ Test(sweep, the_report_shows_what_warm_started_runs_started_from) {
     cr_assert_not_null(strstr(text, "- from `1:12` (fnv1a64:"), "%s", text);
     cr_assert_not_null(strstr(text, "run 2 (baseline, seed 1), run 3 (bash, seed 1)."), "%s", text);
     free(text);
+}
+
+/* The warm-start study of --preset paper, cut down to one small file, three arms and a few
+ * steps: per seed a parent, then one continuation per arm from the parent's last checkpoint,
+ * tagged so that the table and the report tell them apart. */
+Test(sweep, study_continues_each_parent_once_per_arm) {
+    char test_set[400];
+    snprintf(test_set, sizeof test_set, "data.test=%s", small);
+    RunResult r = run_exposure((const char *[]){"sweep", "--db", db, "--preset", "paper", "--quick",
+                                                "--quiet", "--tasks", small, "--seeds", "4,5",
+                                                "--methods", "baseline,bash,rac", "--set", test_set,
+                                                "--set", "train.steps=6", TINY, NULL},
+                               NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "parent"), "%s", r.out);
+    run_free(&r);
+    cr_assert_eq(count("SELECT count(*) FROM runs WHERE status='completed'"), 8);
+    cr_assert_eq(count("SELECT count(*) FROM runs WHERE tags='study=parent' AND parent IS NULL "
+                       "AND method='baseline'"),
+                 2);
+    /* Every continuation starts from the last step of its own seed's parent. */
+    cr_assert_eq(count("SELECT count(*) FROM runs c JOIN runs p ON c.parent = p.id "
+                       "WHERE p.tags='study=parent' AND c.seed = p.seed AND c.parent_step = 6 "
+                       "AND c.tags LIKE 'arm=%'"),
+                 6);
+    cr_assert_eq(count("SELECT count(DISTINCT tags) FROM runs WHERE tags LIKE 'arm=%'"), 3);
+    cr_assert_eq(count("SELECT count(*) FROM runs WHERE tags='arm=rac' AND method='rac'"), 2);
+    cr_assert_eq(count("SELECT count(*) FROM metrics m JOIN runs r ON m.run = r.id "
+                       "WHERE m.key='test/em'"),
+                 8, "parents and continuations are evaluated on the test file");
+
+    char md[400];
+    snprintf(md, sizeof md, "%s/study.md", dir);
+    r = run_exposure((const char *[]){"report", "--sweep", "1", "--db", db, "-o", md, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    size_t n;
+    char *text = file_bytes(md, &n);
+    cr_assert_not_null(text);
+    cr_assert_not_null(strstr(text, "fine-tuning trained models"), "%s", text);
+    cr_assert_not_null(strstr(text, "## Is there exposure bias to remove?"), "%s", text);
+    cr_assert_not_null(strstr(text, "| parent | 2 |"), "%s", text);
+    cr_assert_not_null(strstr(text, "**rac** (rac, ω constant 0.5"), "%s", text);
+    cr_assert_not_null(strstr(text, "- **bash** against the baseline, on 1 task:"), "%s", text);
+    cr_assert_null(strstr(text, "- **parent** against"), "a parent is not an arm: %s", text);
+    free(text);
+
+    /* An arm the preset does not have is refused before anything trains. */
+    r = run_exposure((const char *[]){"sweep", "--db", db, "--preset", "paper", "--methods",
+                                      "baseline,beam", NULL},
+                     NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_not_null(strstr(r.err, "no arm 'beam'"), "%s", r.err);
+    run_free(&r);
 }
