@@ -163,16 +163,20 @@ static void write_overall(FILE *o, const SweepTable *t) {
         if (!seen && n_arms < 16) arms[n_arms++] = t->cells[i].arm;
     }
     for (int k = 0; k < n_arms; k++) {
-        static const char *const groups[] = {"helps", "hurts", "no clear difference"};
-        int counts[3] = {0}, tasks = 0;
-        char lists[3][1024] = {"", "", ""};
+        static const char *const groups[] = {"helps", "hurts", "no clear difference",
+                                             "not judged (one seed)"};
+        int counts[4] = {0}, tasks = 0;
+        char lists[4][1024] = {"", "", "", ""};
         for (int i = 0; i < t->n; i++) {
             const SweepCell *c = &t->cells[i], *b = compared_baseline(t, c);
             if (!b || strcmp(c->arm, arms[k])) continue;
             int m = primary_metric(t, c->task);
             double d, se;
             const char *v = verdict(c, b, m, &d, &se);
-            int g = !strcmp(v, "helps") ? 0 : !strcmp(v, "hurts") ? 1 : 2;
+            int g = !strcmp(v, "helps")             ? 0
+                    : !strcmp(v, "hurts")           ? 1
+                    : !strncmp(v, "not judged", 10) ? 3
+                                                    : 2;
             size_t len = strlen(lists[g]);
             snprintf(lists[g] + len, sizeof lists[g] - len, "%s%s %s %+.3f", counts[g] ? ", " : "",
                      c->task, sweep_metric_name(m), d);
@@ -182,7 +186,7 @@ static void write_overall(FILE *o, const SweepTable *t) {
         fprintf(o, "- **%s** against the baseline, on %d task%s:", arms[k], tasks,
                 tasks == 1 ? "" : "s");
         const char *sep = " ";
-        for (int g = 0; g < 3; g++)
+        for (int g = 0; g < 4; g++)
             if (counts[g]) {
                 fprintf(o, "%s%s on %d (%s)", sep, groups[g], counts[g], lists[g]);
                 sep = "; ";

@@ -57,6 +57,9 @@ static void more_help(FILE *out) {
             "A task's validation and test data are its own splits; a JSONL file in --tasks is\n"
             "validated on data.val_fraction of it and has no test split unless data.test names\n"
             "one.\n"
+            "Presets (assets/configs): paper, the warm-start study of docs/results.md (per task\n"
+            "and seed a baseline parent, then one continuation per arm from it; --methods picks\n"
+            "arms by name); scratch, the from-scratch grid of docs/results-scratch.md.\n"
             "Ctrl-C finishes the current run and stops; a second Ctrl-C stops the current run "
             "now.\n",
             methods);
