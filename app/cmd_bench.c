@@ -233,10 +233,10 @@ static int synth_corpus(SynthCorpus *s, int n, int context) {
         for (int k = 0; k < 32; k++) p[k] = (char)('a' + rng_below(&r, 26));
         for (int k = 0; k < rlen; k++) q[k] = (char)('a' + rng_below(&r, 26));
         p[32] = q[rlen] = '\0';
-        s->ex[i] = (Example){p, q, &s->text[2 * i + 1], 1, i + 1};
+        s->ex[i] = (Example){p, q, &s->text[2 * i + 1], 1, i + 1, 0};
     }
     s->ds = (Dataset){(char *)"synthetic", LAYOUT_PROMPT_RESPONSE, s->ex, n};
-    if (corpus_build(&s->c, &s->ds) || selfgen_init(&s->sg, &s->c)) return -1;
+    if (corpus_build(&s->c, &s->ds, NULL, NULL, 0) || selfgen_init(&s->sg, &s->c)) return -1;
     return 0;
 }
 

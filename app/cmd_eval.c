@@ -55,7 +55,7 @@ static int parse_args(const Args *args, EvalArgs *a) {
 /* A sample event line, with the fields README.md ("The command line") names. */
 static void print_sample(void *ctx, const EvalSample *s) {
     (void)ctx;
-    char *corr = eval_corrections_json(s->res);
+    char *corr = eval_corrections_json(s->res, s->vocab);
     cJSON *e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "event", "sample");
     cJSON_AddNumberToObject(e, "idx", s->idx);

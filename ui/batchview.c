@@ -24,12 +24,14 @@ static const char *kind_name(int kind) {
 }
 
 /* A token as the table shows it: a space gets a visible stand-in. */
-static void token_text(token_t t, char *out, size_t cap) {
-    if (t == ' ') {
-        snprintf(out, cap, "%s", text_utf8() ? "\u2423" : "' '");
+static void token_text(const Vocab *v, token_t t, char *out, size_t cap) {
+    char plain[64];
+    vocab_render(v, &t, 1, plain, sizeof plain);
+    if (plain[0] == ' ') {
+        snprintf(out, cap, "%s%.48s", text_utf8() ? "\u2423" : "' '", plain + 1);
         return;
     }
-    tok_render(&t, 1, out, cap);
+    snprintf(out, cap, "%s", plain);
 }
 
 static void draw_legend(int y, int x, int w) {
@@ -45,12 +47,13 @@ static void draw_legend(int y, int x, int w) {
 }
 
 /* The sequence as a flowing line of tokens. Returns the lines it took. */
-static int draw_sequence(const BatchRowView *r, int top, int left, int width, int bottom) {
+static int draw_sequence(const Vocab *v, const BatchRowView *r, int top, int left, int width,
+                         int bottom) {
     Flow f;
     flow_init(&f, top, left, width, bottom, 0);
     for (int i = 0; i < r->len; i++) {
         char text[64];
-        tok_render(&r->input[i], 1, text, sizeof text);
+        vocab_render(v, &r->input[i], 1, text, sizeof text);
         attr_t a = theme_attr(kind_role(r->kind[i])) | (r->mask[i] ? theme_attr(R_LOSS) : 0);
         flow_text0(&f, text, a);
     }
@@ -64,7 +67,7 @@ static int first_response(const BatchRowView *r) {
     return 0;
 }
 
-static void draw_table(BatchView *b, int top, int rows, int x, int w) {
+static void draw_table(const Vocab *v, BatchView *b, int top, int rows, int x, int w) {
     const BatchRowView *r = &b->row;
     int start = first_response(r), n = r->len - start;
     text_put0(top, x, w, "  pos  kind      input      target     loss", theme_attr(R_DIM));
@@ -73,8 +76,8 @@ static void draw_table(BatchView *b, int top, int rows, int x, int w) {
     for (int i = 0; i < b->table_rows && b->table.top + i < n; i++) {
         int p = start + b->table.top + i, y = top + 1 + i;
         char in[64], tg[64];
-        token_text(r->input[p], in, sizeof in);
-        token_text(r->target[p], tg, sizeof tg);
+        token_text(v, r->input[p], in, sizeof in);
+        token_text(v, r->target[p], tg, sizeof tg);
         attr_t row = b->table.top + i == b->table.cursor ? A_REVERSE : 0;
         text_printf(y, x, 7, theme_attr(R_DIM) | row, "%5d  ", p);
         text_put_padded(y, x + 7, 10, kind_name(r->kind[p]),
@@ -107,10 +110,11 @@ void batchview_draw(BatchView *b, Shell *a, int top, int rows, int cols) {
                 b->frozen ? "[frozen: Space follows]" : "[live: Space freezes]");
     draw_legend(top + 1, 1, cols - 2);
     int seq_rows = (rows - 3) / 2;
-    int used = draw_sequence(r, top + 3, 1, cols - 2, top + 3 + seq_rows);
+    const Vocab *v = trainer_vocab(a->run->tr);
+    int used = draw_sequence(v, r, top + 3, 1, cols - 2, top + 3 + seq_rows);
     if (used > seq_rows)
         text_put0(top + 2 + seq_rows, cols - 12, 10, " (more) ", theme_attr(R_DIM));
-    draw_table(b, top + 3 + seq_rows + 1, rows - seq_rows - 4, 1, cols - 2);
+    draw_table(v, b, top + 3 + seq_rows + 1, rows - seq_rows - 4, 1, cols - 2);
 }
 
 int batchview_key(BatchView *b, Shell *a, int key) {

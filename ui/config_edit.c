@@ -8,7 +8,7 @@
  * checkpoint) in err. */
 static int start_from_checkpoint(Shell *a, Config *next, char *err, size_t cap) {
     static const char *const shape_keys[] = {"model.layers", "model.dim", "model.heads",
-                                             "model.context"};
+                                             "model.context", "model.tokenizer"};
     for (size_t i = 0; i < sizeof shape_keys / sizeof *shape_keys; i++)
         config_unset(next, shape_keys[i]);
     return warmstart_adopt_shape(next, a->db_path, NULL, err, cap);
@@ -29,9 +29,9 @@ int config_edit_apply(Shell *a, const char *key, const char *value, char *err, s
     if (warm) {
         shell_status(a, 0,
                      "train.init_from = %s; the model keys follow its checkpoint (%d layer%s, "
-                     "dim %d, %d heads, context %d)",
+                     "dim %d, %d heads, context %d, tokenizer %.100s)",
                      value, next.model.layers, next.model.layers == 1 ? "" : "s", next.model.dim,
-                     next.model.heads, next.model.context);
+                     next.model.heads, next.model.context, next.model.tokenizer);
         return 0;
     }
     const ConfigKey *k = config_find_key(key);

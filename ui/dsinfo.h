@@ -18,13 +18,17 @@ typedef struct {
     Dataset ds;
     int detected; /* the layout was detected, not named */
     LenStats prompt_chars, response_chars, prompt_tokens, response_tokens, seq_tokens;
-    int context;  /* the context the count below was made for */
-    int too_long; /* examples longer than context (dropped for training) */
+    int context;                         /* the context the count below was made for */
+    char tokenizer[LIMIT_CONFIG_STRING]; /* model.tokenizer the tokens were counted in */
+    char vocab[96];                      /* what it is (vocab_describe) */
+    int too_long;                        /* examples longer than context (dropped for training) */
 } DsInfo;
 
-/* Loads path with the given layout (LAYOUT_AUTO detects it). Returns 0, or -1 with the
- * message in d->err (d->ok = 0); d is to be freed either way. */
-int dsinfo_load(DsInfo *d, const char *path, Layout layout, int keep_calc, int context);
+/* Loads path with the given layout (LAYOUT_AUTO detects it) and counts its tokens in the
+ * vocabulary tokenizer names (model.tokenizer). Returns 0, or -1 with the message in d->err
+ * (d->ok = 0); d is to be freed either way. */
+int dsinfo_load(DsInfo *d, const char *path, Layout layout, int keep_calc, int context,
+                const char *tokenizer);
 void dsinfo_free(DsInfo *d);
 
 #endif

@@ -88,6 +88,7 @@ static DsInfo *info_for(DatasetsScreen *d, const Shell *a, const char *path) {
         }
         DsInfo *s = &d->cache[i];
         if (strcmp(s->path, path) == 0 && s->context == c->model.context &&
+            strcmp(s->tokenizer, c->model.tokenizer) == 0 &&
             (!s->ok || ((int)s->ds.layout == c->data.layout ||
                         (c->data.layout == LAYOUT_AUTO && s->detected)))) {
             d->age[i] = ++d->clock;
@@ -97,7 +98,8 @@ static DsInfo *info_for(DatasetsScreen *d, const Shell *a, const char *path) {
     }
     int slot = free_slot >= 0 ? free_slot : oldest;
     if (d->used[slot]) dsinfo_free(&d->cache[slot]);
-    dsinfo_load(&d->cache[slot], path, (Layout)c->data.layout, c->data.keep_calc, c->model.context);
+    dsinfo_load(&d->cache[slot], path, (Layout)c->data.layout, c->data.keep_calc, c->model.context,
+                c->model.tokenizer);
     d->used[slot] = 1;
     d->age[slot] = ++d->clock;
     return &d->cache[slot];
@@ -321,6 +323,7 @@ static int draw_info(const Entry *e, const DsInfo *info, const Shell *a, int y, 
         text_printf(r++, x, w, theme_attr(R_NORMAL), "records train %d  val %d  test %d",
                     e->task->sizes[0], e->task->sizes[1], e->task->sizes[2]);
     else text_printf(r++, x, w, theme_attr(R_NORMAL), "records %d", info->ds.n);
+    text_printf(r++, x, w, theme_attr(R_NORMAL), "tokens  %s (model.tokenizer)", info->vocab);
     text_put0(r++, x, w, "lengths              min  median    max", theme_attr(R_DIM));
     stat_row(r++, x, w, " prompt chars", info->prompt_chars);
     stat_row(r++, x, w, " response chars", info->response_chars);

@@ -8,6 +8,7 @@
 
 #include "nn.h"
 #include "dataset.h"
+#include "vocab.h"
 
 typedef struct {
     token_t *pool;
@@ -17,10 +18,12 @@ typedef struct {
     int n;
     int longest;         /* most input positions of any example (sequence length - 1) */
     const Dataset *data; /* the examples (text, answers) it was built from; not owned */
+    TokenIds ids;        /* the vocabulary's layout: its specials, what decoding may emit */
 } Corpus;
 
-/* Returns 0, or -1 when out of memory. */
-int corpus_build(Corpus *c, const Dataset *d);
+/* Encodes every example of d with v (NULL: the byte-level vocabulary). Returns 0, or -1 with
+ * "FILE:LINE: prompt: invalid UTF-8 at byte N" or a failure of memory in err. */
+int corpus_build(Corpus *c, const Dataset *d, Vocab *v, char *err, size_t errcap);
 void corpus_free(Corpus *c);
 
 static inline const token_t *corpus_seq(const Corpus *c, int i) { return c->pool + c->off[i]; }

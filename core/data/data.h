@@ -16,5 +16,6 @@
 #include "seqmetrics.h"
 #include "tasks.h"
 #include "tokenizer.h"
+#include "vocab.h"
 
 #endif

@@ -83,7 +83,9 @@ oom:
     return fail(p, "out of memory");
 }
 
-int example_tokens(const Example *e) { return (int)(strlen(e->prompt) + strlen(e->response)) + 3; }
+int example_tokens(const Example *e) {
+    return e->tokens > 0 ? e->tokens : (int)(strlen(e->prompt) + strlen(e->response)) + 3;
+}
 
 /* ---- fields ------------------------------------------------------------------------------ */
 
@@ -383,6 +385,7 @@ static int parse_record(Loader *ld, const char *line, size_t len) {
             fail(p, "out of memory");
         } else if ((rc = readers[ld->layout](rec, &ld->opt, e, p)) == 0) {
             e->line = ld->line;
+            e->tokens = 0;
             ld->n++;
         }
     }

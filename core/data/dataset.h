@@ -3,7 +3,7 @@
  * template, the response the model is trained on, and every answer that counts as right.
  *
  * A training sequence is  <bos> prompt <sep> response <eos>  (see batch.h); the loss is taken
- * on the response bytes and <eos>. */
+ * on the response tokens and <eos>. */
 #ifndef EXPOSURE_DATASET_H
 #define EXPOSURE_DATASET_H
 
@@ -41,6 +41,8 @@ typedef struct {
     char **answers; /* every reference that counts for evaluation; answers[0] is response */
     int n_answers;  /* >= 1 */
     int line;       /* 1-based line of the record in its file */
+    int tokens;     /* its training sequence's tokens in a BPE vocabulary (vocab_measure); 0:
+                       bytes, the byte-level vocabulary's */
 } Example;
 
 typedef struct {
@@ -71,7 +73,8 @@ void dataset_free(Dataset *d);
  * file its name without the extension (/data/my.qa.jsonl -> my.qa). Writes into out. */
 void dataset_name(const char *path, char *out, size_t cap);
 
-/* Token length of an example's training sequence, <bos> prompt <sep> response <eos>. */
+/* Token length of an example's training sequence, <bos> prompt <sep> response <eos>: its
+ * bytes + 3, or what vocab_measure counted in another vocabulary. */
 int example_tokens(const Example *e);
 
 /* Removes the examples whose training sequence needs more than `context` input positions

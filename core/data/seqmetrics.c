@@ -25,14 +25,15 @@ double seq_ed_acc(const token_t *a, int na, const token_t *b, int nb, int *rows)
 }
 
 void seq_path(const token_t *raw, int n_raw, int ended, const token_t *ref, int rlen, int segment,
-              SeqPath *out, int *pick) {
+              SeqPath *out, int *pick, const TokenIds *ids) {
+    const TokenIds ti = token_ids_or_byte(ids);
     *out = (SeqPath){0};
     /* Only the visible length and the position of the token that took the output off the
      * reference matter: everything before that position is the reference's. */
     int len = 0, off_at = -1;
     for (int k = 0; k < n_raw; k++) {
         token_t t = raw[k];
-        if (t == TOK_CORR) {
+        if (t == ti.corr) {
             if (len == 0) continue;
             out->corrections++;
             out->corrections_justified += off_at >= 0;
@@ -52,7 +53,7 @@ void seq_path(const token_t *raw, int n_raw, int ended, const token_t *ref, int 
     }
     out->visible = len;
     if (ended) {
-        if (off_at < 0 && (len >= rlen || ref[len] != TOK_EOS)) out->divergences++;
+        if (off_at < 0 && (len >= rlen || ref[len] != ti.eos)) out->divergences++;
         if (pick) pick[len] = n_raw;
         out->visible++;
     }

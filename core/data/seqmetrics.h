@@ -1,7 +1,7 @@
 /* Metrics on token sequences (docs/methods.md, "Evaluation metrics"): the edit distance of an
  * output to its reference, and the path a generation takes against its reference: where it
- * leaves it, and what its <corr> tokens retract. A token is a byte for the byte tokenizer, so
- * these count bytes. */
+ * leaves it, and what its <corr> tokens retract. They count tokens: bytes for the byte-level
+ * tokenizer, BPE tokens for the others. */
 #ifndef EXPOSURE_SEQMETRICS_H
 #define EXPOSURE_SEQMETRICS_H
 
@@ -32,8 +32,8 @@ typedef struct {
  * retracts the last visible token, or with segment set the whole visible output; with nothing
  * visible it changes nothing. pick, when not NULL (room for n_raw + 1), receives for each
  * position of the final visible output the index of the step that emitted it: k for raw[k],
- * n_raw for the <eos>. */
+ * n_raw for the <eos>. ids gives <corr> and <eos> (NULL: the byte-level layout). */
 void seq_path(const token_t *raw, int n_raw, int ended, const token_t *ref, int rlen, int segment,
-              SeqPath *out, int *pick);
+              SeqPath *out, int *pick, const TokenIds *ids);
 
 #endif

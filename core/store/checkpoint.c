@@ -20,6 +20,7 @@ static const char MAGIC[8] = {'E', 'X', 'P', 'O', 'C', 'K', 'P', 'T'};
 #define TAG_ADMM TAG('A', 'D', 'M', 'M')
 #define TAG_ADMV TAG('A', 'D', 'M', 'V')
 #define TAG_XTRA TAG('X', 'T', 'R', 'A')
+#define TAG_TOKN TAG('T', 'O', 'K', 'N')
 #define TAG_END TAG('E', 'N', 'D', ' ')
 
 static void fail(char *err, size_t cap, const char *fmt, ...) {
@@ -55,8 +56,17 @@ static int write_body(FILE *f, const Model *m, const CheckpointState *st) {
     size_t bytes = m->num_params * sizeof(float);
     if (write_all(f, MAGIC, sizeof MAGIC) || write_all(f, &version, 4) || write_all(f, &bom, 4))
         return -1;
-    if (write_section(f, TAG_CONF, conf, sizeof conf) ||
-        write_section(f, TAG_STEP, &st->step, sizeof st->step) ||
+    if (write_section(f, TAG_CONF, conf, sizeof conf)) return -1;
+    /* Right after the model's config, where checkpoint_read_tokenizer finds it; byte-level
+     * checkpoints have none, as before there were other vocabularies. */
+    if (!checkpoint_tokenizer_is_byte(&st->tokenizer)) {
+        CheckpointTokenizer t;
+        memset(&t, 0, sizeof t);
+        snprintf(t.spec, sizeof t.spec, "%s", st->tokenizer.spec);
+        snprintf(t.identity, sizeof t.identity, "%s", st->tokenizer.identity);
+        if (write_section(f, TAG_TOKN, &t, sizeof t)) return -1;
+    }
+    if (write_section(f, TAG_STEP, &st->step, sizeof st->step) ||
         write_section(f, TAG_RNG, st->rng.s, sizeof st->rng.s) ||
         write_section(f, TAG_PARM, m->params, bytes) ||
         write_section(f, TAG_ADMM, m->adam_m, bytes) ||
@@ -216,6 +226,41 @@ static int read_conf(Reader *r, ModelConfig *cfg) {
     return 0;
 }
 
+int checkpoint_tokenizer_is_byte(const CheckpointTokenizer *t) {
+    return !t->identity[0] || strcmp(t->identity, "byte") == 0;
+}
+
+static void byte_tokenizer(CheckpointTokenizer *t) {
+    memset(t, 0, sizeof *t);
+    snprintf(t->spec, sizeof t->spec, "byte");
+    snprintf(t->identity, sizeof t->identity, "byte");
+}
+
+static int read_tokn(Reader *r, uint64_t len, CheckpointTokenizer *t) {
+    if (read_payload(r, t, len, sizeof *t, "tokenizer")) return -1;
+    if (!memchr(t->spec, 0, sizeof t->spec) || !memchr(t->identity, 0, sizeof t->identity) ||
+        !t->spec[0] || !t->identity[0]) {
+        fail(r->err, r->cap, "%s: malformed tokenizer section", r->path);
+        return -1;
+    }
+    return 0;
+}
+
+int checkpoint_read_tokenizer(const char *path, CheckpointTokenizer *t, char *err, size_t cap) {
+    Reader r;
+    ModelConfig cfg;
+    uint32_t tag;
+    uint64_t len;
+    byte_tokenizer(t);
+    int rc = open_reader(&r, path, err, cap);
+    if (rc == 0) rc = read_conf(&r, &cfg);
+    if (rc == 0) rc = read_section_head(&r, &tag, &len);
+    if (rc == 0 && tag == TAG_TOKN) rc = read_tokn(&r, len, t);
+    if (r.f) fclose(r.f);
+    if (rc) byte_tokenizer(t);
+    return rc;
+}
+
 int checkpoint_read_config(const char *path, ModelConfig *cfg, char *err, size_t cap) {
     Reader r;
     int rc = open_reader(&r, path, err, cap);
@@ -264,6 +309,7 @@ static int load_sections(Reader *r, Model *m, CheckpointState *st) {
             bit = 16;
             rc = read_payload(r, m->adam_v, len, bytes, "AdamW second moment");
             break;
+        case TAG_TOKN: rc = read_tokn(r, len, &st->tokenizer); break;
         case TAG_XTRA:
             if (st->extra || len == 0 || len > (1ull << 34)) {
                 fail(r->err, r->cap, "%s: malformed trainer-state section", r->path);
@@ -300,6 +346,7 @@ static int load_sections(Reader *r, Model *m, CheckpointState *st) {
 
 int checkpoint_load(const char *path, Model *m, CheckpointState *st, char *err, size_t cap) {
     memset(st, 0, sizeof *st);
+    byte_tokenizer(&st->tokenizer);
     Reader r;
     int rc = open_reader(&r, path, err, cap);
     if (rc == 0) rc = load_sections(&r, m, st);

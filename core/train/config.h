@@ -58,6 +58,7 @@ typedef struct {
     char from[LIMIT_CONFIG_STRING];      /* the train.init_from it was read for; "" none */
     char what[LIMIT_CONFIG_STRING + 64]; /* the checkpoint, for messages: "run 3 at step 1000" */
     int layers, dim, heads, context;
+    char tokenizer[LIMIT_CONFIG_STRING]; /* its model.tokenizer ("byte" for older checkpoints) */
 } CheckpointShape;
 
 typedef struct {
@@ -69,6 +70,7 @@ typedef struct {
     } data;
     struct {
         int layers, dim, heads, context;
+        char tokenizer[LIMIT_CONFIG_STRING]; /* "byte", "gpt2" or a FILE.json (vocab.h) */
     } model;
     struct {
         int steps, batch, warmup, seed, eval_every, eval_samples, checkpoint_every, threads;

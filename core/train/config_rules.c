@@ -21,6 +21,7 @@ static const struct {
                     "model.dim below it"},
     {"model.context", "train.init_from's checkpoint's; else the default, or "
                       "decode.max_new_tokens + 2 when that is larger"},
+    {"model.tokenizer", "train.init_from's checkpoint's; else the default"},
     {"decode.max_new_tokens", "the default, but at most model.context - 2"},
     {"train.steps", "the default, or train.warmup when that is larger"},
     {"train.warmup", "the default, but at most train.steps / 10"},
@@ -69,6 +70,8 @@ static void derive_checkpoint_shape(Config *c, const CheckpointShape *s) {
     if (!config_is_set(c, "model.dim")) c->model.dim = s->dim;
     if (!config_is_set(c, "model.heads")) c->model.heads = s->heads;
     if (!config_is_set(c, "model.context")) c->model.context = s->context;
+    if (!config_is_set(c, "model.tokenizer"))
+        snprintf(c->model.tokenizer, sizeof c->model.tokenizer, "%s", s->tokenizer);
 }
 
 static void derive(Config *c) {
@@ -78,6 +81,8 @@ static void derive(Config *c) {
 #define SET(key) config_is_set(c, key)
     if (shape) derive_checkpoint_shape(c, shape);
     if (!SET("model.layers") && !shape) c->model.layers = def.model.layers;
+    if (!SET("model.tokenizer") && !shape)
+        snprintf(c->model.tokenizer, sizeof c->model.tokenizer, "%s", def.model.tokenizer);
     if (!SET("model.dim") && !shape) {
         c->model.dim = def.model.dim;
         if (SET("model.heads") && c->model.dim % c->model.heads != 0) {
@@ -129,13 +134,17 @@ static int check_checkpoint_shape(const Config *c, const CheckpointShape *s, cha
                 {"model.dim", s->dim, c->model.dim},
                 {"model.heads", s->heads, c->model.heads},
                 {"model.context", s->context, c->model.context}};
-    char diffs[512] = "";
+    char diffs[1024] = "";
     size_t len = 0;
     int n = 0;
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         if (keys[i].there != keys[i].here && len < sizeof diffs)
             len += (size_t)snprintf(diffs + len, sizeof diffs - len, "%s%s is %d there, %d here",
                                     n++ ? "; " : "", keys[i].key, keys[i].there, keys[i].here);
+    if (strcmp(s->tokenizer, c->model.tokenizer) != 0 && len < sizeof diffs)
+        len += (size_t)snprintf(diffs + len, sizeof diffs - len,
+                                "%smodel.tokenizer is %.200s there, %.200s here", n++ ? "; " : "",
+                                s->tokenizer, c->model.tokenizer);
     if (n == 0) return 0;
     say(err, cap,
         "train.init_from: %s is a model of another shape: %s (leave those keys unset to take "
@@ -149,7 +158,15 @@ int config_validate(const Config *c, char *err, size_t cap) {
     const CheckpointShape *shape = checkpoint_shape(c);
     int dim = c->model.dim, heads = c->model.heads, context = c->model.context;
     int new_tokens = c->decode.max_new_tokens;
+    size_t tlen = strlen(c->model.tokenizer);
     if (shape && check_checkpoint_shape(c, shape, err, cap)) {
+        return -1;
+    } else if (strcmp(c->model.tokenizer, "byte") != 0 && strcmp(c->model.tokenizer, "gpt2") != 0 &&
+               !(tlen > 5 && strcmp(c->model.tokenizer + tlen - 5, ".json") == 0)) {
+        say(err, cap,
+            "model.tokenizer: \"%s\" is not a tokenizer: byte, gpt2, or a vocabulary file "
+            "FILE.json (exposure tokenizer train)",
+            c->model.tokenizer);
         return -1;
     } else if (dim % heads != 0) {
         int up = multiple_at_least(dim, heads);

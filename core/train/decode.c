@@ -383,49 +383,50 @@ static void run_pass(Decoder *d, const Model *m) {
     else forward_rows(d, &d->work[0], 0, d->n_rows);
 }
 
-token_t decode_pick(const float *logits, int vocab, float temperature, int top_k, int allow_corr,
-                    Rng *rng, float *scratch) {
-    (void)vocab;
-    /* Emittable ids: bytes, <eos>, and <corr> when allowed. */
-    int best = 0;
-    for (int j = 1; j < 256; j++)
-        if (logits[j] > logits[best]) best = j;
-    if (logits[TOK_EOS] > logits[best]) best = TOK_EOS;
-    if (allow_corr && logits[TOK_CORR] > logits[best]) best = TOK_CORR;
+/* The i-th id decoding may emit: the text tokens, then <eos>, then <corr>. */
+static token_t emittable(const TokenIds *t, int i) {
+    return i < t->text ? (token_t)i : i == t->text ? t->eos : t->corr;
+}
+
+token_t decode_pick(const float *logits, const TokenIds *ids, float temperature, int top_k,
+                    int allow_corr, Rng *rng, float *scratch) {
+    const TokenIds t = token_ids_or_byte(ids);
+    const int n = t.text + 1 + (allow_corr != 0);
+    token_t best = 0;
+    for (int i = 1; i < n; i++)
+        if (logits[emittable(&t, i)] > logits[best]) best = emittable(&t, i);
     if (temperature <= 0.0f) return best;
 
-    int n = 0;
-    int ids[TOK_COUNT];
-    for (int j = 0; j < 256; j++) ids[n++] = j;
-    ids[n++] = TOK_EOS;
-    if (allow_corr) ids[n++] = TOK_CORR;
     float threshold = -INFINITY;
     if (top_k > 0 && top_k < n) {
         /* The k-th largest logit by partial selection sort over a copy. */
-        for (int i = 0; i < n; i++) scratch[i] = logits[ids[i]];
+        for (int i = 0; i < n; i++) scratch[i] = logits[emittable(&t, i)];
         for (int i = 0; i < top_k; i++) {
             int mx = i;
             for (int j = i + 1; j < n; j++)
                 if (scratch[j] > scratch[mx]) mx = j;
-            float t = scratch[i];
+            float tmp = scratch[i];
             scratch[i] = scratch[mx];
-            scratch[mx] = t;
+            scratch[mx] = tmp;
         }
         threshold = scratch[top_k - 1];
     }
     float mx = logits[best], sum = 0.0f;
     for (int i = 0; i < n; i++) {
-        float z = logits[ids[i]];
+        float z = logits[emittable(&t, i)];
         scratch[i] = z >= threshold ? expf((z - mx) / temperature) : 0.0f;
         sum += scratch[i];
     }
     float u = rng_uniform(rng) * sum;
     for (int i = 0; i < n; i++) {
         u -= scratch[i];
-        if (u < 0.0f && scratch[i] > 0.0f) return ids[i];
+        if (u < 0.0f && scratch[i] > 0.0f) return emittable(&t, i);
     }
     return best;
 }
+
+static token_t opt_eos(const DecodeOptions *opt) { return token_ids_or_byte(opt->ids).eos; }
+static token_t opt_corr(const DecodeOptions *opt) { return token_ids_or_byte(opt->ids).corr; }
 
 /* Applies token t emitted by sequence b to its result and state. */
 static void emit(Decoder *d, int b, token_t t, const DecodeOptions *opt, DecodeResult *r) {
@@ -434,14 +435,14 @@ static void emit(Decoder *d, int b, token_t t, const DecodeOptions *opt, DecodeR
         r->corr[s->pending_corr].replacement = t;
         s->pending_corr = -1;
     }
-    if (t == TOK_EOS) {
+    if (t == opt_eos(opt)) {
         r->ended = 1;
         s->active = 0;
         return;
     }
     r->raw[r->n_raw++] = t;
     s->len++;
-    if (t == TOK_CORR) {
+    if (t == opt_corr(opt)) {
         if (r->n_out > 0) {
             Correction *c = &r->corr[r->n_corr];
             c->retracted = r->out[r->n_out - 1];
@@ -463,9 +464,9 @@ static void pick_and_emit(Decoder *d, int b, const DecodeOptions *opt, Rng *rng,
     if (opt->keep_logits)
         memcpy(d->kept + ((size_t)b * d->context + (size_t)r->n_raw) * d->Vp, logits,
                (size_t)d->Vp * sizeof(float));
-    if (opt->ignore_eos) logits[TOK_EOS] = -INFINITY;
+    if (opt->ignore_eos) logits[opt_eos(opt)] = -INFINITY;
     token_t t =
-        decode_pick(logits, TOK_COUNT, opt->temperature, opt->top_k, allow_corr, rng, d->pick);
+        decode_pick(logits, opt->ids, opt->temperature, opt->top_k, allow_corr, rng, d->pick);
     emit(d, b, t, opt, r);
 }
 

@@ -2,7 +2,8 @@
  *
  * Each sequence starts from its prompt tokens (normally <bos> prompt <sep>), which are
  * processed in one pass, and then grows one token per step until it emits <eos> or reaches
- * max_new_tokens. Only bytes, <eos> and (when RAC decoding is on) <corr> can be emitted.
+ * max_new_tokens. Only text tokens (bytes for the byte-level vocabulary), <eos> and (when RAC
+ * decoding is on) <corr> can be emitted.
  *
  * RAC-aware decoding: when the model emits <corr>, the visible output drops its last token
  * (token granularity) or everything generated so far (segment granularity); the model's
@@ -23,14 +24,15 @@ typedef struct {
     int rac;            /* honour <corr> */
     int rac_segment;    /* segment granularity (else token) */
     int max_corrections;
-    int ignore_eos;  /* never choose <eos>: generate exactly the budget (benchmarks) */
-    int keep_logits; /* keep the logits of every step in DecodeResult.logits */
+    int ignore_eos;      /* never choose <eos>: generate exactly the budget (benchmarks) */
+    int keep_logits;     /* keep the logits of every step in DecodeResult.logits */
+    const TokenIds *ids; /* the vocabulary's layout; NULL for the byte-level one */
 } DecodeOptions;
 
 typedef struct {
     int pos;             /* position in the visible output that was retracted */
     token_t retracted;   /* the retracted token (segment: the last of the segment) */
-    token_t replacement; /* first token emitted after <corr>; TOK_EOS or -1 when none */
+    token_t replacement; /* first token emitted after <corr>; <eos> or -1 when none */
 } Correction;
 
 typedef struct {
@@ -69,8 +71,9 @@ int decode_batch(Decoder *d, const Model *m, const token_t *const *prompts, cons
                  int B, const DecodeOptions *opt, Rng *rng, DecodeResult *results);
 
 /* Index of the token to emit from one row of logits, with the rules above: greedy when
- * temperature is 0, else top-k sampling; allow_corr says whether <corr> may be chosen. */
-token_t decode_pick(const float *logits, int vocab, float temperature, int top_k, int allow_corr,
-                    Rng *rng, float *scratch);
+ * temperature is 0, else top-k sampling; allow_corr says whether <corr> may be chosen. ids as
+ * in DecodeOptions; scratch holds ids->text + 2 floats. */
+token_t decode_pick(const float *logits, const TokenIds *ids, float temperature, int top_k,
+                    int allow_corr, Rng *rng, float *scratch);
 
 #endif

@@ -15,7 +15,7 @@
 
 /* What one call of evaluate_part works in, allocated once. */
 typedef struct {
-    char *out, *raw; /* one sample's text: 6 * context + 1 bytes each */
+    char *out, *raw; /* one sample's text: vocab_text's room for the context each */
     int *ed_rows;    /* seq_ed_acc's two rows */
     int *pick;       /* per sample of a decoding chunk: visible position -> decoding step */
     int pick_stride;
@@ -36,8 +36,9 @@ static int work_alloc(Work *w, const EvalContext *e, const Corpus *c, int begin,
     *w = (Work){0};
     size_t context = (size_t)e->m->cfg.context;
     w->pick_stride = (int)context + 1;
-    w->out = malloc(6 * context + 1);
-    w->raw = malloc(6 * context + 1);
+    size_t text = e->vocab ? vocab_text_cap(e->vocab, context) : 6 * context + 1;
+    w->out = malloc(text);
+    w->raw = malloc(text);
     w->ed_rows = malloc(2 * (context + 1) * sizeof *w->ed_rows);
     w->pick = malloc(DECODE_CHUNK * (context + 1) * sizeof *w->pick);
     w->paths = malloc(DECODE_CHUNK * sizeof *w->paths);
@@ -58,11 +59,11 @@ static int work_alloc(Work *w, const EvalContext *e, const Corpus *c, int begin,
 
 /* Predictions of the last forward pass over b that are right: the most likely text token is
  * the target. */
-static long text_correct(const Model *m, const Batch *b) {
+static long text_correct(const Model *m, const Batch *b, const TokenIds *ids) {
     long correct = 0;
     for (long row = 0; row < (long)b->B * b->T; row++)
         if (b->mask[row] &&
-            textdist_argmax(m->logits + (size_t)row * m->padded_vocab) == b->target[row])
+            textdist_argmax(m->logits + (size_t)row * m->padded_vocab, ids) == b->target[row])
             correct++;
     return correct;
 }
@@ -79,7 +80,7 @@ static void reference_losses(const EvalContext *e, const Corpus *c, const int *i
         for (int j = 0; j < c->rlen[i]; j++) {
             size_t row = (size_t)r * b->T + (size_t)(plen - 1 + j);
             out[j] = exacc_step_loss(e->oracle->logits + row * e->oracle->padded_vocab,
-                                     e->m->logits + row * e->m->padded_vocab, 0);
+                                     e->m->logits + row * e->m->padded_vocab, 0, &c->ids);
         }
     }
 }
@@ -99,7 +100,7 @@ static void teacher_forced(const EvalContext *e, const Corpus *c, int begin, int
         model_forward(e->m, e->scratch);
         loss += e->m->last.loss_sum;
         count += e->m->last.count;
-        correct += text_correct(e->m, e->scratch);
+        correct += text_correct(e->m, e->scratch, &c->ids);
         if (e->oracle) reference_losses(e, c, idx, begin, w);
     }
     t->loss_sum += loss;
@@ -135,7 +136,7 @@ static void generation_losses(const EvalContext *e, const Corpus *c, int begin, 
                 b->input[row + k] = k < plen ? prompt[k] : d->out[k - plen];
                 b->kind[row + k] = k < plen ? KIND_PROMPT : KIND_SELFGEN;
                 b->mask[row + k] = j >= 0 && j < h;
-                if (b->mask[row + k]) b->target[row + k] = j < d->n_out ? d->out[j] : TOK_EOS;
+                if (b->mask[row + k]) b->target[row + k] = j < d->n_out ? d->out[j] : c->ids.eos;
             }
         }
         model_forward(e->oracle, b);
@@ -145,17 +146,18 @@ static void generation_losses(const EvalContext *e, const Corpus *c, int begin, 
                 e->oracle->logits + ((size_t)r * T + (size_t)(plen - 1)) * e->oracle->padded_vocab;
             exacc_sample(w->ref_step + w->ref_at[i - begin], c->rlen[i], w->paths[at + r].visible,
                          w->pick + (size_t)(at + r) * w->pick_stride, res[at + r].logits,
-                         oracle_rows, (size_t)e->m->padded_vocab, &w->exacc[at + r]);
+                         oracle_rows, (size_t)e->m->padded_vocab, &c->ids, &w->exacc[at + r]);
         }
     }
 }
 
 /* Position-aligned comparison of a generation with the reference (both ending in <eos>). */
-static int compare(const DecodeResult *r, const token_t *ref, int rlen, int *first_err) {
+static int compare(const DecodeResult *r, const token_t *ref, int rlen, token_t eos,
+                   int *first_err) {
     int correct = 0;
     *first_err = -1;
     for (int j = 0; j < rlen; j++) {
-        token_t got = j < r->n_out ? r->out[j] : (j == r->n_out && r->ended ? TOK_EOS : -1);
+        token_t got = j < r->n_out ? r->out[j] : (j == r->n_out && r->ended ? eos : -1);
         if (got == ref[j]) correct++;
         else if (*first_err < 0) *first_err = j;
     }
@@ -167,12 +169,18 @@ static void score_sample(const EvalContext *e, const Corpus *c, int i, const Dec
                          int slot, Work *w, EvalTotals *t, long *fr_correct, long *fr_total,
                          EvalSampleFn fn, void *ctx) {
     const Example *ex = &c->data->ex[i];
-    tok_to_text(r->out, (size_t)r->n_out, w->out);
-    tok_to_text(r->raw, (size_t)r->n_raw, w->raw);
+    if (e->vocab) {
+        vocab_text(e->vocab, r->out, (size_t)r->n_out, w->out);
+        vocab_text(e->vocab, r->raw, (size_t)r->n_raw, w->raw);
+    } else {
+        tok_to_text(r->out, (size_t)r->n_out, w->out);
+        tok_to_text(r->raw, (size_t)r->n_raw, w->raw);
+    }
     const char *const *refs = (const char *const *)ex->answers;
     EvalSample s = {.idx = i,
                     .ex = ex,
                     .res = r,
+                    .vocab = e->vocab,
                     .output = w->out,
                     .raw_output = w->raw,
                     .path = w->paths[slot],
@@ -187,7 +195,7 @@ static void score_sample(const EvalContext *e, const Corpus *c, int i, const Dec
     s.ed_acc = seq_ed_acc(r->out, r->n_out, ref, rlen - 1, w->ed_rows);
     double ends_right = isnan(s.answer_acc) ? s.em : s.answer_acc;
     s.recovery = s.path.diverged ? ends_right : NAN;
-    int correct = compare(r, ref, rlen, &s.first_err);
+    int correct = compare(r, ref, rlen, c->ids.eos, &s.first_err);
     s.fr_acc = (double)correct / rlen;
     *fr_correct += correct;
     *fr_total += rlen;
@@ -245,6 +253,7 @@ int evaluate_part(const EvalContext *e, const Corpus *c, int begin, int end, Eva
     DecodeResult res[DECODE_CHUNK];
     DecodeOptions opt = e->decode;
     opt.keep_logits = e->oracle != NULL;
+    opt.ids = &c->ids;
     long fr_correct = 0, fr_total = 0;
     int rc = 0;
     for (int at = begin; at < end && rc == 0; at += chunk) {
@@ -257,7 +266,7 @@ int evaluate_part(const EvalContext *e, const Corpus *c, int begin, int end, Eva
         for (int r = 0; r < B && rc == 0; r++)
             seq_path(res[r].raw, res[r].n_raw, res[r].ended, corpus_seq(c, at + r) + plens[r],
                      c->rlen[at + r], opt.rac_segment, &w.paths[r],
-                     w.pick + (size_t)r * w.pick_stride);
+                     w.pick + (size_t)r * w.pick_stride, &c->ids);
         if (rc == 0 && e->oracle) generation_losses(e, c, begin, at, B, res, &w);
         for (int r = 0; r < B && rc == 0; r++)
             score_sample(e, c, at + r, &res[r], r, &w, t, &fr_correct, &fr_total, fn, ctx);
@@ -352,14 +361,22 @@ DecodeOptions eval_decode_options(const Config *c) {
                            .max_corrections = c->method.rac.max_corrections};
 }
 
-static cJSON *token_json(token_t t) {
+static cJSON *token_json(token_t t, const Vocab *v) {
     if (t < 0) return cJSON_CreateNull();
-    char text[8];
-    tok_to_text(&t, 1, text);
-    return cJSON_CreateString(text);
+    char small[8], *text = small;
+    if (v) {
+        text = malloc(vocab_text_cap(v, 1));
+        if (!text) return NULL;
+        vocab_text(v, &t, 1, text);
+    } else {
+        tok_to_text(&t, 1, small);
+    }
+    cJSON *j = cJSON_CreateString(text);
+    if (text != small) free(text);
+    return j;
 }
 
-char *eval_corrections_json(const DecodeResult *r) {
+char *eval_corrections_json(const DecodeResult *r, const Vocab *v) {
     cJSON *list = cJSON_CreateArray();
     for (int i = 0; list && i < r->n_corr; i++) {
         cJSON *c = cJSON_CreateObject();
@@ -369,8 +386,8 @@ char *eval_corrections_json(const DecodeResult *r) {
             return NULL;
         }
         cJSON_AddNumberToObject(c, "pos", r->corr[i].pos);
-        cJSON_AddItemToObject(c, "retracted", token_json(r->corr[i].retracted));
-        cJSON_AddItemToObject(c, "replacement", token_json(r->corr[i].replacement));
+        cJSON_AddItemToObject(c, "retracted", token_json(r->corr[i].retracted, v));
+        cJSON_AddItemToObject(c, "replacement", token_json(r->corr[i].replacement, v));
     }
     char *text = list ? cJSON_PrintUnformatted(list) : NULL;
     cJSON_Delete(list);

@@ -40,6 +40,7 @@ typedef struct {
     int idx; /* example index in the corpus */
     const Example *ex;
     const DecodeResult *res;
+    const Vocab *vocab;     /* the text's vocabulary (NULL: byte-level) */
     const char *output;     /* visible output text */
     const char *raw_output; /* everything generated, <corr> included */
     double em, f1, rouge_l, fr_acc;
@@ -66,6 +67,9 @@ typedef struct {
     /* An oracle for the excess accumulated error, or NULL: another Model (its own buffers, even
      * for the same weights) of the same vocabulary and at least m's context. */
     Model *oracle;
+    /* The vocabulary the corpus was encoded with, which turns outputs into text; NULL for the
+     * byte-level one. Only read: evaluating never encodes. */
+    const Vocab *vocab;
 } EvalContext;
 
 /* Evaluates the first n examples of c; calls fn (when not NULL) for every sample in order.
@@ -101,9 +105,9 @@ void eval_summarize(const EvalTotals *t, EvalSummary *out);
 DecodeOptions eval_decode_options(const Config *c);
 
 /* The corrections of a generation as JSON, [{"pos":P,"retracted":"x","replacement":"y"}]
- * (replacement null when the sample ended right after the <corr>); malloc'd, NULL when out
- * of memory. */
-char *eval_corrections_json(const DecodeResult *r);
+ * (replacement null when the sample ended right after the <corr>), each token as text in
+ * vocabulary v (NULL: byte-level); malloc'd, NULL when out of memory. */
+char *eval_corrections_json(const DecodeResult *r, const Vocab *v);
 
 /* The scores of a sample as the samples table keeps them: every number of the row from em on
  * (the text fields are left as they are). */

@@ -8,23 +8,25 @@
 /* KL of the two rows renormalised over the text tokens, in one pass over each. With So and Sm
  * the two rows' mass on text tokens (for logits, Sm = sum exp(z)):
  * KL = (1/So) sum_j o_j (log o_j - log m_j) + log Sm - log So, which is exactly 0 for two equal
- * rows. About 514 logarithms or exponentials a step, against 1285 through textdist_from_* and
+ * rows. For bytes, about 514 logarithms or exponentials a step, against 1285 through textdist_from_* and
  * textdist_kl (which the tests use to check this). */
-double exacc_step_loss(const float *oracle_probs, const float *model_row, int model_is_logits) {
-    const int n = TEXTDIST_SIZE;
+double exacc_step_loss(const float *oracle_probs, const float *model_row, int model_is_logits,
+                       const TokenIds *ids) {
+    const TokenIds ti = token_ids_or_byte(ids);
+    const int n = ti.text + 1;
     double so = 0.0, sm = 0.0, mx = -INFINITY;
     for (int j = 0; j < n; j++) {
-        token_t t = j == TEXTDIST_EOS ? TOK_EOS : (token_t)j;
+        token_t t = j == ti.text ? ti.eos : (token_t)j;
         so += oracle_probs[t];
         if (model_is_logits) mx = model_row[t] > mx ? model_row[t] : mx;
         else sm += model_row[t];
     }
     if (model_is_logits) {
-        for (int j = 0; j < n; j++) sm += exp(model_row[j == TEXTDIST_EOS ? TOK_EOS : j] - mx);
+        for (int j = 0; j < n; j++) sm += exp(model_row[j == ti.text ? ti.eos : j] - mx);
     }
     double log_sm = model_is_logits ? mx + log(sm) : log(sm), sum = 0.0;
     for (int j = 0; j < n; j++) {
-        token_t t = j == TEXTDIST_EOS ? TOK_EOS : (token_t)j;
+        token_t t = j == ti.text ? ti.eos : (token_t)j;
         double o = oracle_probs[t];
         if (!(o > 0.0)) continue;
         double m = model_row[t];
@@ -38,12 +40,12 @@ double exacc_step_loss(const float *oracle_probs, const float *model_row, int mo
 
 void exacc_sample(const double *ref_step, int rlen, int visible, const int *pick,
                   const float *model_logits, const float *oracle_probs, size_t stride,
-                  ExAccSample *out) {
+                  const TokenIds *ids, ExAccSample *out) {
     *out = (ExAccSample){.horizon = exacc_horizon(rlen, visible)};
     for (int j = 0; j < out->horizon; j++) {
         out->ref_loss += ref_step[j];
         out->gen_loss += exacc_step_loss(oracle_probs + (size_t)j * stride,
-                                         model_logits + (size_t)pick[j] * stride, 1);
+                                         model_logits + (size_t)pick[j] * stride, 1, ids);
     }
 }
 

@@ -13,9 +13,12 @@
 
 #include <stddef.h>
 
+#include "nn.h"
+
 /* The per-step loss from the oracle's probabilities and the model's row, probabilities or
- * (model_is_logits) logits, both indexed by token id. */
-double exacc_step_loss(const float *oracle_probs, const float *model_row, int model_is_logits);
+ * (model_is_logits) logits, both indexed by token id of the layout ids (NULL: bytes). */
+double exacc_step_loss(const float *oracle_probs, const float *model_row, int model_is_logits,
+                       const TokenIds *ids);
 
 /* One sample's terms. */
 typedef struct {
@@ -38,7 +41,7 @@ static inline int exacc_horizon(int reference_steps, int generated_steps) {
  *   tokens, for j below the horizon. */
 void exacc_sample(const double *ref_step, int rlen, int visible, const int *pick,
                   const float *model_logits, const float *oracle_probs, size_t stride,
-                  ExAccSample *out);
+                  const TokenIds *ids, ExAccSample *out);
 
 /* The summary of samples whose terms add up to ref_loss, gen_loss and steps (the horizons)
  * over n samples: eps = ref_loss / steps, the mean per-step loss on the reference;

@@ -78,7 +78,7 @@ static int rac_token_row(RowWriter *w, const Corpus *c, const SelfgenCache *sg, 
     int plen = c->plen[i], rlen = c->rlen[i];
     const token_t *s = corpus_seq(c, i), *y = s + plen;
     put_prompt(w, s, plen);
-    put(w, TOK_SEP, y[0], 1, KIND_PROMPT);
+    put(w, c->ids.sep, y[0], 1, KIND_PROMPT);
     for (int j = 0; j < rlen - 1; j++) {
         st->eligible++;
         if (omega > 0.0f && rng_uniform(rng) < omega) {
@@ -88,8 +88,8 @@ static int rac_token_row(RowWriter *w, const Corpus *c, const SelfgenCache *sg, 
             if (yhat != y[j]) {
                 st->differ++;
                 if (w->len + 2 + (rlen - 1 - j) <= context) {
-                    put(w, yhat, TOK_CORR, 1, KIND_SELFGEN);
-                    put(w, TOK_CORR, y[j], 1, KIND_CORR);
+                    put(w, yhat, c->ids.corr, 1, KIND_SELFGEN);
+                    put(w, c->ids.corr, y[j], 1, KIND_CORR);
                     st->inserted++;
                 }
             }
@@ -119,15 +119,15 @@ static int rac_segment_row(RowWriter *w, const Corpus *c, const SelfgenCache *sg
     }
     if (k == 0) {
         put_prompt(w, s, plen);
-        put(w, TOK_SEP, y[0], 1, KIND_PROMPT);
+        put(w, c->ids.sep, y[0], 1, KIND_PROMPT);
     } else {
         st->inserted++;
         put_prompt(w, s, plen);
-        put(w, TOK_SEP, selfgen_at(sg, c, i, 0), 0, KIND_PROMPT);
+        put(w, c->ids.sep, selfgen_at(sg, c, i, 0), 0, KIND_PROMPT);
         for (int j = 0; j < k - 1; j++)
             put(w, selfgen_at(sg, c, i, j), selfgen_at(sg, c, i, j + 1), 0, KIND_SELFGEN);
-        put(w, selfgen_at(sg, c, i, k - 1), TOK_CORR, 1, KIND_SELFGEN);
-        put(w, TOK_CORR, y[0], 1, KIND_CORR);
+        put(w, selfgen_at(sg, c, i, k - 1), c->ids.corr, 1, KIND_SELFGEN);
+        put(w, c->ids.corr, y[0], 1, KIND_CORR);
     }
     for (int j = 0; j < n; j++) put(w, y[j], y[j + 1], 1, KIND_TRUTH);
     return w->len;

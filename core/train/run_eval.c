@@ -20,6 +20,7 @@ typedef struct {
     int64_t run;
     Config cfg;
     Dataset ds;
+    Vocab *vocab; /* the run's model.tokenizer */
     Corpus corpus;
     Model model;
     Batch scratch;
@@ -38,6 +39,7 @@ static void job_free(Job *j) {
     model_free(&j->model);
     corpus_free(&j->corpus);
     dataset_free(&j->ds);
+    vocab_free(j->vocab);
 }
 
 static int load_model(Job *j, char *err, size_t cap) {
@@ -57,6 +59,14 @@ static int load_model(Job *j, char *err, size_t cap) {
     }
     ModelConfig mc;
     if (checkpoint_read_config(path, &mc, err, cap)) return RUN_EVAL_ERUNTIME;
+    if (!(j->vocab = vocab_open(j->cfg.model.tokenizer, err, cap))) return RUN_EVAL_EINPUT;
+    if (mc.vocab != vocab_ids(j->vocab)->count) {
+        snprintf(err, cap,
+                 "%s: the checkpoint's model has %d ids, model.tokenizer %s gives %d: it was "
+                 "trained on another vocabulary",
+                 path, mc.vocab, j->cfg.model.tokenizer, vocab_ids(j->vocab)->count);
+        return RUN_EVAL_EINPUT;
+    }
     j->avail = capacity_memory_available();
     if (capacity_check_memory(&mc, j->cfg.train.batch, 1, EVAL_DECODE_BATCH, &j->avail, err, cap))
         return RUN_EVAL_EINPUT;
@@ -73,6 +83,14 @@ static int load_model(Job *j, char *err, size_t cap) {
     CheckpointState st;
     if (checkpoint_load(path, &j->model, &st, err, cap)) return RUN_EVAL_ERUNTIME;
     free(st.extra);
+    const char *have = checkpoint_tokenizer_is_byte(&st.tokenizer) ? "byte" : st.tokenizer.identity;
+    if (strcmp(have, vocab_identity(j->vocab)) != 0) {
+        snprintf(err, cap,
+                 "%s: the checkpoint's vocabulary is %s, but model.tokenizer %s is now %s (was "
+                 "its file changed?)",
+                 path, have, j->cfg.model.tokenizer, vocab_identity(j->vocab));
+        return RUN_EVAL_EINPUT;
+    }
     return 0;
 }
 
@@ -151,7 +169,7 @@ static int load_data(Job *j, char *err, size_t cap) {
     } else {
         rc = datasource_load_split(&j->cfg, o->split, &j->ds, err, cap);
     }
-    if (rc) return RUN_EVAL_EINPUT;
+    if (rc || vocab_measure(j->vocab, &j->ds, err, cap)) return RUN_EVAL_EINPUT;
     snprintf(j->result->data, sizeof j->result->data, "%s", j->ds.path ? j->ds.path : "");
     j->result->examples = j->ds.n;
     j->result->longest = dataset_longest(&j->ds);
@@ -168,16 +186,13 @@ static int load_data(Job *j, char *err, size_t cap) {
         snprintf(err, cap, "%s: no examples to evaluate", j->result->data);
         return RUN_EVAL_EINPUT;
     }
-    if (corpus_build(&j->corpus, &j->ds)) {
-        snprintf(err, cap, "out of memory");
-        return RUN_EVAL_ERUNTIME;
-    }
+    if (corpus_build(&j->corpus, &j->ds, j->vocab, err, cap)) return RUN_EVAL_EINPUT;
     return 0;
 }
 
 int run_eval_store_sample(Store *st, int64_t run, int64_t step, const char *split,
                           const EvalSample *s) {
-    char *corr = eval_corrections_json(s->res);
+    char *corr = eval_corrections_json(s->res, s->vocab);
     SampleRow row = {.step = step,
                      .idx = s->idx,
                      .prompt = s->ex->prompt,
@@ -219,7 +234,8 @@ int run_eval(Store *s, int64_t run, const RunEvalOptions *o, RunEvalResult *r, c
                          .gsm8k = j.ds.layout == LAYOUT_QUESTION_ANSWER,
                          .seed =
                              stream_seed(STREAM_EVAL_SAMPLE, (uint64_t)j.cfg.train.seed, r->step),
-                         .oracle = o->oracle ? &j.oracle : NULL};
+                         .oracle = o->oracle ? &j.oracle : NULL,
+                         .vocab = j.vocab};
         if (evaluate(&e, &j.corpus, j.corpus.n, &r->summary, store_sample_row, &j)) {
             snprintf(err, cap, "evaluation failed (out of memory)");
             rc = RUN_EVAL_ERUNTIME;

@@ -26,9 +26,10 @@ void selfgen_free(SelfgenCache *s) {
     memset(s, 0, sizeof *s);
 }
 
-static void teacher_forced(SelfgenCache *s, const Corpus *c, const int *idx, int B,
-                           float temperature, Model *m, Batch *b, Rng *rng) {
-    float scratch[TOK_VOCAB_PADDED];
+static int teacher_forced(SelfgenCache *s, const Corpus *c, const int *idx, int B,
+                          float temperature, Model *m, Batch *b, Rng *rng) {
+    float *scratch = malloc((size_t)(c->ids.text + 2) * sizeof *scratch);
+    if (!scratch) return -1;
     corpus_batch(c, idx, B, b);
     model_forward_logits(m, b->input, b->B, b->T);
     const float *logits = model_logits(m);
@@ -40,11 +41,13 @@ static void teacher_forced(SelfgenCache *s, const Corpus *c, const int *idx, int
             /* The logits at input position plen-1+j predict response token j. */
             const float *row =
                 logits + ((size_t)r * b->T + (size_t)(plen - 1 + j)) * m->padded_vocab;
-            token_t t = decode_pick(row, TOK_COUNT, temperature, 0, 0, rng, scratch);
-            yhat[j] = t < 256 ? t : ref[j];
+            token_t t = decode_pick(row, &c->ids, temperature, 0, 0, rng, scratch);
+            yhat[j] = t < c->ids.text ? t : ref[j];
         }
         s->gen_len[i] = rlen - 1;
     }
+    free(scratch);
+    return 0;
 }
 
 int selfgen_refresh_due(int refresh, int step, int last, float omega, int batch, int n_examples) {
@@ -70,7 +73,7 @@ static int free_run(SelfgenCache *s, const Corpus *c, const int *idx, int B, flo
         if (c->rlen[idx[r]] - 1 > longest) longest = c->rlen[idx[r]] - 1;
     }
     /* Only as many tokens as the longest reference response can be aligned with it. */
-    DecodeOptions opt = {.max_new_tokens = longest, .temperature = temperature};
+    DecodeOptions opt = {.max_new_tokens = longest, .temperature = temperature, .ids = &c->ids};
     if (decode_batch(dec, m, prompts, plens, B, &opt, rng, res)) return -1;
     for (int r = 0; r < B; r++) {
         int i = idx[r], plen = c->plen[i], rlen = c->rlen[i];
@@ -92,8 +95,8 @@ int selfgen_compute(SelfgenCache *s, const Corpus *c, const int *idx, int n, int
         int B = n - at < chunk ? n - at : chunk;
         if (use_free_run) {
             if (free_run(s, c, idx + at, B, temperature, m, dec, rng)) return -1;
-        } else {
-            teacher_forced(s, c, idx + at, B, temperature, m, scratch, rng);
+        } else if (teacher_forced(s, c, idx + at, B, temperature, m, scratch, rng)) {
+            return -1;
         }
     }
     return 0;

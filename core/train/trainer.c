@@ -87,6 +87,8 @@ void trainer_snapshot(Trainer *t, TrainerSnapshot *s) {
     pthread_mutex_unlock(&t->mu);
 }
 
+const Vocab *trainer_vocab(const Trainer *t) { return t->vocab; }
+
 void trainer_batch_row(Trainer *t, BatchRowView *v) {
     pthread_mutex_lock(&t->mu);
     *v = t->row;
@@ -456,7 +458,8 @@ static int evaluate_now(Trainer *t, char *err, size_t cap) {
                      .scratch = &t->scratch,
                      .decode = eval_decode_options(&t->cfg),
                      .gsm8k = t->gsm8k,
-                     .seed = stream_seed(STREAM_EVAL_SAMPLE, (uint64_t)t->cfg.train.seed, t->step)};
+                     .seed = stream_seed(STREAM_EVAL_SAMPLE, (uint64_t)t->cfg.train.seed, t->step),
+                     .vocab = t->vocab};
     EvalSummary sum;
     SampleSink sink = {t, "val"};
     if (t->dist) {

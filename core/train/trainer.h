@@ -107,6 +107,9 @@ int trainer_poll_event(Trainer *t, TrainerEvent *ev);
 int trainer_wait_event(Trainer *t, TrainerEvent *ev, int timeout_ms);
 void trainer_snapshot(Trainer *t, TrainerSnapshot *s);
 void trainer_batch_row(Trainer *t, BatchRowView *v);
+/* The run's vocabulary (model.tokenizer), to show its tokens: valid until trainer_free. Other
+ * threads may call only the functions of vocab.h that take it const. */
+const Vocab *trainer_vocab(const Trainer *t);
 
 /* The value of a per-step metric (METRIC_PER_STEP) in a step's statistics; NaN for another. */
 double trainer_step_metric(const StepStats *st, MetricId id);

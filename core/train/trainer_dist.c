@@ -152,7 +152,7 @@ void trainer_reduce_step(StepTotals *s) {
 /* What rank 0 needs of a sample to store it: the example's text it has itself. */
 static void pack_sample(void *ctx, const EvalSample *s) {
     BlobWriter *w = ctx;
-    char *corr = eval_corrections_json(s->res);
+    char *corr = eval_corrections_json(s->res, s->vocab);
     blob_put_i32(w, s->idx);
     blob_put_bytes(w, s->output, strlen(s->output));
     blob_put_bytes(w, s->raw_output, strlen(s->raw_output));

@@ -27,6 +27,7 @@ struct Trainer {
     /* Owned by the training thread once it runs. */
     Config cfg;
     Dataset train_ds, val_ds;
+    Vocab *vocab; /* model.tokenizer's: encodes the data, decodes the outputs */
     Corpus train, val;
     Model model;
     OptimConfig oc;

@@ -41,10 +41,32 @@ static int fit_context(Trainer *t, Dataset *d, const char *what, char *err, size
     return 0;
 }
 
+/* model.tokenizer's vocabulary; a warm start's checkpoint must have been trained on it. */
+static int open_vocab(Trainer *t, char *err, size_t cap) {
+    if (!(t->vocab = vocab_open(t->cfg.model.tokenizer, err, cap))) return TRAINER_EINPUT;
+    const WarmStart *p = &t->parent;
+    if (!p->path[0]) return 0;
+    char what[LIMIT_PATH_BYTES + 64];
+    warmstart_describe(p, what, sizeof what);
+    const char *have = checkpoint_tokenizer_is_byte(&p->tokenizer) ? "byte" : p->tokenizer.identity;
+    if (strcmp(have, vocab_identity(t->vocab)) != 0 ||
+        p->shape.vocab != vocab_ids(t->vocab)->count) {
+        snprintf(err, cap,
+                 "train.init_from: %s was trained on another vocabulary (%s, %d ids) than "
+                 "model.tokenizer %s gives (%s, %d ids)",
+                 what, have, p->shape.vocab, t->cfg.model.tokenizer, vocab_identity(t->vocab),
+                 vocab_ids(t->vocab)->count);
+        return TRAINER_EINPUT;
+    }
+    return 0;
+}
+
 static int load_data(Trainer *t, char *err, size_t cap) {
     const Config *c = &t->cfg;
     if (datasource_load_split(c, "train", &t->train_ds, err, cap) ||
-        datasource_load_split(c, "val", &t->val_ds, err, cap))
+        datasource_load_split(c, "val", &t->val_ds, err, cap) ||
+        vocab_measure(t->vocab, &t->train_ds, err, cap) ||
+        vocab_measure(t->vocab, &t->val_ds, err, cap))
         return TRAINER_EINPUT;
     if (fit_context(t, &t->train_ds, "training data", err, cap) ||
         fit_context(t, &t->val_ds, "validation data", err, cap))
@@ -57,17 +79,20 @@ static int load_data(Trainer *t, char *err, size_t cap) {
         return TRAINER_EINPUT;
     }
     t->gsm8k = t->train_ds.layout == LAYOUT_QUESTION_ANSWER;
-    if (corpus_build(&t->train, &t->train_ds) || corpus_build(&t->val, &t->val_ds) ||
-        selfgen_init(&t->sg, &t->train)) {
+    if (corpus_build(&t->train, &t->train_ds, t->vocab, err, cap) ||
+        corpus_build(&t->val, &t->val_ds, t->vocab, err, cap))
+        return TRAINER_EINPUT;
+    if (selfgen_init(&t->sg, &t->train)) {
         snprintf(err, cap, "out of memory preparing the data");
         return TRAINER_ERUNTIME;
     }
     return 0;
 }
 
-static ModelConfig model_config(const Config *c) {
+static ModelConfig model_config(const Trainer *t) {
+    const Config *c = &t->cfg;
     return (ModelConfig){c->model.layers, c->model.dim, c->model.heads, c->model.context,
-                         TOK_COUNT};
+                         vocab_ids(t->vocab)->count};
 }
 
 /* The rows of every batch this process works on: all of them, or its share in a job of
@@ -89,7 +114,7 @@ static int fits_ranks(const Trainer *t, char *err, size_t cap) {
  * data is loaded, so that the answer is immediate, and again after, when the memory the data
  * took is no longer available. */
 static int check_memory(const Trainer *t, char *err, size_t cap) {
-    ModelConfig mc = model_config(&t->cfg);
+    ModelConfig mc = model_config(t);
     MemoryAvailable avail = capacity_memory_available();
     if (capacity_check_memory(&mc, local_rows(&t->cfg), 2, DECODE_BATCH, &avail, err, cap))
         return TRAINER_EINPUT;
@@ -105,7 +130,7 @@ static int thread_count(const Config *c) {
 
 static int alloc_compute(Trainer *t, char *err, size_t cap) {
     const Config *c = &t->cfg;
-    ModelConfig mc = model_config(c);
+    ModelConfig mc = model_config(t);
     int rc = check_memory(t, err, cap);
     if (rc) return rc;
     int rows = local_rows(c);
@@ -223,6 +248,7 @@ int trainer_setup_new(Trainer *t, const Config *cfg, const TrainerOptions *opt, 
     int rc = dist_rank() == 0 ? find_parent(t, opt, err, cap) : 0;
     if ((rc = trainer_agree(rc, err, cap)) || (rc = share_config(t, err, cap))) return rc;
     rc = config_resolve(&t->cfg, err, cap) ? TRAINER_EINPUT : fits_ranks(t, err, cap);
+    if (!rc) rc = open_vocab(t, err, cap);
     if (!rc) rc = check_memory(t, err, cap);
     if (!rc) rc = load_data(t, err, cap);
     if (!rc) rc = alloc_compute(t, err, cap);
@@ -282,6 +308,7 @@ int trainer_setup_resume(Trainer *t, const TrainerOptions *opt, char *err, size_
     dist_bcast(path, sizeof path, 0);
     t->run_id = opt->resume;
     rc = fits_ranks(t, err, cap);
+    if (!rc) rc = open_vocab(t, err, cap);
     if (!rc) rc = check_memory(t, err, cap);
     if (!rc) rc = load_data(t, err, cap);
     if (!rc) rc = alloc_compute(t, err, cap);
@@ -308,6 +335,8 @@ void trainer_release(Trainer *t) {
     corpus_free(&t->val);
     dataset_free(&t->train_ds);
     dataset_free(&t->val_ds);
+    vocab_free(t->vocab);
+    t->vocab = NULL;
     batch_free(&t->batch);
     batch_free(&t->scratch);
     model_free(&t->model);

@@ -56,6 +56,9 @@ int trainer_save_checkpoint(Trainer *t, char *path, size_t pathcap, char *err, s
     } else {
         CheckpointState st = {
             .step = t->step, .rng = t->rng_data, .extra = w.data, .extra_len = w.len};
+        snprintf(st.tokenizer.spec, sizeof st.tokenizer.spec, "%s", vocab_spec(t->vocab));
+        snprintf(st.tokenizer.identity, sizeof st.tokenizer.identity, "%s",
+                 vocab_identity(t->vocab));
         rc = checkpoint_save(path, &t->model, &st, err, cap);
     }
     free(w.data);
@@ -106,7 +109,7 @@ static int restore_config(const Trainer *t, BlobReader *r, Config *cfg, char *er
  * length must lie within its example's response. */
 static int selfgen_valid(const Trainer *t) {
     for (size_t i = 0; i < t->sg.pool_len; i++)
-        if (!tok_is_valid(t->sg.yhat[i])) return 0;
+        if (t->sg.yhat[i] < 0 || t->sg.yhat[i] >= t->train.ids.count) return 0;
     for (int i = 0; i < t->sg.n; i++)
         if (t->sg.gen_len[i] < 0 || t->sg.gen_len[i] > t->train.rlen[i]) return 0;
     return 1;
@@ -185,6 +188,16 @@ int trainer_state_check(const void *blob, size_t len, const Config *cfg, const C
 int trainer_load_checkpoint(Trainer *t, const char *path, char *err, size_t cap) {
     CheckpointState st = {0};
     int rc = dist_rank() == 0 ? checkpoint_load(path, &t->model, &st, err, cap) : 0;
+    const char *have = checkpoint_tokenizer_is_byte(&st.tokenizer) ? "byte" : st.tokenizer.identity;
+    if (rc == 0 && dist_rank() == 0 && strcmp(have, vocab_identity(t->vocab)) != 0) {
+        snprintf(err, cap,
+                 "%s: the checkpoint's vocabulary is %s, but model.tokenizer %s is now %s (was "
+                 "its file changed?)",
+                 path, have, t->cfg.model.tokenizer, vocab_identity(t->vocab));
+        free(st.extra);
+        st.extra = NULL;
+        rc = -1;
+    }
     if (trainer_agree(rc, err, cap)) return -1;
     if (trainer_share_state(&st)) {
         snprintf(err, cap, "out of memory reading %s", path);

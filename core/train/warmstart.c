@@ -111,11 +111,8 @@ static int read_shape(WarmStart *ws, char *err, size_t cap) {
         snprintf(err, cap, PREFIX "%s", why);
         return -1;
     }
-    if (ws->shape.vocab != TOK_COUNT) {
-        char what[LIMIT_PATH_BYTES + 64];
-        warmstart_describe(ws, what, sizeof what);
-        snprintf(err, cap, PREFIX "%s has a vocabulary of %d tokens, this model %d", what,
-                 ws->shape.vocab, TOK_COUNT);
+    if (checkpoint_read_tokenizer(ws->path, &ws->tokenizer, why, sizeof why)) {
+        snprintf(err, cap, PREFIX "%s", why);
         return -1;
     }
     return 0;
@@ -174,6 +171,7 @@ int warmstart_adopt_shape(Config *cfg, const char *db_path, WarmStart *ws, char 
     s->dim = ws->shape.dim;
     s->heads = ws->shape.heads;
     s->context = ws->shape.context;
+    snprintf(s->tokenizer, sizeof s->tokenizer, "%s", ws->tokenizer.spec);
     return 0;
 }
 

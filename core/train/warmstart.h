@@ -1,8 +1,8 @@
 /* Warm starts: a new run that starts from the weights of a checkpoint (train.init_from), with
  * a fresh optimizer (AdamW moments zero, step 0), its own learning-rate schedule and any
  * method, schedule, self-generation, decoding and training settings. Only the keys that fix
- * the parameters' layout (the shape keys: model.layers, dim, heads, context) must match the
- * checkpoint's.
+ * the parameters' layout (the shape keys: model.layers, dim, heads, context, tokenizer) must
+ * match the checkpoint's.
  *
  * train.init_from names the checkpoint in one of three ways:
  *   ID       run ID's latest checkpoint in the run store
@@ -23,7 +23,8 @@ typedef struct {
     int64_t run;  /* the run that wrote the checkpoint; 0 when none of the store's runs did */
     int64_t step; /* its step; -1 until known (a file is read by warmstart_load) */
     char path[LIMIT_PATH_BYTES];
-    ModelConfig shape;  /* the checkpoint's model */
+    ModelConfig shape;             /* the checkpoint's model */
+    CheckpointTokenizer tokenizer; /* its vocabulary (the trainer checks it against its own) */
     char params_id[32]; /* after warmstart_load: checkpoint_params_id of the weights loaded */
 } WarmStart;
 
@@ -31,7 +32,7 @@ typedef struct {
  * (opened only to read, never created; a path needs none). The file guard keeps the run
  * database itself from being read as a checkpoint. Returns 0, or -1 with a message in err:
  * no such run, a run without checkpoints, a step it has no checkpoint at (listing those it
- * has), a file that is not a checkpoint, a checkpoint of another vocabulary. */
+ * has), a file that is not a checkpoint. */
 int warmstart_find(const char *db_path, const char *init_from, WarmStart *ws, char *err,
                    size_t cap);
 

@@ -148,7 +148,7 @@ static void tiny_init(void) {
     LoadOptions opt = {0};
     require(dataset_load_buffer(FUZZ_TINY_DATA_NAME, fuzz_tiny_jsonl, sizeof fuzz_tiny_jsonl - 1,
                                 &opt, &tiny_ds, err, sizeof err) == 0);
-    require(corpus_build(&tiny_corpus, &tiny_ds) == 0);
+    require(corpus_build(&tiny_corpus, &tiny_ds, NULL, NULL, 0) == 0);
 }
 
 static void check_state(const uint8_t *in, size_t n) {

@@ -38,7 +38,7 @@ static void check_example(const Example *e, int previous_line) {
 
 static void check_corpus(const Dataset *d) {
     Corpus c;
-    if (corpus_build(&c, d) != 0) return;
+    if (corpus_build(&c, d, NULL, NULL, 0) != 0) return;
     require(c.n == d->n);
     for (int i = 0; i < c.n; i++) {
         require(c.plen[i] == (int)strlen(d->ex[i].prompt) + 2);

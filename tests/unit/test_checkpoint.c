@@ -190,3 +190,65 @@ Test(checkpoint, section_length_past_the_end) {
     }
     free(buf);
 }
+
+/* 1 when the file at path holds the 4 bytes of tag. */
+static int holds(const char *tag) {
+    size_t len;
+    char *buf = read_file(path, &len);
+    cr_assert_not_null(buf);
+    int found = 0;
+    for (size_t i = 0; i + 4 <= len && !found; i++) found = memcmp(buf + i, tag, 4) == 0;
+    free(buf);
+    return found;
+}
+
+Test(checkpoint, records_its_vocabulary_and_a_byte_level_one_as_before) {
+    Model m;
+    cr_assert_eq(model_init(&m, &cfg, 1), 0);
+    model_init_weights(&m, 3);
+    char err[256];
+    CheckpointState st = {.step = 4};
+    cr_assert_eq(checkpoint_save(path, &m, &st, err, sizeof err), 0, "%s", err);
+    cr_assert(!holds("TOKN"), "a byte-level checkpoint has the sections it always had");
+    CheckpointTokenizer t;
+    cr_assert_eq(checkpoint_read_tokenizer(path, &t, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(t.spec, "byte");
+    cr_assert(checkpoint_tokenizer_is_byte(&t));
+
+    snprintf(st.tokenizer.spec, sizeof st.tokenizer.spec, "my.json");
+    snprintf(st.tokenizer.identity, sizeof st.tokenizer.identity, "bpe:300:fnv1a64:0123");
+    cr_assert_eq(checkpoint_save(path, &m, &st, err, sizeof err), 0, "%s", err);
+    cr_assert(holds("TOKN"));
+    cr_assert_eq(checkpoint_read_tokenizer(path, &t, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(t.spec, "my.json");
+    cr_assert_str_eq(t.identity, "bpe:300:fnv1a64:0123");
+    CheckpointState back;
+    cr_assert_eq(checkpoint_load(path, &m, &back, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(back.tokenizer.identity, "bpe:300:fnv1a64:0123");
+    cr_assert_eq(back.step, 4);
+    model_free(&m);
+}
+
+/* The fuzzer's seed is a checkpoint of a tiny run written before there were other
+ * vocabularies (after a one-byte mode prefix): it still loads, as byte-level. */
+Test(checkpoint, a_checkpoint_from_before_vocabularies_loads_as_byte_level) {
+    size_t len;
+    char *seed = read_file("tests/fuzz/corpus/checkpoint/tiny-run-file", &len);
+    cr_assert_not_null(seed);
+    write_file(path, seed + 1, len - 1);
+    free(seed);
+    char err[256];
+    ModelConfig mc;
+    cr_assert_eq(checkpoint_read_config(path, &mc, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(mc.vocab, TOK_COUNT);
+    CheckpointTokenizer t;
+    cr_assert_eq(checkpoint_read_tokenizer(path, &t, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(t.identity, "byte");
+    Model m;
+    cr_assert_eq(model_init(&m, &mc, 1), 0);
+    CheckpointState st;
+    cr_assert_eq(checkpoint_load(path, &m, &st, err, sizeof err), 0, "%s", err);
+    cr_assert(checkpoint_tokenizer_is_byte(&st.tokenizer));
+    free(st.extra);
+    model_free(&m);
+}

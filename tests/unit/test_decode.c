@@ -17,7 +17,7 @@ static int uncached_greedy(Model *m, const token_t *prompt, int P, int max_new, 
     while (n < max_new) {
         model_forward_logits(m, seq, 1, P + n);
         const float *row = model_logits(m) + (size_t)(P + n - 1) * m->padded_vocab;
-        token_t t = decode_pick(row, TOK_COUNT, 0.0f, 0, 0, NULL, scratch);
+        token_t t = decode_pick(row, NULL, 0.0f, 0, 0, NULL, scratch);
         if (t == TOK_EOS) break;
         seq[P + n] = t;
         out[n++] = t;
@@ -251,7 +251,7 @@ Test(decode, sampling_respects_top_k) {
     rng_seed(&r, 1);
     int seen_x = 0, seen_y = 0;
     for (int i = 0; i < 2000; i++) {
-        token_t t = decode_pick(logits, TOK_COUNT, 1.0f, 2, 0, &r, scratch);
+        token_t t = decode_pick(logits, NULL, 1.0f, 2, 0, &r, scratch);
         cr_assert(t == 'x' || t == 'y', "top-2 sampling gave %d", t);
         seen_x += t == 'x';
         seen_y += t == 'y';
@@ -259,8 +259,8 @@ Test(decode, sampling_respects_top_k) {
     /* p(x) = e^0.5 / (1 + e^0.5) = 0.622 */
     cr_assert(seen_x > 1150 && seen_x < 1340, "x sampled %d of 2000 times", seen_x);
     cr_assert_gt(seen_y, 0);
-    cr_assert_eq(decode_pick(logits, TOK_COUNT, 0.0f, 0, 1, &r, scratch), TOK_CORR);
-    cr_assert_eq(decode_pick(logits, TOK_COUNT, 0.0f, 0, 0, &r, scratch), 'x');
+    cr_assert_eq(decode_pick(logits, NULL, 0.0f, 0, 1, &r, scratch), TOK_CORR);
+    cr_assert_eq(decode_pick(logits, NULL, 0.0f, 0, 0, &r, scratch), 'x');
 }
 
 /* Decodes the puppet's script greedily with RAC options; returns the result. */

@@ -34,7 +34,7 @@ static void fixture(Fixture *f, const char *jsonl, const token_t *script, int n,
     cr_assert_eq(dataset_load_buffer("test.jsonl", jsonl, strlen(jsonl), &(LoadOptions){0}, &f->ds,
                                      err, sizeof err),
                  0, "%s", err);
-    cr_assert_eq(corpus_build(&f->corpus, &f->ds), 0);
+    cr_assert_eq(corpus_build(&f->corpus, &f->ds, NULL, NULL, 0), 0);
     int P = f->corpus.plen[0];
     puppet_init(&f->m, 48, P, script, n, corpus_seq(&f->corpus, 0));
     puppet_init(&f->oracle, 48, P, script, n, corpus_seq(&f->corpus, 0));
@@ -205,7 +205,7 @@ Test(eval, an_oracle_equal_to_the_model_costs_nothing) {
 /* Softmax over text tokens of row `pos` of a forward pass over seq[0..len). */
 static void text_logp(Model *m, const token_t *seq, int len, int pos, double *out) {
     model_forward_logits(m, seq, 1, len);
-    textdist_from_logits(model_logits(m) + (size_t)pos * m->padded_vocab, out);
+    textdist_from_logits(model_logits(m) + (size_t)pos * m->padded_vocab, out, NULL);
 }
 
 /* With RAC the model reads its whole context, <corr> and the retracted token included, and
@@ -226,7 +226,7 @@ Test(eval, rac_acc_err_compares_the_raw_context_with_the_visible_one) {
     text_logp(&f.m, raw, 6, 5, m1); /* chose <eos> */
     text_logp(&f.oracle, visible, 3, 2, o0);
     text_logp(&f.oracle, visible, 4, 3, o1);
-    double want = textdist_kl(o0, m0) + textdist_kl(o1, m1);
+    double want = textdist_kl(o0, m0, NULL) + textdist_kl(o1, m1, NULL);
     cr_assert_gt(want, 0.1, "the contexts differ");
     cr_assert(fabs(k.s[0].acc_err - want) < 1e-4 * want, "acc_err %g, want %g", k.s[0].acc_err,
               want);

@@ -36,12 +36,12 @@ Test(textdist, argmax_never_chooses_corr_or_a_special) {
     row[TOK_BOS] = 0.5f;
     row[TOK_SEP] = 0.5f;
     row[TOK_PAD] = 0.5f;
-    cr_assert_eq(textdist_argmax(row), 'b', "<corr> and the specials are not predictions");
+    cr_assert_eq(textdist_argmax(row, NULL), 'b', "<corr> and the specials are not predictions");
     row[TOK_EOS] = 0.4f;
-    cr_assert_eq(textdist_argmax(row), TOK_EOS, "<eos> is one");
+    cr_assert_eq(textdist_argmax(row, NULL), TOK_EOS, "<eos> is one");
     memset(row, 0, sizeof row);
     row['c'] = row['a'] = 1.0f;
-    cr_assert_eq(textdist_argmax(row), 'a', "the lowest id among equals");
+    cr_assert_eq(textdist_argmax(row, NULL), 'a', "the lowest id among equals");
 }
 
 Test(textdist, kl_of_hand_computed_distributions) {
@@ -49,29 +49,29 @@ Test(textdist, kl_of_hand_computed_distributions) {
     double lo[TEXTDIST_SIZE], lp[TEXTDIST_SIZE];
     probs(o, IDS('a', 'b'));
     probs(p, IDS('a', 'b', 'c', 'd'));
-    textdist_from_probs(o, lo);
-    textdist_from_probs(p, lp);
-    near(textdist_kl(lo, lp), log(2.0), "half on a, b against a quarter on a, b, c, d");
-    near(textdist_kl(lo, lo), 0.0, "a distribution against itself");
+    textdist_from_probs(o, lo, NULL);
+    textdist_from_probs(p, lp, NULL);
+    near(textdist_kl(lo, lp, NULL), log(2.0), "half on a, b against a quarter on a, b, c, d");
+    near(textdist_kl(lo, lo, NULL), 0.0, "a distribution against itself");
     /* Mass on <corr> and <sep> is left out and the rest renormalised: still a quarter each. */
     p[TOK_CORR] = 0.5f;
     p[TOK_SEP] = 0.25f;
-    textdist_from_probs(p, lp);
-    near(textdist_kl(lo, lp), log(2.0), "renormalised without <corr>");
+    textdist_from_probs(p, lp, NULL);
+    near(textdist_kl(lo, lp, NULL), log(2.0), "renormalised without <corr>");
     /* The same model distribution as logits. */
     float z[TOK_VOCAB_PADDED];
     logits(z, IDS('a', 'b', 'c', 'd'));
     z[TOK_CORR] = 5.0f;
-    textdist_from_logits(z, lp);
-    near(textdist_kl(lo, lp), log(2.0), "from logits, <corr> left out");
+    textdist_from_logits(z, lp, NULL);
+    near(textdist_kl(lo, lp, NULL), log(2.0), "from logits, <corr> left out");
     /* All on <eos> against half on <eos>: log 2; against none: finite, not infinite. */
     probs(o, IDS(TOK_EOS));
     probs(p, IDS(TOK_EOS, 'x'));
-    textdist_from_probs(o, lo);
-    textdist_from_probs(p, lp);
-    near(exacc_step_loss(o, p, 0), log(2.0), "step loss from probabilities");
+    textdist_from_probs(o, lo, NULL);
+    textdist_from_probs(p, lp, NULL);
+    near(exacc_step_loss(o, p, 0, NULL), log(2.0), "step loss from probabilities");
     probs(p, IDS('x'));
-    double far = exacc_step_loss(o, p, 0);
+    double far = exacc_step_loss(o, p, 0, NULL);
     cr_assert(isfinite(far) && far > 100.0, "an impossible token costs a large finite loss: %g",
               far);
 }
@@ -92,12 +92,12 @@ Test(exacc, the_step_loss_is_the_kl_of_the_renormalised_distributions) {
             so += o[j], sp += p[j];
         }
         for (int j = 0; j < TOK_COUNT; j++) o[j] = (float)(o[j] / so), p[j] = (float)(p[j] / sp);
-        textdist_from_probs(o, lo);
-        textdist_from_probs(p, lp);
-        near(exacc_step_loss(o, p, 0), textdist_kl(lo, lp), "from probabilities");
-        textdist_from_logits(z, lp);
-        near(exacc_step_loss(o, z, 1), textdist_kl(lo, lp), "from logits");
-        cr_assert_eq(exacc_step_loss(o, o, 0), 0.0, "exactly 0 against itself");
+        textdist_from_probs(o, lo, NULL);
+        textdist_from_probs(p, lp, NULL);
+        near(exacc_step_loss(o, p, 0, NULL), textdist_kl(lo, lp, NULL), "from probabilities");
+        textdist_from_logits(z, lp, NULL);
+        near(exacc_step_loss(o, z, 1, NULL), textdist_kl(lo, lp, NULL), "from logits");
+        cr_assert_eq(exacc_step_loss(o, o, 0, NULL), 0.0, "exactly 0 against itself");
     }
 }
 
@@ -118,7 +118,7 @@ Test(exacc, accumulates_along_the_visible_output_with_the_steps_that_emitted_it)
     const int pick[] = {0, 3, 4};
     const double ref_step[] = {0.1, 0.2, 0.3};
     ExAccSample s;
-    exacc_sample(ref_step, 3, 3, pick, model, oracle, V, &s);
+    exacc_sample(ref_step, 3, 3, pick, model, oracle, V, NULL, &s);
     cr_assert_eq(s.horizon, 3);
     near(s.ref_loss, 0.6, "l eps");
     near(s.gen_loss, log(8.0), "AccErr = log 4 + log 2");
@@ -141,17 +141,17 @@ Test(exacc, the_horizon_is_the_shorter_of_reference_and_generation) {
     const double ref_step[] = {1, 2, 4, 8, 16};
     ExAccSample s;
     /* A generation of 2 steps (one byte and <eos>) against a reference of 5. */
-    exacc_sample(ref_step, 5, 2, pick, model, oracle, V, &s);
+    exacc_sample(ref_step, 5, 2, pick, model, oracle, V, NULL, &s);
     cr_assert_eq(s.horizon, 2);
     near(s.ref_loss, 3.0, "the first two reference steps only");
     near(s.gen_loss, 2 * log(2.0), "two steps of log 2");
     /* A generation of 4 steps against a reference of 3. */
-    exacc_sample(ref_step, 3, 4, pick, model, oracle, V, &s);
+    exacc_sample(ref_step, 3, 4, pick, model, oracle, V, NULL, &s);
     cr_assert_eq(s.horizon, 3);
     near(s.ref_loss, 7.0, "three reference steps");
     near(s.gen_loss, 3 * log(2.0), "three generated steps");
     /* Nothing visible: nothing compared. */
-    exacc_sample(ref_step, 3, 0, pick, model, oracle, V, &s);
+    exacc_sample(ref_step, 3, 0, pick, model, oracle, V, NULL, &s);
     cr_assert_eq(s.horizon, 0);
     near(s.ref_loss + s.gen_loss, 0.0, "no steps");
 }

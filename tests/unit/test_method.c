@@ -20,10 +20,10 @@ static void fixture(Fixture *f, int n, const char *prompt, const char *response,
     memset(f, 0, sizeof *f);
     for (int i = 0; i < n; i++) {
         f->answers[i][0] = (char *)response;
-        f->ex[i] = (Example){(char *)prompt, (char *)response, f->answers[i], 1, i + 1};
+        f->ex[i] = (Example){(char *)prompt, (char *)response, f->answers[i], 1, i + 1, 0};
     }
     f->ds = (Dataset){(char *)"fixture", LAYOUT_PROMPT_RESPONSE, f->ex, n};
-    cr_assert_eq(corpus_build(&f->c, &f->ds), 0);
+    cr_assert_eq(corpus_build(&f->c, &f->ds, NULL, NULL, 0), 0);
     cr_assert_eq(selfgen_init(&f->sg, &f->c), 0);
     cr_assert_eq(batch_alloc(&f->b, n, context), 0);
 }

@@ -65,7 +65,7 @@ static SeqPath path(const char *raw, int ended, const char *ref, int segment, in
     int n_raw = toks(raw, r), rlen = toks(ref, f);
     f[rlen++] = TOK_EOS;
     SeqPath p;
-    seq_path(r, n_raw, ended, f, rlen, segment, &p, pick);
+    seq_path(r, n_raw, ended, f, rlen, segment, &p, pick, NULL);
     return p;
 }
 

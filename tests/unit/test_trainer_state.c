@@ -73,7 +73,7 @@ static void load_state(void) {
     cr_assert_eq(store_last_checkpoint(s, 1, &step, ckpt, sizeof ckpt), 0);
     store_close(s);
     cr_assert_eq(datasource_load_split(&cfg, "train", &ds, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(corpus_build(&corpus, &ds), 0);
+    cr_assert_eq(corpus_build(&corpus, &ds, NULL, NULL, 0), 0);
     ModelConfig mc;
     cr_assert_eq(checkpoint_read_config(ckpt, &mc, err, sizeof err), 0, "%s", err);
     Model m;
@@ -235,7 +235,7 @@ Test(trainer_state, other_training_data_is_refused) {
     cr_assert_eq(datasource_load_split(&cfg, "train", &fewer, err, sizeof err), 0, "%s", err);
     dataset_truncate(&fewer, fewer.n - 1);
     Corpus c;
-    cr_assert_eq(corpus_build(&c, &fewer), 0);
+    cr_assert_eq(corpus_build(&c, &fewer, NULL, NULL, 0), 0);
     cr_assert_eq(trainer_state_check(blob, blob_len, &cfg, &c, step, err, sizeof err), -1);
     cr_assert_not_null(strstr(err, "the training data has changed since the checkpoint"), "%s",
                        err);

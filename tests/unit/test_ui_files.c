@@ -116,7 +116,7 @@ Test(ui_files, dataset_statistics) {
     char path[256];
     snprintf(path, sizeof path, "%s/d.jsonl", dir);
     DsInfo d;
-    cr_assert_eq(dsinfo_load(&d, path, LAYOUT_AUTO, 0, 8), 0, "%s", d.err);
+    cr_assert_eq(dsinfo_load(&d, path, LAYOUT_AUTO, 0, 8, "byte"), 0, "%s", d.err);
     cr_assert_eq(d.ds.n, 3);
     cr_assert(d.detected);
     cr_assert_eq(d.prompt_chars.min, 2);
@@ -130,12 +130,29 @@ Test(ui_files, dataset_statistics) {
     dsinfo_free(&d);
 }
 
+Test(ui_files, dataset_statistics_count_the_tokens_of_model_tokenizer) {
+    touch("g.jsonl", "{\"prompt\":\"hello world hello world\",\"response\":\"the\"}\n");
+    char path[256];
+    snprintf(path, sizeof path, "%s/g.jsonl", dir);
+    DsInfo d;
+    cr_assert_eq(dsinfo_load(&d, path, LAYOUT_AUTO, 0, 8, "gpt2"), 0, "%s", d.err);
+    cr_assert_not_null(strstr(d.vocab, "gpt2"), "%s", d.vocab);
+    cr_assert_eq(d.prompt_tokens.max, 4, "hello, \" world\", \" hello\", \" world\"");
+    cr_assert_eq(d.response_tokens.max, 1);
+    cr_assert_eq(d.seq_tokens.max, 8, "and <bos>, <sep>, <eos>");
+    cr_assert_eq(d.too_long, 0, "7 input positions fit a context of 8; its 26 bytes would not");
+    dsinfo_free(&d);
+    cr_assert_eq(dsinfo_load(&d, path, LAYOUT_AUTO, 0, 8, "nope"), -1);
+    cr_assert_not_null(strstr(d.err, "model.tokenizer"), "%s", d.err);
+    dsinfo_free(&d);
+}
+
 Test(ui_files, dataset_errors_name_the_line) {
     touch("bad.jsonl", "{\"prompt\":\"a\",\"response\":\"b\"}\n{\"prompt\": oops}\n");
     char path[256], want[300];
     snprintf(path, sizeof path, "%s/bad.jsonl", dir);
     DsInfo d;
-    cr_assert_eq(dsinfo_load(&d, path, LAYOUT_AUTO, 0, 256), -1);
+    cr_assert_eq(dsinfo_load(&d, path, LAYOUT_AUTO, 0, 256, "byte"), -1);
     snprintf(want, sizeof want, "%s:2: ", path);
     cr_assert_not_null(strstr(d.err, want), "%s", d.err);
     cr_assert(!d.ok);

@@ -287,7 +287,7 @@ static float parent_loss_on_first_batch(const Config *child, const char *ckpt) {
     Dataset ds;
     Corpus corpus;
     cr_assert_eq(datasource_load_split(child, "train", &ds, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(corpus_build(&corpus, &ds), 0);
+    cr_assert_eq(corpus_build(&corpus, &ds, NULL, NULL, 0), 0);
     int perm[64], B = child->train.batch;
     cr_assert_leq(corpus.n, 64);
     Rng r;
