@@ -22,7 +22,7 @@ typedef struct {
 /* Every command, in the order of exposure --help, ending with NULL. */
 extern const Command *const commands[];
 
-extern const Command command_bench, command_config, command_data, command_eval, command_report,
-    command_runs, command_sweep, command_train, command_ui;
+extern const Command command_bench, command_config, command_data, command_eval, command_model,
+    command_report, command_runs, command_sweep, command_tokenizer, command_train, command_ui;
 
 #endif

@@ -12,8 +12,9 @@
 #include "util.h"
 
 const Command *const commands[] = {
-    &command_bench, &command_config, &command_data,  &command_eval, &command_report,
-    &command_runs,  &command_sweep,  &command_train, &command_ui,   NULL,
+    &command_bench,     &command_config, &command_data, &command_eval,
+    &command_model,     &command_report, &command_runs, &command_sweep,
+    &command_tokenizer, &command_train,  &command_ui,   NULL,
 };
 
 static void print_version(void) { printf("exposure %s\n", EXPOSURE_VERSION); }

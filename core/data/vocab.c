@@ -120,6 +120,7 @@ const char *vocab_identity(const Vocab *v) { return v->identity; }
 const char *vocab_describe(const Vocab *v) { return v->describe; }
 const TokenIds *vocab_ids(const Vocab *v) { return &v->ids; }
 int vocab_is_byte(const Vocab *v) { return v->bpe == NULL; }
+int vocab_own_size(const Vocab *v) { return v->bpe ? (int)bpe_vocab_size(v->bpe) : 256; }
 
 int vocab_encode(Vocab *v, const char *text, size_t n, token_t *ids, size_t *n_ids, char *err,
                  size_t cap) {

@@ -26,6 +26,9 @@ const char *vocab_spec(const Vocab *v);
 const char *vocab_identity(const Vocab *v);
 /* One line for people: "byte (256 bytes + 5 specials)", "gpt2 (50,257 tokens + 3 specials)". */
 const char *vocab_describe(const Vocab *v);
+/* Ids of the vocabulary's own tokens, before exposure's specials are appended: 256 for bytes,
+ * 50,257 for GPT-2 (<|endoftext|> included), N for a learned one. */
+int vocab_own_size(const Vocab *v);
 /* The id layout; the model's vocabulary is ids->count. */
 const TokenIds *vocab_ids(const Vocab *v);
 int vocab_is_byte(const Vocab *v);

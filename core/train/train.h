@@ -14,6 +14,7 @@
 #include "eval.h"
 #include "exacc.h"
 #include "flatcfg.h"
+#include "hfmodel.h"
 #include "method.h"
 #include "mixing.h"
 #include "run_eval.h"
