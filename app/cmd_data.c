@@ -13,7 +13,7 @@
 
 enum { DEFAULT_CONTEXT = 256, MAX_PROBLEMS_SHOWN = 5 };
 
-enum { F_N, F_SEED, F_OUTPUT, F_LAYOUT, F_CONTEXT, F_KEEP_CALC };
+enum { F_N, F_SEED, F_OUTPUT, F_LAYOUT, F_CONTEXT, F_KEEP_CALC, F_TOKENIZER };
 static const ArgFlag flags[] = {
     [F_N] = {"--n", NULL, "N", 0, "gen: how many records"},
     [F_SEED] = {"--seed", NULL, "S", 0, "gen: the seed they are drawn from"},
@@ -23,11 +23,13 @@ static const ArgFlag flags[] = {
     [F_CONTEXT] = {"--context", NULL, "N", 0, "check: the model's context in tokens (default 256)"},
     [F_KEEP_CALC] = {"--keep-calc", NULL, NULL, 0,
                      "check: question/answer: keep GSM8K <<...>> calculator annotations"},
+    [F_TOKENIZER] = {"--tokenizer", NULL, "T", 0,
+                     "check: count tokens of byte (default), gpt2 or a FILE.json vocabulary"},
     {0},
 };
 enum {
     GEN_FLAGS = 1u << F_N | 1u << F_SEED | 1u << F_OUTPUT,
-    CHECK_FLAGS = 1u << F_LAYOUT | 1u << F_CONTEXT | 1u << F_KEEP_CALC
+    CHECK_FLAGS = 1u << F_LAYOUT | 1u << F_CONTEXT | 1u << F_KEEP_CALC | 1u << F_TOKENIZER
 };
 
 static void more_help(FILE *out) {
@@ -46,7 +48,8 @@ static void more_help(FILE *out) {
                     t->name, t->sizes[s], (unsigned long long)t->seeds[s], t->name, splits[s]);
     fputs("\ncheck loads FILE (JSONL, one object a line) as training would and prints its layout,\n"
           "the number of records, length statistics in characters (code points) and in tokens\n"
-          "(one a byte; the sequence is <bos> prompt <sep> response <eos>), how many records are\n"
+          "(of --tokenizer: one a byte by default; the sequence is <bos> prompt <sep> response\n"
+          "<eos>), how many records are\n"
           "longer than the context, and the first of them. FILE may also be a built-in task\n"
           "name: then its shipped train split is checked. Exit status 0 when the file is usable,\n"
           "2 when it is not (FILE:LINE: reason on stderr).\n",
@@ -110,6 +113,7 @@ typedef struct {
     const char *file;
     LoadOptions opt;
     long context;
+    const char *tokenizer; /* model.tokenizer the tokens are counted in */
 } CheckArgs;
 
 static int parse_check_args(const Args *a, CheckArgs *c) {
@@ -118,6 +122,7 @@ static int parse_check_args(const Args *a, CheckArgs *c) {
     if (args_allow_only(a, CHECK_FLAGS, "check") || args_max_positional(a, 2)) return EXIT_USAGE;
     c->context = DEFAULT_CONTEXT;
     c->file = a->n_positional > 1 ? a->positional[1] : NULL;
+    c->tokenizer = args_value(a, F_TOKENIZER) ? args_value(a, F_TOKENIZER) : "byte";
     c->opt.keep_calc = args_count(a, F_KEEP_CALC) > 0;
     if (layout && layout_parse(layout, &c->opt.layout) != 0)
         return cli_usage_error(cmd, "unknown layout \"%s\"", layout);
@@ -147,7 +152,15 @@ enum {
     N_COLS
 };
 
-static int print_lengths(const Dataset *d) {
+/* Tokens of text in v (its bytes for the byte-level vocabulary); ids has room for them. */
+static int count_tokens(Vocab *v, const char *text, token_t *ids) {
+    size_t n = strlen(text), got = n;
+    char why[8];
+    if (!vocab_is_byte(v) && vocab_encode(v, text, n, ids, &got, why, sizeof why)) return -1;
+    return (int)got;
+}
+
+static int print_lengths(const Dataset *d, Vocab *v) {
     static const char *const labels[N_COLS] = {"prompt chars", "response chars", "prompt tokens",
                                                "response tokens", "sequence tokens"};
     int *cols[N_COLS] = {0};
@@ -156,21 +169,37 @@ static int print_lengths(const Dataset *d) {
             for (int k = 0; k < c; k++) free(cols[k]);
             return -1;
         }
+    size_t longest = 1;
+    for (int i = 0; i < d->n; i++) {
+        size_t p = strlen(d->ex[i].prompt), r = strlen(d->ex[i].response);
+        longest = p > longest ? p : longest;
+        longest = r > longest ? r : longest;
+    }
+    token_t *ids = malloc(longest * sizeof *ids);
+    if (!ids) {
+        for (int c = 0; c < N_COLS; c++) free(cols[c]);
+        return -1;
+    }
     for (int i = 0; i < d->n; i++) {
         const Example *e = &d->ex[i];
         size_t p = strlen(e->prompt), r = strlen(e->response);
         cols[COL_PROMPT_CHARS][i] = (int)utf8_codepoints(e->prompt, p);
         cols[COL_RESPONSE_CHARS][i] = (int)utf8_codepoints(e->response, r);
-        cols[COL_PROMPT_TOKENS][i] = (int)p;
-        cols[COL_RESPONSE_TOKENS][i] = (int)r;
+        cols[COL_PROMPT_TOKENS][i] = count_tokens(v, e->prompt, ids);
+        cols[COL_RESPONSE_TOKENS][i] = count_tokens(v, e->response, ids);
         cols[COL_SEQUENCE_TOKENS][i] = example_tokens(e);
     }
+    free(ids);
     printf("lengths                min  median     max\n");
     for (int c = 0; c < N_COLS; c++) {
         print_stats(labels[c], cols[c], d->n);
         free(cols[c]);
     }
-    printf("  (a token is a byte; sequence = <bos> prompt <sep> response <eos>)\n");
+    if (vocab_is_byte(v))
+        printf("  (a token is a byte; sequence = <bos> prompt <sep> response <eos>)\n");
+    else
+        printf("  (tokens of %s; sequence = <bos> prompt <sep> response <eos>)\n",
+               vocab_describe(v));
     return 0;
 }
 
@@ -218,7 +247,16 @@ static int data_check(const Args *a) {
     printf("layout: %s (%s%s)\n", layout_name(d.layout), layout_fields(d.layout),
            c.opt.layout == LAYOUT_AUTO ? ", detected" : "");
     printf("records: %d\n", d.n);
-    if (print_lengths(&d) != 0) {
+    Vocab *v = vocab_open(c.tokenizer, err, sizeof err);
+    if (!v || vocab_measure(v, &d, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        vocab_free(v);
+        dataset_free(&d);
+        return EXIT_USAGE;
+    }
+    rc = print_lengths(&d, v);
+    vocab_free(v);
+    if (rc != 0) {
         dataset_free(&d);
         fprintf(stderr, "exposure data check: out of memory\n");
         return EXIT_RUNTIME;
@@ -244,8 +282,9 @@ static int run(const Args *a) {
 const Command command_data = {
     .name = "data",
     .summary = "data gen TASK --n N --seed S -o FILE | check FILE [--context N]",
-    .usage = "exposure data gen TASK --n N --seed S -o FILE\n"
-             "       exposure data check FILE [--layout L] [--context N] [--keep-calc]",
+    .usage =
+        "exposure data gen TASK --n N --seed S -o FILE\n"
+        "       exposure data check FILE [--layout L] [--context N] [--keep-calc] [--tokenizer T]",
     .about = "  gen     write N records of a built-in task as JSONL\n"
              "  check   load a dataset and report its layout, size and lengths\n",
     .flags = flags,

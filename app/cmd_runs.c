@@ -492,6 +492,13 @@ static void show_fields(const RunRow *r) {
     dataset_name(r->dataset, name, sizeof name);
     if (strcmp(name, r->dataset) == 0) printf("  dataset    %s\n", r->dataset);
     else printf("  dataset    %s (%s)\n", name, r->dataset);
+    Config c;
+    char why[256];
+    config_defaults(&c);
+    if (r->config_json && config_apply_json_text(&c, r->config_json, "", why, sizeof why) == 0)
+        printf("  model      %d layer%s x %d dim, %d heads, context %d, tokenizer %s\n",
+               c.model.layers, c.model.layers == 1 ? "" : "s", c.model.dim, c.model.heads,
+               c.model.context, c.model.tokenizer);
     printf("  seed       %lld\n", (long long)r->seed);
     printf("  steps      %lld/%lld\n", (long long)r->step, (long long)r->steps);
     printf("  created    %s\n", created);

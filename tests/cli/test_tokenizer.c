@@ -81,6 +81,15 @@ Test(tokenizer, a_gpt2_run_trains_evaluates_records_its_vocabulary_and_warm_star
     r = run_exposure((const char *[]){"runs", "show", "1", "--db", db, NULL}, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "\"tokenizer\": \"gpt2\""), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "context 96, tokenizer gpt2"), "%s", r.out);
+    run_free(&r);
+
+    /* data check counts the same tokens. */
+    r = run_exposure((const char *[]){"data", "check", data + strlen("data.train="), "--context",
+                                      "96", "--tokenizer", "gpt2", NULL},
+                     NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "longer than context 96: 0 of 40"), "%s", r.out);
     run_free(&r);
 
     /* A warm start takes the checkpoint's tokenizer with its shape... */
