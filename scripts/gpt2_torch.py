@@ -14,6 +14,11 @@ are read and written here directly, in the bytes Hugging Face's writer produces.
         Loads MODEL (a safetensors file with config.json beside it, GPT2LMHeadModel or
         GPT2Model names), runs it on the tokens of TOKENS (a file written by `fixture`) and
         writes the logits to OUT, as reference.safetensors holds them.
+    /usr/bin/python3 scripts/gpt2_torch.py gpt2-124m DIR
+        Writes a randomly initialised GPT-2 of the 124M shape (12 layers, n_embd 768, 12
+        heads, n_positions 1024, GPT-2's vocabulary of 50257) into DIR: model.safetensors
+        (F32, 498 MB) and config.json, for measuring `exposure model import` and fine-tuning
+        at that size without a download (docs/models.md, "GPT-2 124M here").
     python3 scripts/gpt2_torch.py seeds DIR
         Writes the seed corpus of the fuzzing harness tests/fuzz/fuzz_safetensors.c (no
         PyTorch needed): files of every mode, GPT-2s of the harness's tiny config among them.
@@ -206,6 +211,41 @@ def fixture(torch, outdir):
     return 0
 
 
+GPT2_124M = dict(n_layer=12, n_embd=768, n_head=12, n_positions=1024, vocab_size=50257)
+
+
+def gpt2_124m(torch, outdir):
+    """GPT-2's own initialisation (normal, std 0.02; residual projections scaled by
+    1/sqrt(2 L)), so that a short fine-tuning run sees losses of the usual size."""
+    os.makedirs(outdir, exist_ok=True)
+    cfg = GPT2_124M
+    g = torch.Generator().manual_seed(124)
+    C, L, V, T = cfg["n_embd"], cfg["n_layer"], cfg["vocab_size"], cfg["n_positions"]
+
+    def normal(*shape, std=0.02):
+        return torch.randn(*shape, generator=g) * std
+
+    sd = {"transformer.wte.weight": normal(V, C), "transformer.wpe.weight": normal(T, C, std=0.01),
+          "transformer.ln_f.weight": torch.ones(C), "transformer.ln_f.bias": torch.zeros(C)}
+    for l in range(L):
+        h = "transformer.h.%d." % l
+        for ln in ("ln_1", "ln_2"):
+            sd[h + ln + ".weight"] = torch.ones(C)
+            sd[h + ln + ".bias"] = torch.zeros(C)
+        for name, fan_in, fan_out, std in (("attn.c_attn", C, 3 * C, 0.02),
+                                           ("attn.c_proj", C, C, 0.02 / math.sqrt(2 * L)),
+                                           ("mlp.c_fc", C, 4 * C, 0.02),
+                                           ("mlp.c_proj", 4 * C, C, 0.02 / math.sqrt(2 * L))):
+            sd[h + name + ".weight"] = normal(fan_in, fan_out, std=std)
+            sd[h + name + ".bias"] = torch.zeros(fan_out)
+    tensors = {k: ("F32", v.shape, tensor_bytes(torch, v, "F32")) for k, v in sd.items()}
+    write_safetensors(os.path.join(outdir, "model.safetensors"), tensors, {"format": "pt"})
+    with open(os.path.join(outdir, "config.json"), "w") as f:
+        f.write(hf_config(dict(cfg, bos_token_id=50256, eos_token_id=50256)))
+    print("gpt2_torch: wrote %s (%d parameters)" % (outdir, sum(v.numel() for v in sd.values())))
+    return 0
+
+
 def write_reference(torch, path, logits, tokens):
     write_safetensors(path, {"logits": ("F32", logits.shape, tensor_bytes(torch, logits, "F32"))},
                       {"tokens": " ".join(str(t) for t in tokens)})
@@ -292,8 +332,8 @@ def seeds(outdir):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[1] not in ("fixture", "logits", "seeds") or \
-            len(argv) != {"fixture": 3, "logits": 5, "seeds": 3}[argv[1]]:
+    if len(argv) < 2 or argv[1] not in ("fixture", "logits", "seeds", "gpt2-124m") or \
+            len(argv) != {"fixture": 3, "logits": 5, "seeds": 3, "gpt2-124m": 3}[argv[1]]:
         print(__doc__, file=sys.stderr)
         return 2
     if argv[1] == "seeds":
@@ -307,6 +347,8 @@ def main(argv):
     torch.set_num_threads(1)
     if argv[1] == "fixture":
         return fixture(torch, argv[2])
+    if argv[1] == "gpt2-124m":
+        return gpt2_124m(torch, argv[2])
     return logits(torch, argv[2], argv[3], argv[4])
 
 
