@@ -6,14 +6,21 @@
 
 #include "fastmath.h"
 
+static void embed_row(float *o, token_t token, int pos, const float *wte, const float *wpe, int C) {
+    const float *e = wte + (long)token * C, *p = wpe + (long)pos * C;
+    for (int c = 0; c < C; c++) o[c] = e[c] + p[c];
+}
+
 void encoder_forward(float *out, const token_t *inp, const float *wte, const float *wpe, int B,
                      int T, int C) {
     for (int b = 0; b < B; b++)
-        for (int t = 0; t < T; t++) {
-            float *o = out + ((long)b * T + t) * C;
-            const float *e = wte + (long)inp[b * T + t] * C, *p = wpe + (long)t * C;
-            for (int c = 0; c < C; c++) o[c] = e[c] + p[c];
-        }
+        for (int t = 0; t < T; t++)
+            embed_row(out + ((long)b * T + t) * C, inp[b * T + t], t, wte, wpe, C);
+}
+
+void encoder_forward_at(float *out, const token_t *tokens, const int *positions, const float *wte,
+                        const float *wpe, int N, int C) {
+    for (int i = 0; i < N; i++) embed_row(out + (long)i * C, tokens[i], positions[i], wte, wpe, C);
 }
 
 void encoder_backward(float *dwte, float *dwpe, const float *dout, const token_t *inp, int B, int T,
@@ -97,6 +104,25 @@ void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, co
     }
 }
 
+void matvec_forward_outputs(float *out, const float *inp, const float *w, const float *bias, int IC,
+                            int o0, int o1, float beta) {
+    if (o1 <= o0) return;
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, o1 - o0, IC, 1.0f, w + (size_t)o0 * IC, IC, inp, 1,
+                beta, out + o0, 1);
+    if (bias)
+        for (int o = o0; o < o1; o++) out[o] += bias[o];
+}
+
+void matvec_forward_inputs(float *out, const float *inp, const float *w, int IC, int OC, int i0,
+                           int i1) {
+    if (i1 <= i0) {
+        memset(out, 0, (size_t)OC * sizeof(float));
+        return;
+    }
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, OC, i1 - i0, 1.0f, w + i0, IC, inp + i0, 1, 0.0f, out,
+                1);
+}
+
 void gelu_forward(float *out, const float *inp, long n) {
     for (long i = 0; i < n; i++) out[i] = gelu(inp[i]);
 }
@@ -132,6 +158,17 @@ void attention_forward(float *out, float *att, const float *qkv, int B, int T, i
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T, 1.0f, a, T, v, C3,
                         0.0f, out + (long)b * T * C + h * hs, C);
         }
+}
+
+void attention_forward_cached(float *out, float *s, const float *q, const KVCache *kv, int l, int b,
+                              int pos, int NH, int h0, int h1) {
+    const int hs = kv->dim / NH, n = pos + 1;
+    const float scale = 1.0f / sqrtf((float)hs);
+    for (int h = h0; h < h1; h++) {
+        kvcache_scores(kv, s, q + h * hs, l, b, h * hs, hs, n, scale);
+        causal_softmax_row(s, pos, n);
+        kvcache_weighted_values(kv, out + h * hs, s, l, b, h * hs, hs, n);
+    }
 }
 
 void attention_backward(float *dqkv, float *scratch, const float *dout, const float *qkv,

@@ -12,11 +12,15 @@
 
 #include <stdint.h>
 
+#include "kvcache.h"
 #include "token.h"
 
 /* out[b,t,:] = wte[inp[b,t],:] + wpe[t,:] */
 void encoder_forward(float *out, const token_t *inp, const float *wte, const float *wpe, int B,
                      int T, int C);
+/* The same for N rows at any positions: out[i,:] = wte[tokens[i],:] + wpe[positions[i],:]. */
+void encoder_forward_at(float *out, const token_t *tokens, const int *positions, const float *wte,
+                        const float *wpe, int N, int C);
 void encoder_backward(float *dwte, float *dwpe, const float *dout, const token_t *inp, int B, int T,
                       int C);
 
@@ -34,6 +38,17 @@ void matmul_forward(float *out, const float *inp, const float *w, const float *b
 void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
                      const float *w, int N, int IC, int OC);
 
+/* One row split between workers (decoding a single sequence on several cores, each reading
+ * its own share of the weights once), through cblas_sgemv:
+ * outputs: out[o] = beta*out[o] + w[o,:] . inp (+ bias[o]) for the output channels o0..o1-1;
+ * inputs:  out[0..OC) = w[:, i0..i1) . inp[i0..i1), the part of the product that the input
+ *          channels i0..i1-1 contribute (zero when there are none), summed with the others'
+ *          afterwards. */
+void matvec_forward_outputs(float *out, const float *inp, const float *w, const float *bias, int IC,
+                            int o0, int o1, float beta);
+void matvec_forward_inputs(float *out, const float *inp, const float *w, int IC, int OC, int i0,
+                           int i1);
+
 /* GELU, tanh approximation as in GPT-2. backward turns d (gradient w.r.t. the output) into
  * the gradient w.r.t. the input, in place. */
 void gelu_forward(float *out, const float *inp, long n);
@@ -43,6 +58,11 @@ void gelu_backward_inplace(float *d, const float *inp, long n);
  * channels h*hs..(h+1)*hs-1 of each. out is (N, C); att (B, NH, T, T) keeps the softmax
  * probabilities for backward (zero above the diagonal). */
 void attention_forward(float *out, float *att, const float *qkv, int B, int T, int C, int NH);
+/* The same attention for one row at position pos of sequence b whose keys and values, its own
+ * included, are in the cache: heads h0..h1-1 of q (one row of C, the query part of a qkv row)
+ * into the same channels of out. scratch holds pos + 1 floats. */
+void attention_forward_cached(float *out, float *scratch, const float *q, const KVCache *kv,
+                              int layer, int b, int pos, int NH, int h0, int h1);
 /* dqkv is written; scratch holds T*T floats. */
 void attention_backward(float *dqkv, float *scratch, const float *dout, const float *qkv,
                         const float *att, int B, int T, int C, int NH);

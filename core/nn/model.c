@@ -254,42 +254,51 @@ static Acts acts_layout(const Model *m, float *arena, int B, int T) {
     return a;
 }
 
+BlockWeights model_block(const Model *m, int l) {
+    const ParamViews *p = &m->p;
+    const size_t C = (size_t)m->cfg.dim;
+    return (BlockWeights){.ln1w = p->ln1w + l * C,
+                          .ln1b = p->ln1b + l * C,
+                          .qkvw = p->qkvw + l * 3 * C * C,
+                          .qkvb = p->qkvb + l * 3 * C,
+                          .attprojw = p->attprojw + l * C * C,
+                          .attprojb = p->attprojb + l * C,
+                          .ln2w = p->ln2w + l * C,
+                          .ln2b = p->ln2b + l * C,
+                          .fcw = p->fcw + l * 4 * C * C,
+                          .fcb = p->fcb + l * 4 * C,
+                          .fcprojw = p->fcprojw + l * 4 * C * C,
+                          .fcprojb = p->fcprojb + l * C};
+}
+
+/* Block l's part of a shard's activations. */
+static BlockActs block_acts(const Acts *a, int l, int B, int T, int C, int NH) {
+    const size_t N = (size_t)B * T, NC = N * C, l_ = (size_t)l;
+    return (BlockActs){a->ln1 + l_ * NC,     a->ln1_mean + l_ * N, a->ln1_rstd + l_ * N,
+                       a->qkv + l_ * 3 * NC, a->atty + l_ * NC,    a->att + l_ * B * NH * T * T,
+                       a->res2 + l_ * NC,    a->ln2 + l_ * NC,     a->ln2_mean + l_ * N,
+                       a->ln2_rstd + l_ * N, a->fch + l_ * 4 * NC, a->fch_gelu + l_ * 4 * NC,
+                       a->res3 + l_ * NC};
+}
+
 /* The forward pass of one shard: B rows of input (row-major, T each) to B*T logit rows. */
 static void shard_forward(const Model *m, ModelShard *sh, const token_t *input, float *logits,
                           int B, int T) {
-    const int L = m->cfg.layers, C = m->cfg.dim, NH = m->cfg.heads, N = B * T;
-    const size_t NC = (size_t)N * C;
+    const int C = m->cfg.dim, NH = m->cfg.heads;
     Acts a = acts_layout(m, sh->acts, B, T);
     const ParamViews *p = &m->p;
+    const BlockPass ps = {.C = C, .NH = NH, .B = B, .T = T};
 
     encoder_forward(a.encoded, input, p->wte, p->wpe, B, T, C);
     const float *x = a.encoded;
-    for (int l = 0; l < L; l++) {
-        float *ln1 = a.ln1 + l * NC, *qkv = a.qkv + l * 3 * NC, *atty = a.atty + l * NC;
-        float *att = a.att + (size_t)l * B * NH * T * T, *res2 = a.res2 + l * NC;
-        float *ln2 = a.ln2 + l * NC, *fch = a.fch + l * 4 * NC;
-        float *fch_gelu = a.fch_gelu + l * 4 * NC, *res3 = a.res3 + l * NC;
-
-        layernorm_forward(ln1, a.ln1_mean + (size_t)l * N, a.ln1_rstd + (size_t)l * N, x,
-                          p->ln1w + l * C, p->ln1b + l * C, N, C);
-        matmul_forward(qkv, ln1, p->qkvw + (size_t)l * 3 * C * C, p->qkvb + l * 3 * C, N, C, 3 * C,
-                       0.0f);
-        attention_forward(atty, att, qkv, B, T, C, NH);
-        memcpy(res2, x, NC * sizeof(float));
-        matmul_forward(res2, atty, p->attprojw + (size_t)l * C * C, p->attprojb + l * C, N, C, C,
-                       1.0f);
-        layernorm_forward(ln2, a.ln2_mean + (size_t)l * N, a.ln2_rstd + (size_t)l * N, res2,
-                          p->ln2w + l * C, p->ln2b + l * C, N, C);
-        matmul_forward(fch, ln2, p->fcw + (size_t)l * 4 * C * C, p->fcb + l * 4 * C, N, C, 4 * C,
-                       0.0f);
-        gelu_forward(fch_gelu, fch, (long)N * 4 * C);
-        memcpy(res3, res2, NC * sizeof(float));
-        matmul_forward(res3, fch_gelu, p->fcprojw + (size_t)l * 4 * C * C, p->fcprojb + l * C, N,
-                       4 * C, C, 1.0f);
-        x = res3;
+    for (int l = 0; l < m->cfg.layers; l++) {
+        const BlockWeights w = model_block(m, l);
+        const BlockActs ba = block_acts(&a, l, B, T, C, NH);
+        block_forward(&ps, &w, &ba, x, B * T);
+        x = ba.res3;
     }
-    layernorm_forward(a.lnf, a.lnf_mean, a.lnf_rstd, x, p->lnfw, p->lnfb, N, C);
-    matmul_forward(logits, a.lnf, p->wte, NULL, N, C, m->padded_vocab, 0.0f);
+    head_forward(&ps, logits, a.lnf, a.lnf_mean, a.lnf_rstd, x, p->lnfw, p->lnfb, p->wte, B * T,
+                 m->padded_vocab);
 }
 
 /* The backward pass of one shard, accumulating into grads; dlogits (the shard's rows of the

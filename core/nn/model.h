@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "batch.h"
+#include "block.h"
 #include "layers.h"
 
 typedef struct {
@@ -104,6 +105,9 @@ int model_set_threads(Model *m, int threads);
 /* GPT-2 initialisation: N(0, 0.02) weights, residual projections scaled by 1/sqrt(2L),
  * zero biases, LayerNorm gains 1. Clears gradients and AdamW state. */
 void model_init_weights(Model *m, uint64_t seed);
+
+/* Block l's weights (views into m->params), for block_forward. */
+BlockWeights model_block(const Model *m, int l);
 
 /* 1 when AdamW applies weight decay to the tensor: matrices and embeddings, not LayerNorm
  * parameters or biases. */

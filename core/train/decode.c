@@ -1,6 +1,5 @@
 #include "decode.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,18 +18,20 @@ typedef struct {
     int pending_corr; /* index of a correction awaiting its replacement, -1 when none */
 } SeqState;
 
-/* One worker's scratch for the rows it runs through the network. */
+/* One worker's scratch for the rows it runs through the network: the residual rows x, which
+ * every block updates in place, and one set of block buffers that every block reuses. */
 typedef struct {
     float *x, *ln, *mean, *rstd, *qkv, *atty, *fch, *scores, *gathered;
     int *gathered_row;
+    BlockActs acts;
 } Work;
 
 struct Decoder {
     int max_batch, context, L, C, NH, Vp;
     int workers;
-    float *kcache, *vcache; /* (L, max_batch, context, C) each */
-    Work *work;             /* one per worker of the model's pool */
-    float *logits;          /* (max_batch, Vp): the latest logits of each sequence */
+    KVCache cache;
+    Work *work;    /* one per worker of the model's pool */
+    float *logits; /* (max_batch, Vp): the latest logits of each sequence */
     float *pick;
     /* The rows of one pass: token, sequence, position, and whether its logits are wanted. */
     int *row_seq, *row_pos, *logit_row;
@@ -41,8 +42,6 @@ struct Decoder {
      * slice of the input channels with the attention and MLP output projections, two rows of
      * C per worker (one per projection, so that one can be written while the other is read). */
     float *tpart;
-    token_t ttok;
-    int tpos;
     /* Results, max_batch sequences of up to context tokens. */
     token_t *raw, *out;
     Correction *corr;
@@ -63,6 +62,8 @@ static int work_alloc(Work *w, size_t rows, size_t C, size_t context, size_t Vp,
     w->scores = floats(context);
     w->gathered = floats(batch * Vp);
     w->gathered_row = malloc(rows * sizeof(int));
+    w->acts = (BlockActs){w->ln, w->mean, w->rstd, w->qkv, w->atty, w->scores, w->x,
+                          w->ln, w->mean, w->rstd, w->fch, w->fch,  w->x};
     return w->x && w->ln && w->mean && w->rstd && w->qkv && w->atty && w->fch && w->scores &&
                    w->gathered && w->gathered_row
                ? 0
@@ -86,12 +87,7 @@ Decoder *decoder_new(const Model *m, int max_batch) {
     d->Vp = m->padded_vocab;
     d->workers = m->threads;
     size_t C = (size_t)c->dim, R = MAX_ROWS, seqs = (size_t)max_batch * (size_t)c->context;
-    size_t cache = (size_t)c->layers * seqs * C;
-    /* Zeroed: the last tile of keys is read in full, positions past the sequence included. */
-    d->kcache =
-        calloc((size_t)c->layers * (size_t)max_batch * C * (((size_t)c->context + 15) / 16 * 16),
-               sizeof(float));
-    d->vcache = floats(cache);
+    int cache_ok = !kvcache_init(&d->cache, c->layers, max_batch, c->context, c->dim);
     d->work = calloc((size_t)d->workers, sizeof *d->work);
     d->logits = floats((size_t)max_batch * (size_t)d->Vp);
     d->pick = floats((size_t)d->Vp);
@@ -104,8 +100,8 @@ Decoder *decoder_new(const Model *m, int max_batch) {
     d->out = malloc(seqs * sizeof(token_t));
     d->corr = malloc(seqs * sizeof(Correction));
     d->seq = malloc((size_t)max_batch * sizeof(SeqState));
-    int ok = d->kcache && d->vcache && d->work && d->logits && d->pick && d->tpart && d->row_seq &&
-             d->row_pos && d->logit_row && d->row_tok && d->raw && d->out && d->corr && d->seq;
+    int ok = cache_ok && d->work && d->logits && d->pick && d->tpart && d->row_seq && d->row_pos &&
+             d->logit_row && d->row_tok && d->raw && d->out && d->corr && d->seq;
     for (int w = 0; ok && w < d->workers; w++)
         ok = !work_alloc(&d->work[w], R, C, (size_t)c->context, (size_t)d->Vp, (size_t)max_batch);
     if (!ok) {
@@ -121,7 +117,8 @@ void decoder_free(Decoder *d) {
     if (!d) return;
     for (int w = 0; d->work && w < d->workers; w++) work_free(&d->work[w]);
     free(d->work);
-    free(d->kcache), free(d->vcache), free(d->logits), free(d->pick);
+    kvcache_free(&d->cache);
+    free(d->logits), free(d->pick);
     free(d->tpart);
     free(d->row_seq), free(d->row_pos), free(d->logit_row), free(d->row_tok);
     free(d->raw), free(d->out), free(d->corr), free(d->seq);
@@ -129,99 +126,15 @@ void decoder_free(Decoder *d) {
     free(d);
 }
 
-/* Keys are cached in tiles of 16 positions, (L, max_batch, context/16, C, 16): the scores of a
- * query against 16 cached keys are 16 lanes accumulated in one vector register, and the
- * tile a new key is written into stays in cache for the next 15 tokens. Values are cached
- * as rows, (L, max_batch, context, C), which the weighted sum reads contiguously. */
-#define TILE 16
-
-static size_t tiles(const Decoder *d) { return ((size_t)d->context + TILE - 1) / TILE; }
-
-static float *keys_at(const Decoder *d, int l, int b) {
-    return d->kcache + ((size_t)l * d->max_batch + (size_t)b) * tiles(d) * (size_t)d->C * TILE;
-}
-static float *values_at(const Decoder *d, int l, int b) {
-    return d->vcache + (((size_t)l * d->max_batch + (size_t)b) * (size_t)d->context) * (size_t)d->C;
-}
-
-/* Caches channels [c0, c1) of the key and value rows of sequence b at pos. */
-static void cache_row(const Decoder *d, int l, int b, int pos, const float *k, const float *v,
-                      int c0, int c1) {
-    float *tile = keys_at(d, l, b) + (size_t)(pos / TILE) * (size_t)d->C * TILE + pos % TILE;
-    for (int c = c0; c < c1; c++) tile[(size_t)c * TILE] = k[c];
-    memcpy(values_at(d, l, b) + (size_t)pos * d->C + c0, v + c0, (size_t)(c1 - c0) * sizeof(float));
-}
-
-/* s[0..n) = scale * (q . key_j) for the head whose channels start at c0. */
-static void scores(const Decoder *d, float *s, const float *q, const float *keys, int c0, int hs,
-                   int n, float scale) {
-    for (int t = 0; t * TILE < n; t++) {
-        const float *tile = keys + (size_t)t * (size_t)d->C * TILE + (size_t)c0 * TILE;
-        /* Four accumulators, so that consecutive additions do not wait for each other. */
-        float a0[TILE] = {0}, a1[TILE] = {0}, a2[TILE] = {0}, a3[TILE] = {0};
-        int i = 0;
-        for (; i + 4 <= hs; i += 4) {
-            const float *r = tile + (size_t)i * TILE;
-            for (int k = 0; k < TILE; k++) {
-                a0[k] += q[i] * r[k];
-                a1[k] += q[i + 1] * r[TILE + k];
-                a2[k] += q[i + 2] * r[2 * TILE + k];
-                a3[k] += q[i + 3] * r[3 * TILE + k];
-            }
-        }
-        for (; i < hs; i++)
-            for (int k = 0; k < TILE; k++) a0[k] += q[i] * tile[(size_t)i * TILE + k];
-        int m = n - t * TILE < TILE ? n - t * TILE : TILE;
-        for (int k = 0; k < m; k++) s[t * TILE + k] = ((a0[k] + a1[k]) + (a2[k] + a3[k])) * scale;
-    }
-}
-
-/* out[0..n) = sum_j p[j] v[j * stride + 0..n), 16 columns at a time in registers. */
-static void weighted_rows(float *out, const float *p, const float *v, int rows, size_t stride,
-                          int n) {
-    int i0 = 0;
-    for (; i0 + 16 <= n; i0 += 16) {
-        /* Four accumulators, so that consecutive additions do not wait for each other. */
-        float a0[16] = {0}, a1[16] = {0}, a2[16] = {0}, a3[16] = {0};
-        int j = 0;
-        for (; j + 4 <= rows; j += 4) {
-            const float *v0 = v + (size_t)j * stride + i0;
-            for (int k = 0; k < 16; k++) {
-                a0[k] += p[j] * v0[k];
-                a1[k] += p[j + 1] * v0[stride + k];
-                a2[k] += p[j + 2] * v0[2 * stride + k];
-                a3[k] += p[j + 3] * v0[3 * stride + k];
-            }
-        }
-        for (; j < rows; j++)
-            for (int k = 0; k < 16; k++) a0[k] += p[j] * v[(size_t)j * stride + i0 + k];
-        for (int k = 0; k < 16; k++) out[i0 + k] = (a0[k] + a1[k]) + (a2[k] + a3[k]);
-    }
-    for (; i0 < n; i0++) {
-        float acc = 0.0f;
-        for (int j = 0; j < rows; j++) acc += p[j] * v[(size_t)j * stride + i0];
-        out[i0] = acc;
-    }
-}
-
-/* Causal attention of heads [h0, h1) of one row at position pos against its sequence's
- * cache. */
-static void attend_row(const Decoder *d, float *s, const float *q, int l, int b, int pos,
-                       float *out, int h0, int h1) {
-    const int C = d->C, hs = C / d->NH, n = pos + 1;
-    const float scale = 1.0f / sqrtf((float)hs);
-    const float *keys = keys_at(d, l, b), *v = values_at(d, l, b);
-    for (int h = h0; h < h1; h++) {
-        scores(d, s, q + h * hs, keys, h * hs, hs, n, scale);
-        float mx = s[0];
-        for (int j = 1; j < n; j++) mx = s[j] > mx ? s[j] : mx;
-        for (int j = 0; j < n; j++) s[j] = fast_expf(s[j] - mx);
-        float sum = 0.0f;
-        for (int j = 0; j < n; j++) sum += s[j];
-        float inv = 1.0f / sum;
-        for (int j = 0; j < n; j++) s[j] *= inv;
-        weighted_rows(out + h * hs, s, v + h * hs, n, (size_t)C, hs);
-    }
+/* How the rows set up in d->row_* (from r0 on) pass through the blocks: against the cache,
+ * by one worker or (team) by all of them on a single row. */
+static BlockPass rows_pass(const Decoder *d, int r0, const BlockTeam *team) {
+    return (BlockPass){.C = d->C,
+                       .NH = d->NH,
+                       .cache = &d->cache,
+                       .seq = d->row_seq + r0,
+                       .pos = d->row_pos + r0,
+                       .team = team};
 }
 
 /* Rows [r0, r1) of the pass through the whole network, in worker w's scratch: writes their
@@ -230,35 +143,13 @@ static void attend_row(const Decoder *d, float *s, const float *q, int l, int b,
  * by the same worker, earlier. */
 static void forward_rows(Decoder *d, Work *wk, int r0, int r1) {
     const Model *m = d->m;
-    const int C = d->C, L = d->L, n = r1 - r0;
+    const int C = d->C, n = r1 - r0;
     const ParamViews *p = &m->p;
-    const int *seq = d->row_seq + r0, *pos = d->row_pos + r0;
-    for (int i = 0; i < n; i++) {
-        const float *e = p->wte + (size_t)d->row_tok[r0 + i] * C, *pe = p->wpe + (size_t)pos[i] * C;
-        float *x = wk->x + (size_t)i * C;
-        for (int c = 0; c < C; c++) x[c] = e[c] + pe[c];
-    }
-    for (int l = 0; l < L; l++) {
-        layernorm_forward(wk->ln, wk->mean, wk->rstd, wk->x, p->ln1w + l * C, p->ln1b + l * C, n,
-                          C);
-        matmul_forward(wk->qkv, wk->ln, p->qkvw + (size_t)l * 3 * C * C, p->qkvb + l * 3 * C, n, C,
-                       3 * C, 0.0f);
-        for (int i = 0; i < n; i++) {
-            const float *row = wk->qkv + (size_t)i * 3 * C;
-            cache_row(d, l, seq[i], pos[i], row + C, row + 2 * C, 0, C);
-        }
-        for (int i = 0; i < n; i++)
-            attend_row(d, wk->scores, wk->qkv + (size_t)i * 3 * C, l, seq[i], pos[i],
-                       wk->atty + (size_t)i * C, 0, d->NH);
-        matmul_forward(wk->x, wk->atty, p->attprojw + (size_t)l * C * C, p->attprojb + l * C, n, C,
-                       C, 1.0f);
-        layernorm_forward(wk->ln, wk->mean, wk->rstd, wk->x, p->ln2w + l * C, p->ln2b + l * C, n,
-                          C);
-        matmul_forward(wk->fch, wk->ln, p->fcw + (size_t)l * 4 * C * C, p->fcb + l * 4 * C, n, C,
-                       4 * C, 0.0f);
-        gelu_forward(wk->fch, wk->fch, (long)n * 4 * C);
-        matmul_forward(wk->x, wk->fch, p->fcprojw + (size_t)l * 4 * C * C, p->fcprojb + l * C, n,
-                       4 * C, C, 1.0f);
+    BlockPass ps = rows_pass(d, r0, NULL);
+    encoder_forward_at(wk->x, d->row_tok + r0, d->row_pos + r0, p->wte, p->wpe, n, C);
+    for (ps.layer = 0; ps.layer < d->L; ps.layer++) {
+        const BlockWeights w = model_block(m, ps.layer);
+        block_forward(&ps, &w, &wk->acts, wk->x, n);
     }
     /* Final LayerNorm and LM head only for the rows whose next token is wanted. */
     int k = 0;
@@ -268,95 +159,29 @@ static void forward_rows(Decoder *d, Work *wk, int r0, int r1) {
             wk->gathered_row[k++] = d->logit_row[r0 + i];
         }
     if (k == 0) return;
-    layernorm_forward(wk->ln, wk->mean, wk->rstd, wk->x, p->lnfw, p->lnfb, k, C);
-    matmul_forward(wk->gathered, wk->ln, p->wte, NULL, k, C, d->Vp, 0.0f);
+    head_forward(&ps, wk->gathered, wk->ln, wk->mean, wk->rstd, wk->x, p->lnfw, p->lnfb, p->wte, k,
+                 d->Vp);
     for (int i = 0; i < k; i++)
         memcpy(d->logits + (size_t)wk->gathered_row[i] * d->Vp, wk->gathered + (size_t)i * d->Vp,
                (size_t)d->Vp * sizeof(float));
 }
 
-/* y[r0, r1) = beta * y[r0, r1) + W[r0, r1) x + bias[r0, r1): rows of a matrix times one
- * vector. */
-static void rows_times(float *y, const float *W, const float *x, const float *bias, int IC, int r0,
-                       int r1, float beta) {
-    if (r1 <= r0) return;
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, r1 - r0, IC, 1.0f, W + (size_t)r0 * IC, IC, x, 1, beta,
-                y + r0, 1);
-    if (bias)
-        for (int r = r0; r < r1; r++) y[r] += bias[r];
-}
-
-/* Worker w's share [begin, end) of n channels, in whole blocks of 16. */
-static void channels(int n, int w, int workers, int *begin, int *end) {
-    long b0, b1;
-    pool_split((n + 15) / 16, w, workers, &b0, &b1);
-    *begin = (int)(b0 * 16 < n ? b0 * 16 : n);
-    *end = (int)(b1 * 16 < n ? b1 * 16 : n);
-}
-
-/* y = W[:, c0, c1) x[c0, c1): the part of a product that a slice of the input channels
- * contributes (zero for an empty slice). W is (OC, IC). */
-static void cols_times(float *y, const float *W, const float *x, int OC, int IC, int c0, int c1) {
-    if (c1 <= c0) {
-        memset(y, 0, (size_t)OC * sizeof(float));
-        return;
-    }
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, OC, c1 - c0, 1.0f, W + c0, IC, x + c0, 1, 0.0f, y, 1);
-}
-
-/* x += bias + every worker's part, in worker order: each worker keeps its own copy of the
- * residual row, and all copies stay bit-identical. */
-static void add_parts(float *x, const float *bias, const float *parts, int workers, int C) {
-    for (int c = 0; c < C; c++) x[c] += bias[c];
-    for (int v = 0; v < workers; v++)
-        for (int c = 0; c < C; c++) x[c] += parts[(size_t)v * 2 * C + c];
-}
-
-/* One token of sequence 0 through the network by every worker together, so that the weights
- * are read once, split between the cores. A worker owns a share of the heads (their query,
- * key and value rows, cache slices and attention) and of the MLP's hidden channels, and
- * multiplies the output projections by its own slice of their input, leaving a part of the
- * result; after a barrier, every worker adds up all the parts into its own copy of the
- * residual row. Two barriers a layer: the parts of one projection are read while the other's
- * are written, and a worker cannot write a part again before every worker has passed the
- * barrier that follows its reading. */
+/* One token of sequence 0 through the network by every worker together (a BlockTeam), so
+ * that the weights are read once, split between the cores; two barriers a block. */
 static void team_step(void *ctx, int w, int workers) {
     Decoder *d = ctx;
     const Model *m = d->m;
     const ParamViews *p = &m->p;
-    Pool *pool = m->pool;
-    const int C = d->C, hs = C / d->NH, pos = d->tpos;
     Work *wk = &d->work[w];
-    long h0, h1;
-    pool_split(d->NH, w, workers, &h0, &h1);
-    int f0, f1, v0, v1;
-    channels(4 * C, w, workers, &f0, &f1);
-    channels(d->Vp, w, workers, &v0, &v1);
-    const int a0 = (int)h0 * hs, a1 = (int)h1 * hs; /* this worker's attention channels */
-    float *x = wk->x, *att_part = d->tpart + (size_t)w * 2 * C, *mlp_part = att_part + C;
-
-    const float *e = p->wte + (size_t)d->ttok * C, *pe = p->wpe + (size_t)pos * C;
-    for (int c = 0; c < C; c++) x[c] = e[c] + pe[c];
-    for (int l = 0; l < d->L; l++) {
-        const float *qkvw = p->qkvw + (size_t)l * 3 * C * C, *qkvb = p->qkvb + l * 3 * C;
-        layernorm_forward(wk->ln, wk->mean, wk->rstd, x, p->ln1w + l * C, p->ln1b + l * C, 1, C);
-        for (int part = 0; part < 3; part++) /* q, k, v of this worker's heads */
-            rows_times(wk->qkv, qkvw, wk->ln, qkvb, C, part * C + a0, part * C + a1, 0.0f);
-        cache_row(d, l, 0, pos, wk->qkv + C, wk->qkv + 2 * C, a0, a1);
-        attend_row(d, wk->scores, wk->qkv, l, 0, pos, wk->atty, (int)h0, (int)h1);
-        cols_times(att_part, p->attprojw + (size_t)l * C * C, wk->atty, C, C, a0, a1);
-        pool_barrier(pool);
-        add_parts(x, p->attprojb + l * C, d->tpart, workers, C);
-        layernorm_forward(wk->ln, wk->mean, wk->rstd, x, p->ln2w + l * C, p->ln2b + l * C, 1, C);
-        rows_times(wk->fch, p->fcw + (size_t)l * 4 * C * C, wk->ln, p->fcb + l * 4 * C, C, f0, f1,
-                   0.0f);
-        gelu_forward(wk->fch + f0, wk->fch + f0, f1 - f0);
-        cols_times(mlp_part, p->fcprojw + (size_t)l * 4 * C * C, wk->fch, C, 4 * C, f0, f1);
-        pool_barrier(pool);
-        add_parts(x, p->fcprojb + l * C, d->tpart + C, workers, C);
+    const BlockTeam team = {w, workers, m->pool, d->tpart};
+    BlockPass ps = rows_pass(d, 0, &team);
+    encoder_forward_at(wk->x, d->row_tok, d->row_pos, p->wte, p->wpe, 1, d->C);
+    for (ps.layer = 0; ps.layer < d->L; ps.layer++) {
+        const BlockWeights bw = model_block(m, ps.layer);
+        block_forward(&ps, &bw, &wk->acts, wk->x, 1);
     }
-    layernorm_forward(wk->ln, wk->mean, wk->rstd, x, p->lnfw, p->lnfb, 1, C);
-    rows_times(d->logits, p->wte, wk->ln, NULL, C, v0, v1, 0.0f);
+    head_forward(&ps, d->logits, wk->ln, wk->mean, wk->rstd, wk->x, p->lnfw, p->lnfb, p->wte, 1,
+                 d->Vp);
 }
 
 /* Worker w's share of the pass: about n/workers rows, cut only between sequences. */
@@ -532,8 +357,6 @@ int decode_batch(Decoder *d, const Model *m, const token_t *const *prompts, cons
         if (n == 0) break;
         if (team) {
             d->m = m;
-            d->ttok = d->row_tok[0];
-            d->tpos = d->row_pos[0];
             pool_run(m->pool, team_step, d);
         } else {
             d->n_rows = n;

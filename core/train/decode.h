@@ -10,7 +10,12 @@
  * context keeps everything. A <corr> with nothing to retract changes nothing; once a sample
  * has made max_corrections corrections, <corr> can no longer be emitted. Every correction is
  * recorded: the visible position it retracted at, the retracted token (the last one for
- * segment granularity), and the replacement (the next token emitted). */
+ * segment granularity), and the replacement (the next token emitted).
+ *
+ * The network is the model's own forward pass (block_forward and head_forward, core/nn),
+ * over the rows of a pass against the key/value cache (KVCache): the prompts' rows in one
+ * pass, then one row per active sequence per step; a single sequence's row is computed by all
+ * the pool's workers together (a BlockTeam), each reading its own share of the weights. */
 #ifndef EXPOSURE_DECODE_H
 #define EXPOSURE_DECODE_H
 
