@@ -147,6 +147,11 @@ static int watch(Trainer *tr, const TrainArgs *a) {
             trainer_stop(tr); /* stdout is gone (a closed pipe): no one is listening */
             asked_stop = 1;
         }
+        if (ev.dropped && dist_rank() == 0) {
+            progress_clear(&p);
+            fprintf(stderr, "exposure train: %ld events were dropped (the output fell behind)\n",
+                    ev.dropped);
+        }
         if (dist_rank() == 0 && (!a->quiet || ev.kind == EV_NOTE)) print_human(&ev, &p, rac);
         if (ev.kind == EV_DONE) {
             progress_clear(&p);

@@ -16,12 +16,14 @@
 
 /* ---- events ---- */
 
-/* Appends to the event ring, growing it up to EVENT_QUEUE_MAX, then dropping the oldest. */
+/* Appends to the event ring, growing it up to q_max, then dropping the oldest (and counting
+ * it): the training thread never waits for a reader. */
 static void push_locked(Trainer *t, const TrainerEvent *ev) {
     static const int initial = 256;
     int cap = t->queue ? t->q_cap : 0;
-    if (t->q_len == cap && cap < EVENT_QUEUE_MAX) {
+    if (t->q_len == cap && cap < t->q_max) {
         int ncap = cap ? cap * 2 : initial;
+        if (ncap > t->q_max) ncap = t->q_max;
         TrainerEvent *q = malloc((size_t)ncap * sizeof *q);
         if (q) {
             for (int i = 0; i < t->q_len; i++) q[i] = t->queue[(t->q_head + i) % cap];
@@ -35,6 +37,8 @@ static void push_locked(Trainer *t, const TrainerEvent *ev) {
     if (t->q_len == cap) { /* full: the oldest event goes */
         t->q_head = (t->q_head + 1) % cap;
         t->q_len--;
+        t->dropped_unseen++;
+        t->snap.events_dropped++;
     }
     t->queue[(t->q_head + t->q_len) % cap] = *ev;
     t->q_len++;
@@ -61,6 +65,8 @@ int trainer_poll_event(Trainer *t, TrainerEvent *ev) {
     int got = t->q_len > 0;
     if (got) {
         *ev = t->queue[t->q_head];
+        ev->dropped = t->dropped_unseen;
+        t->dropped_unseen = 0;
         t->q_head = (t->q_head + 1) % t->q_cap;
         t->q_len--;
     }
@@ -610,6 +616,7 @@ int trainer_start(const Config *cfg, const TrainerOptions *opt, Trainer **out, c
     pthread_cond_init(&t->has_event, &ca);
     pthread_condattr_destroy(&ca);
     t->last_eval_step = -1;
+    t->q_max = opt->event_capacity > 0 ? opt->event_capacity : EVENT_QUEUE_MAX;
     t->dist = dist_size() > 1;
     int rc = opt->resume ? trainer_setup_resume(t, opt, err, cap)
                          : trainer_setup_new(t, cfg, opt, err, cap);

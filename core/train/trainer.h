@@ -55,6 +55,9 @@ typedef struct {
     char split[8];
     char status[16];
     char text[512];
+    /* Events dropped just before this one: a reader that falls behind by more than the queue
+     * holds loses the oldest events rather than ever holding the training thread up. */
+    long dropped;
 } TrainerEvent;
 
 typedef struct {
@@ -65,9 +68,10 @@ typedef struct {
     StepStats last; /* of the latest step */
     int eval_step;  /* step of the latest evaluation, -1 before the first */
     EvalSummary eval;
-    double elapsed; /* seconds of training, across resumes */
-    double eta;     /* seconds left at the recent pace; -1 when unknown */
-    Config config;  /* as it is now, live changes included */
+    double elapsed;      /* seconds of training, across resumes */
+    double eta;          /* seconds left at the recent pace; -1 when unknown */
+    Config config;       /* as it is now, live changes included */
+    long events_dropped; /* in all, since the start */
 } TrainerSnapshot;
 
 /* One row of the latest training batch, as the method built it (the batch inspector). */
@@ -83,6 +87,7 @@ typedef struct {
     const char *name;    /* run name; NULL or "" for one made from method and data */
     int64_t resume;      /* continue this stopped or interrupted run (config comes from it) */
     int64_t sweep;       /* tag the run with this sweep (0: none) */
+    int event_capacity;  /* events kept for a reader that falls behind (0: 16384) */
 } TrainerOptions;
 
 /* Return values of trainer_start besides 0. */
@@ -101,7 +106,9 @@ void trainer_stop(Trainer *t);
  * and recorded as an event of the run. Returns 0, or -1 with the reason in err. */
 int trainer_set(Trainer *t, const char *assignment, char *err, size_t errcap);
 
-/* Pops the oldest event; returns 1, or 0 when there is none. */
+/* Pops the oldest event; returns 1, or 0 when there is none. Never blocks the training
+ * thread: when the queue is full the oldest event is dropped, and the next event popped
+ * says how many were (TrainerEvent.dropped). */
 int trainer_poll_event(Trainer *t, TrainerEvent *ev);
 /* Like trainer_poll_event, but waits up to timeout_ms for an event to arrive. */
 int trainer_wait_event(Trainer *t, TrainerEvent *ev, int timeout_ms);

@@ -18,7 +18,8 @@
 
 /* Sequences decoded together in evaluation and free-running self-generation. */
 #define DECODE_BATCH 32
-/* Events kept for a reader that falls behind; older ones are dropped beyond this. */
+/* Events kept for a reader that falls behind (TrainerOptions.event_capacity unset); older ones
+ * are dropped beyond this. */
 #define EVENT_QUEUE_MAX 16384
 /* Live changes queued between two steps. */
 #define MAX_PENDING 32
@@ -65,6 +66,8 @@ struct Trainer {
     BatchRowView row;
     TrainerEvent *queue;
     int q_head, q_len, q_cap;
+    int q_max;           /* the queue's capacity at most */
+    long dropped_unseen; /* dropped since the last event popped */
 };
 
 /* trainer.c: queues an EV_NOTE event (and prints nothing). */
