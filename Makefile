@@ -98,7 +98,7 @@ export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
 .PHONY: all run test deps build-all unit asan-unit cli bench bench-compare bench-tokenizer \
-        clean help fuzz fuzz-smoke fuzz-build fuzz-seeds fuzz-bins valgrind format
+        clean help fuzz fuzz-smoke fuzz-build fuzz-seeds fuzz-bins valgrind format tsan
 .DEFAULT_GOAL := all
 
 help:
@@ -110,6 +110,8 @@ help:
 	@echo "make bench-tokenizer  BPE tokenizer speed and sequence lengths (docs/tokenizers.md)"
 	@echo "make fuzz   fuzz every harness for FUZZ_SECONDS (default 600) each (docs/reliability.md)"
 	@echo "make valgrind  train, eval and list runs under valgrind's memcheck"
+	@echo "make tsan   the thread pool's stress test and the trainer's control API under"
+	@echo "            ThreadSanitizer"
 	@echo "make format rewrite every C file as .clang-format asks (make test checks it)"
 	@echo "make MPI=1  build with MPI, to train on several processes (docs/distributed.md);"
 	@echo "            on by default when mpicc is installed (sh scripts/deps.sh --mpi), MPI=0 off"
@@ -129,15 +131,15 @@ run: deps
 
 # `make test`: first the formatting and layering checks (scripts/check_format.sh and
 # check_includes.sh), which fail before anything is built, then a short fuzzing run of
-# every harness and a train/eval/runs pass under valgrind, then the Criterion suites, so that
-# the output ends with their synthesis lines: the unit suite, the same suite built with
-# AddressSanitizer and UndefinedBehaviorSanitizer, and the command-line tests, which drive the
-# sanitized binary, so that every subcommand is checked under the sanitizers too.
+# every harness, a train/eval/runs pass under valgrind and the ThreadSanitizer tests, then the
+# Criterion suites, so that the output ends with their synthesis lines: the unit suite, the same
+# suite built with AddressSanitizer and UndefinedBehaviorSanitizer, and the command-line tests,
+# which drive the sanitized binary, so that every subcommand is checked under the sanitizers too.
 test: deps
 	@sh scripts/check_format.sh
 	@sh scripts/check_includes.sh
 	@$(MAKE) --no-print-directory build-all
-	@$(MAKE) --no-print-directory fuzz-smoke valgrind
+	@$(MAKE) --no-print-directory fuzz-smoke valgrind tsan
 	$(BUILD)/test-unit
 	$(BUILD)/asan/test-unit
 	EXPOSURE_BIN=$(BUILD)/asan/exposure EXPOSURE_PLAIN_BIN=$(BUILD)/exposure \
@@ -251,6 +253,34 @@ $(BUILD)/valgrind/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC-VG,$<)
 	$(Q)$(CC) $(BASEFLAGS) -O2 $(CORE_CFLAGS) $(EXTRA) -c -o $@ $<
+
+# ---- ThreadSanitizer (docs/reliability.md) -----------------------------------------------------
+# The thread pool's stress test and the trainer's control API (tests/unit/test_pool.c and
+# test_trainer_control.c, also part of the unit suite) built with -fsanitize=thread against a
+# core built the same way, in their own directory. Any report fails the target. OpenBLAS is
+# not instrumented and keeps to one thread (the model sets it so; OPENBLAS_NUM_THREADS=1 keeps
+# its own start-up from making more); no suppressions are needed.
+# Criterion's runner cannot start under ThreadSanitizer, so these files are compiled against
+# tests/tsan/criterion/criterion.h (the part of Criterion they use) and run by
+# tests/tsan/runner.c.
+TSANFLAGS    := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+TSAN_TESTS   := tests/unit/test_pool.c tests/unit/test_trainer_control.c tests/tsan/runner.c
+TSAN_OBJ     := $(call obj,$(BUILD)/tsan,$(TSAN_TESTS) $(CORE_SRC))
+TSAN_RUN     := OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1
+
+tsan: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tsan/test-tsan
+	$(TSAN_RUN) $(BUILD)/tsan/test-tsan
+
+$(BUILD)/tsan/test-tsan: $(TSAN_OBJ)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(TSANFLAGS) -o $@ $^ $(CORE_LIBS)
+
+$(BUILD)/tsan/obj/tests/%.o: EXTRA = -Itests/tsan
+$(BUILD)/tsan/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC-TSAN,$<)
+	$(Q)$(CC) $(BASEFLAGS) $(TSANFLAGS) $(CORE_CFLAGS) $(EXTRA) -c -o $@ $<
 
 # ---- fuzzing (docs/reliability.md) ------------------------------------------------------------
 # libFuzzer harnesses in tests/fuzz/, built with clang against the core sources under ASan and

@@ -15,7 +15,8 @@ fi
 
 # libpcre2-dev matches GPT-2's pre-tokenization rule (core/data/pretok.c). clang and
 # libclang-rt-14-dev build the libFuzzer harnesses, valgrind runs `make valgrind`, clang-format
-# checks the formatting: all are part of `make test`.
+# checks the formatting: all are part of `make test`. gcc's ThreadSanitizer runtime (`make tsan`)
+# comes with build-essential (gcc-12 -> libgcc-12-dev -> libtsan2).
 packages="build-essential pkg-config libopenblas-dev libncurses-dev libsqlite3-dev sqlite3
 libcjson-dev libpcre2-dev libcriterion-dev tmux clang libclang-rt-14-dev valgrind clang-format
 $mpi $*"
