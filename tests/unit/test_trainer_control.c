@@ -2,17 +2,23 @@
  * pause holds the run and a resume continues it, a stop ends it "stopped" with a checkpoint,
  * and a reader that never reads loses the oldest events, counted, without holding the
  * training up. `make tsan` also runs these under ThreadSanitizer: the controlling thread and
- * the training thread share the snapshot, the event queue and the pending changes. */
+ * the training thread share the snapshot, the event queue and the pending changes. A live
+ * change is also recorded in the run store, as an event whose detail is a JSON object
+ * {"key","from","to"}, for every value a live key can take (a piecewise schedule's points
+ * included). */
+#include <cJSON.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "store.h"
 #include "trainer.h"
 
 #define DIR_TEMPLATE "/tmp/exposure-control-XXXXXX"
 static char dir[] = DIR_TEMPLATE;
+static char db[300]; /* the run store of the test's run */
 
 static void teardown(void) {
     char cmd[400];
@@ -31,7 +37,7 @@ static void sleep_ms(int ms) {
 static Trainer *start(const char *const *sets, int n_sets, int event_capacity) {
     memcpy(dir, DIR_TEMPLATE, sizeof dir); /* the tests may run one after another in a process */
     cr_assert_not_null(mkdtemp(dir));
-    char db[300], data[300], err[1024];
+    char data[300], err[1024];
     snprintf(db, sizeof db, "%s/runs.db", dir);
     snprintf(data, sizeof data, "data.train=%s/data.jsonl", dir);
     FILE *f = fopen(data + strlen("data.train="), "w");
@@ -104,6 +110,43 @@ Test(trainer_control, a_live_change_applies_from_the_next_step) {
     trainer_snapshot(t, &s);
     cr_assert_eq(s.config.method.schedule.value, 1.0f);
     trainer_free(t);
+}
+
+Test(trainer_control, a_live_change_is_a_run_event_with_a_json_detail) {
+    const char *sets[] = {"train.steps=100000", "method.name=bash",
+                          "method.schedule.kind=piecewise"};
+    Trainer *t = start(sets, 3, 0);
+    char err[256];
+    cr_assert_eq(trainer_set(t, "method.schedule.points=[[0,0],[5,0.5]]", err, sizeof err), 0, "%s",
+                 err);
+    TrainerEvent ev;
+    do ev = next_of(t, EV_NOTE);
+    while (!strstr(ev.text, "method.schedule.points"));
+    trainer_stop(t);
+    next_of(t, EV_DONE);
+    trainer_free(t);
+
+    Store *s;
+    cr_assert_eq(store_open(db, &s, err, sizeof err), 0, "%s", err);
+    EventRow *rows;
+    int n, found = 0;
+    cr_assert_eq(store_events(s, 1, &rows, &n), 0);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(rows[i].kind, "schedule") == 0) {
+            cJSON *o = cJSON_Parse(rows[i].detail_json);
+            cr_assert_not_null(o, "not JSON: %s", rows[i].detail_json);
+            cr_assert_str_eq(cJSON_GetObjectItem(o, "key")->valuestring, "method.schedule.points");
+            cr_assert_str_eq(cJSON_GetObjectItem(o, "from")->valuestring,
+                             "[[0,0],[1000,0.25],[3000,0.5]]");
+            cr_assert_str_eq(cJSON_GetObjectItem(o, "to")->valuestring, "[[0,0],[5,0.5]]");
+            cJSON_Delete(o);
+            found++;
+        }
+        event_row_free(&rows[i]);
+    }
+    free(rows);
+    store_close(s);
+    cr_assert_eq(found, 1);
 }
 
 Test(trainer_control, a_pause_holds_the_run_and_a_resume_continues_it) {
