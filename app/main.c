@@ -17,7 +17,12 @@ const Command *const commands[] = {
     &command_tokenizer, &command_train,  &command_ui,   NULL,
 };
 
-static void print_version(void) { printf("exposure %s\n", EXPOSURE_VERSION); }
+/* The version, then the machine and the kernels OpenBLAS runs on it (kernels.h). */
+static void print_version(void) {
+    char machine[1024];
+    kernels_describe(kernels_info(), "", machine, sizeof machine);
+    printf("exposure %s\n%s", EXPOSURE_VERSION, machine);
+}
 
 static void print_program_help(FILE *out) {
     fputs("exposure " EXPOSURE_VERSION " - a terminal laboratory for exposure bias\n"
@@ -134,6 +139,8 @@ static int dispatch(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    /* First: it may run the program again with better BLAS kernels. */
+    kernels_startup(argv);
     char err[512];
     int rc = dist_init(&argc, &argv, err, sizeof err);
     if (rc) {

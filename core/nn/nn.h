@@ -11,6 +11,7 @@
 #include "block.h"
 #include "dist.h"
 #include "fastmath.h"
+#include "kernels.h"
 #include "kvcache.h"
 #include "layers.h"
 #include "model.h"

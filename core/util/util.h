@@ -8,6 +8,7 @@
 #include "assets.h"
 #include "blob.h"
 #include "clock.h"
+#include "cpu.h"
 #include "fileguard.h"
 #include "limit.h"
 #include "linereader.h"
