@@ -430,6 +430,13 @@ static int run(const Args *a) {
     if (strcmp(which, "all") && strcmp(which, "S") && strcmp(which, "M"))
         return cli_usage_error("bench", "--model must be S, M or all");
     cJSON *all = json ? cJSON_CreateArray() : NULL;
+    /* Which machine and kernels the figures below are of (kernels.h). */
+    if (!json) {
+        char machine[1024];
+        kernels_describe(kernels_info(), "", machine, sizeof machine);
+        fputs(machine, stdout);
+        fflush(stdout);
+    }
     for (size_t k = 0; k < sizeof models / sizeof *models; k++) {
         if (strcmp(which, "all") && strcmp(which, models[k].name)) continue;
         BenchResult r;
@@ -444,6 +451,10 @@ static int run(const Args *a) {
     if (json) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "event", "bench");
+        char *machine = kernels_machine_json(kernels_info());
+        cJSON *m = machine ? cJSON_Parse(machine) : NULL;
+        free(machine);
+        if (m) cJSON_AddItemToObject(o, "machine", m);
         cJSON_AddItemToObject(o, "results", all);
         jsonl_print(o);
     }

@@ -31,7 +31,8 @@ static const char *const action_names[ACT_COUNT] = {"list",   "show", "compare",
 
 enum { F_JSON, F_STEP, F_FORMAT, F_OUTPUT, F_SVG, F_WIDTH, F_YES };
 static const ArgFlag flags[] = {
-    [F_JSON] = {"--json", NULL, NULL, 0, "list: one JSON object per run and line"},
+    [F_JSON] = {"--json", NULL, NULL, 0,
+                "list, show: one JSON object per run and line (show: with its config)"},
     [F_STEP] = {"--step", NULL, "S", 0, "compare: also the last value at or before step S"},
     [F_FORMAT] = {"--format", NULL, "csv|json", 0, "export: the format (default csv)"},
     [F_OUTPUT] = {"-o", "--output", "FILE", 0, "export: write to FILE instead of stdout"},
@@ -44,6 +45,7 @@ static const ArgFlag flags[] = {
 /* Which flags each action accepts. */
 static const unsigned long action_flags[ACT_COUNT] = {
     [ACT_LIST] = 1u << F_JSON,
+    [ACT_SHOW] = 1u << F_JSON,
     [ACT_COMPARE] = 1u << F_STEP,
     [ACT_EXPORT] = 1u << F_FORMAT | 1u << F_OUTPUT,
     [ACT_PLOT] = 1u << F_SVG | 1u << F_WIDTH,
@@ -352,6 +354,21 @@ static cJSON *metric_summary_json(Store *s, int64_t run) {
     return all;
 }
 
+/* "machine": the CPU, its vector features and the OpenBLAS kernels the run ran on, each
+ * "unknown" for a run created before they were recorded. */
+static void add_machine_json(const RunRow *r, cJSON *o) {
+    RunMachine m;
+    run_row_machine(r, &m);
+    cJSON *j = cJSON_AddObjectToObject(o, "machine");
+    if (!j) return;
+    jsonl_add_string(j, "cpu", m.cpu);
+    jsonl_add_string(j, "features", m.features);
+    jsonl_add_string(j, "blas", m.blas);
+    jsonl_add_string(j, "blas_core", m.blas_core);
+    jsonl_add_string(j, "blas_core_source", m.source);
+    jsonl_add_string(j, "openblas_pick", strcmp(m.source, "exposure") == 0 ? m.openblas_pick : "");
+}
+
 static cJSON *run_json(const RunRow *r) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
@@ -377,6 +394,7 @@ static cJSON *run_json(const RunRow *r) {
     if (r->sweep > 0) cJSON_AddNumberToObject(o, "sweep", (double)r->sweep);
     else cJSON_AddNullToObject(o, "sweep");
     jsonl_add_string(o, "tags", r->tags);
+    add_machine_json(r, o);
     return o;
 }
 
@@ -507,6 +525,14 @@ static void show_fields(const RunRow *r) {
     printf("  duration   %s\n", duration);
     printf("  process    %lld on %s\n", (long long)r->pid, r->host);
     printf("  version    %s\n", r->version);
+    RunMachine m;
+    char core[160];
+    run_row_machine(r, &m);
+    run_machine_core_text(&m, core, sizeof core);
+    printf("  cpu        %s\n", m.cpu);
+    printf("  vector     %s\n", m.features);
+    printf("  blas       %s%s%s\n", strcmp(m.blas, "unknown") ? m.blas : "",
+           strcmp(m.blas, "unknown") ? ", core " : "", core);
     if (r->sweep > 0) printf("  sweep      %lld\n", (long long)r->sweep);
     else printf("  sweep      -\n");
     printf("  tags       %s\n", r->tags[0] ? r->tags : "-");
@@ -636,11 +662,29 @@ static int show_lineage(Store *s, const RunRow *r) {
     return 0;
 }
 
+/* The run as runs list --json gives it, with its config. */
+static int show_json(Store *s, const RunRow *r) {
+    cJSON *o = run_json(r);
+    add_parent_json(s, r, o);
+    if (o) {
+        cJSON_AddItemToObject(o, "metrics", metric_summary_json(s, r->id));
+        cJSON *config = cJSON_Parse(r->config_json);
+        cJSON_AddItemToObject(o, "config", config ? config : cJSON_CreateString(r->config_json));
+    }
+    return print_json_line(o, stdout);
+}
+
 static int cmd_show(const Options *o, const char *path) {
     Store *s;
     RunRow r;
     int rc = open_runs(o, path, 1, &s, &r);
     if (rc) return rc;
+    if (o->json) {
+        rc = show_json(s, &r);
+        run_row_free(&r);
+        store_close(s);
+        return rc;
+    }
     show_fields(&r);
     if (show_lineage(s, &r)) rc = EXIT_RUNTIME;
     printf("\nconfig\n");
@@ -1227,7 +1271,7 @@ const Command command_runs = {
     .summary = "runs list | show ID | compare ID... | export ID [--format csv|json] | plot ID... "
                "--svg F | rm ID",
     .usage = "exposure runs list [--json]\n"
-             "       exposure runs show ID\n"
+             "       exposure runs show ID [--json]\n"
              "       exposure runs compare ID ID... [--step S]\n"
              "       exposure runs export ID [--format csv|json] [-o FILE]\n"
              "       exposure runs plot ID... --svg FILE [--width PIXELS]\n"
@@ -1236,8 +1280,10 @@ const Command command_runs = {
         "  list      one line per run: status, progress, best and last val/loss and val/em,\n"
         "            duration, and the checkpoint it started from (ID:STEP, train.init_from);\n"
         "            --json prints one JSON object per run and line instead\n"
-        "  show      a run's fields, lineage (parent and children), config, metric summary,\n"
-        "            events, checkpoints, samples\n"
+        "  show      a run's fields (the machine it ran on: CPU, vector features, OpenBLAS\n"
+        "            kernels), lineage (parent and children), config, metric summary,\n"
+        "            events, checkpoints, samples; --json: the run as list --json gives it,\n"
+        "            with its config\n"
         "  compare   metrics side by side (last, best, and at --step S: the last value at or\n"
         "            before S), then the config keys whose values differ\n"
         "  export    every metric row, as CSV (run,step,key,value,wall) or JSON; stdout\n"

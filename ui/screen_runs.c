@@ -232,6 +232,21 @@ static void draw_lineage(const RunsScreen *r, int y, int cols) {
     text_put0(y, 2, cols - 4, text, theme_attr(R_DIM));
 }
 
+/* Under the lineage: the machine the cursor's run ran on, "unknown" for runs from before
+ * it was recorded. */
+static void draw_machine(const RunsScreen *r, int y, int cols) {
+    const RunRow *row = runlist_shown(&r->list, r->view.cursor);
+    if (!row) return;
+    RunMachine m;
+    char core[160], text[600];
+    run_row_machine(row, &m);
+    run_machine_core_text(&m, core, sizeof core);
+    if (strcmp(m.cpu, "unknown") == 0 && strcmp(m.blas_core, "unknown") == 0)
+        snprintf(text, sizeof text, "machine unknown (not recorded for runs this old)");
+    else snprintf(text, sizeof text, "ran on %s; %s; %s core %s", m.cpu, m.features, m.blas, core);
+    text_put0(y, 2, cols - 4, text, theme_attr(R_DIM));
+}
+
 static void runs_draw(void *st, Shell *a, int top, int rows, int cols) {
     RunsScreen *r = st;
     if (clock_monotonic() - r->listed_at > 2.0 || (a->run_changes & LR_DONE)) reload(r, a);
@@ -255,8 +270,9 @@ static void runs_draw(void *st, Shell *a, int top, int rows, int cols) {
     if (table_rows < 3) table_rows = 3;
     draw_table(r, top + 1, table_rows, cols);
     draw_lineage(r, top + 1 + table_rows, cols);
+    draw_machine(r, top + 2 + table_rows, cols);
     feed_panes(r);
-    int pane_top = top + 1 + table_rows + 1;
+    int pane_top = top + 1 + table_rows + 2;
     panes_draw(r->panes, a, pane_top, top + rows - pane_top, cols);
 }
 

@@ -18,7 +18,7 @@
 #include "metric_table.h"
 #include "util.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_COMMIT_ROWS 512
 #define STORE_COMMIT_SECONDS 2.0
 
@@ -73,8 +73,25 @@ typedef struct {
     int64_t parent;          /* the run that wrote it; 0 when none of this store did */
     int64_t parent_step;     /* its step; -1 for a run trained from scratch */
     char parent_params[32];  /* the weights' identity (checkpoint_params_id) */
+    /* The machine it was created on (kernels_machine_json); malloc'd, "" when not recorded
+     * (runs from before schema 5). run_row_machine reads it. */
+    char *machine_json;
 } RunRow;
-void run_row_free(RunRow *r); /* frees config_json and parent_checkpoint */
+void run_row_free(RunRow *r); /* frees config_json, parent_checkpoint and machine_json */
+
+/* A run's machine as a person reads it; every field "unknown" when it was not recorded. */
+typedef struct {
+    char cpu[96];           /* the processor's name */
+    char features[128];     /* its vector and matrix features: "AVX2 FMA AVX-512F/BW/VL ..." */
+    char blas[32];          /* "OpenBLAS 0.3.21" */
+    char blas_core[32];     /* the core it ran: "Cooperlake" */
+    char source[16];        /* who chose the core: openblas | exposure | user */
+    char openblas_pick[32]; /* source exposure: the core OpenBLAS had picked itself */
+} RunMachine;
+void run_row_machine(const RunRow *r, RunMachine *m);
+/* "Cooperlake (OpenBLAS's own choice)", "Cooperlake (chosen by exposure: OpenBLAS picked
+ * Prescott)", "Haswell (OPENBLAS_CORETYPE set by the user)", or "unknown". */
+void run_machine_core_text(const RunMachine *m, char *out, size_t cap);
 /* The run's parent as train.init_from names it, "3:1000", or, when no run of the store wrote
  * the checkpoint, its file name and step ("start.ckpt:1000"); "" for a run trained from
  * scratch. */
@@ -86,9 +103,11 @@ typedef struct {
     /* Lineage, when parent_checkpoint is not NULL (see RunRow). */
     const char *parent_checkpoint, *parent_params;
     int64_t parent, parent_step;
+    /* The machine (kernels_machine_json); NULL: this process's, which is what trains it. */
+    const char *machine_json;
 } NewRun;
 
-/* Creates a run with status "running", this process's pid and host. Committed at once.
+/* Creates a run with status "running", this process's pid, host and machine. Committed at once.
  * Returns its id (>= 1), or -1. */
 int64_t store_create_run(Store *s, const NewRun *r);
 /* Sets the status; a final status (anything but running) also sets finished. Setting

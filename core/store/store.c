@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nn.h"
 #include "util.h"
 #include "store_internal.h"
 
@@ -507,6 +508,7 @@ typedef struct {
     const NewRun *run;
     int64_t id;
     double now;
+    const char *machine;
 } CreateArg;
 
 static void bind_new_run(sqlite3_stmt *st, const void *arg) {
@@ -523,6 +525,8 @@ static void bind_new_run(sqlite3_stmt *st, const void *arg) {
     sqlite3_bind_int64(st, 10, r->steps);
     if (r->sweep > 0) sqlite3_bind_int64(st, 11, r->sweep);
     else sqlite3_bind_null(st, 11);
+    if (a->machine) sqlite3_bind_text(st, 12, a->machine, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(st, 12);
 }
 
 static void bind_parent(sqlite3_stmt *st, const void *arg) {
@@ -550,8 +554,8 @@ static int create_op(Store *s, void *arg) {
     sqlite3_stmt *st;
     if (store_prepare(s,
                       "INSERT INTO runs (name, status, method, dataset, config, seed, version, "
-                      "created, pid, host, heartbeat, step, steps, sweep) VALUES (?1, "
-                      "'running', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?7, 0, ?10, ?11)",
+                      "created, pid, host, heartbeat, step, steps, sweep, machine) VALUES (?1, "
+                      "'running', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?7, 0, ?10, ?11, ?12)",
                       &st))
         return -1;
     bind_new_run(st, a);
@@ -567,8 +571,14 @@ static int create_op(Store *s, void *arg) {
 int64_t store_create_run(Store *s, const NewRun *r) {
     if (r->config_json && !json_valid(r->config_json))
         return store_fail(s, "%s: the run's config is not valid JSON", s->path);
-    CreateArg a = {.run = r, .now = store_wall_now()};
-    return write_transaction(s, create_op, &a) ? -1 : a.id;
+    if (r->machine_json && !json_valid(r->machine_json))
+        return store_fail(s, "%s: the run's machine is not valid JSON", s->path);
+    char *mine = r->machine_json ? NULL : kernels_machine_json(kernels_info());
+    CreateArg a = {
+        .run = r, .now = store_wall_now(), .machine = r->machine_json ? r->machine_json : mine};
+    int rc = write_transaction(s, create_op, &a);
+    free(mine);
+    return rc ? -1 : a.id;
 }
 
 static const char *const statuses[] = {"running", "completed", "stopped", "interrupted", "failed"};

@@ -1,6 +1,8 @@
 /* The run store's queries. Every statement is prepared, stepped and finalized here; results
  * are copied into malloc'd arrays the caller owns. */
+#include <cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,7 +37,7 @@ static int finish(Store *s, sqlite3_stmt *st, int rc, const char *what) {
 #define RUN_COLUMNS                                                                                \
     "SELECT id, name, status, method, dataset, config, seed, version, created, finished, "         \
     "pid, host, heartbeat, step, steps, sweep, tags, parent_checkpoint, parent, "                  \
-    "ifnull(parent_step, -1), parent_params FROM runs"
+    "ifnull(parent_step, -1), parent_params, machine FROM runs"
 
 static int read_run(sqlite3_stmt *st, RunRow *r) {
     memset(r, 0, sizeof *r);
@@ -60,7 +62,8 @@ static int read_run(sqlite3_stmt *st, RunRow *r) {
     r->parent = sqlite3_column_int64(st, 18);
     r->parent_step = sqlite3_column_int64(st, 19);
     store_column_copy(st, 20, r->parent_params, sizeof r->parent_params);
-    return r->config_json && r->parent_checkpoint ? 0 : -1;
+    r->machine_json = store_column_dup(st, 21);
+    return r->config_json && r->parent_checkpoint && r->machine_json ? 0 : -1;
 }
 
 void run_row_free(RunRow *r) {
@@ -69,6 +72,34 @@ void run_row_free(RunRow *r) {
     r->config_json = NULL;
     free(r->parent_checkpoint);
     r->parent_checkpoint = NULL;
+    free(r->machine_json);
+    r->machine_json = NULL;
+}
+
+static void json_field(const cJSON *o, const char *key, char *out, size_t cap) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    snprintf(out, cap, "%s", cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : "unknown");
+}
+
+void run_row_machine(const RunRow *r, RunMachine *m) {
+    cJSON *o = r->machine_json && r->machine_json[0] ? cJSON_Parse(r->machine_json) : NULL;
+    json_field(o, "cpu", m->cpu, sizeof m->cpu);
+    json_field(o, "features", m->features, sizeof m->features);
+    json_field(o, "blas", m->blas, sizeof m->blas);
+    json_field(o, "blas_core", m->blas_core, sizeof m->blas_core);
+    json_field(o, "blas_core_source", m->source, sizeof m->source);
+    json_field(o, "openblas_pick", m->openblas_pick, sizeof m->openblas_pick);
+    cJSON_Delete(o);
+}
+
+void run_machine_core_text(const RunMachine *m, char *out, size_t cap) {
+    if (strcmp(m->blas_core, "unknown") == 0) snprintf(out, cap, "unknown");
+    else if (strcmp(m->source, "user") == 0)
+        snprintf(out, cap, "%s (OPENBLAS_CORETYPE set by the user)", m->blas_core);
+    else if (strcmp(m->source, "exposure") == 0)
+        snprintf(out, cap, "%s (chosen by exposure: OpenBLAS picked %s)", m->blas_core,
+                 m->openblas_pick);
+    else snprintf(out, cap, "%s (OpenBLAS's own choice)", m->blas_core);
 }
 
 int store_list_runs(Store *s, RunRow **rows, int *n) {

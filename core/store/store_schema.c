@@ -112,6 +112,10 @@ static const char *const migrations[] = {
     "ALTER TABLE samples ADD COLUMN eps REAL;\n"
     "ALTER TABLE samples ADD COLUMN acc_err REAL;\n"
     "ALTER TABLE samples ADD COLUMN horizon INTEGER NOT NULL DEFAULT 0;\n",
+
+    /* 4 -> 5: the machine a run was created on: its CPU, vector features and the OpenBLAS
+     * kernels it ran (JSON, docs/run-store.md); NULL for runs created before */
+    "ALTER TABLE runs ADD COLUMN machine TEXT;\n",
 };
 
 _Static_assert(sizeof migrations / sizeof *migrations == STORE_SCHEMA_VERSION,

@@ -11,8 +11,15 @@
 
 #include "nn.h"
 #include "run.h"
+#include "scratch.h"
+#include "sql.h"
 
-TestSuite(kernels, .timeout = 60);
+static char dir[] = "/tmp/exposure-kernels-XXXXXX";
+static char db[300];
+
+static void setup(void) { scratch_create(dir, db, sizeof db, "runs.db"); }
+static void teardown(void) { scratch_remove(dir); }
+TestSuite(kernels, .init = setup, .fini = teardown, .timeout = 120);
 
 static RunResult version(void) {
     RunResult r = run_exposure((const char *[]){"--version", NULL}, NULL);
@@ -59,5 +66,57 @@ Test(kernels, openblass_own_choice_is_kept_or_replaced) {
     cr_assert(strstr(r.out, "(OpenBLAS's own choice") || strstr(r.out, "(chosen by exposure"), "%s",
               r.out);
     cr_assert_null(strstr(r.out, "failed"), "%s", r.out);
+    run_free(&r);
+}
+
+static void train_tiny(void) {
+    RunResult r = run_exposure(
+        (const char *[]){"train", "--db", db, "--quiet", "--set", "model.layers=1", "--set",
+                         "model.dim=16", "--set", "model.heads=2", "--set", "train.steps=2",
+                         "--set", "train.eval_every=0", "--set", "train.threads=1", NULL},
+        NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+}
+
+static RunResult show(const char *id, int json) {
+    RunResult r = run_exposure(
+        (const char *[]){"runs", "show", id, "--db", db, json ? "--json" : NULL, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    return r;
+}
+
+/* Every run records the machine it ran on; runs show prints it, a run from before the
+ * record says unknown. */
+Test(kernels, every_run_records_its_machine) {
+    char best[32], want[160];
+    best_core(best, sizeof best);
+    cr_assert_eq(setenv("OPENBLAS_CORETYPE", "Prescott", 1), 0);
+    cr_assert_eq(setenv("EXPOSURE_BLAS_PRETEND_DEFAULT", "1", 1), 0);
+    train_tiny();
+    RunResult r = show("1", 0);
+    cr_assert_not_null(strstr(r.out, "\n  blas       OpenBLAS "), "%s", r.out);
+    snprintf(want, sizeof want, ", core %s (chosen by exposure: OpenBLAS picked Prescott)\n", best);
+    cr_assert_not_null(strstr(r.out, want), "no '%s' in\n%s", want, r.out);
+    cr_assert_not_null(strstr(r.out, "\n  cpu        "), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "\n  vector     AVX"), "%s", r.out);
+    run_free(&r);
+    r = show("1", 1);
+    snprintf(want, sizeof want,
+             "\"blas_core\":\"%s\",\"blas_core_source\":\"exposure\","
+             "\"openblas_pick\":\"Prescott\"",
+             best);
+    cr_assert_not_null(strstr(r.out, want), "no '%s' in\n%s", want, r.out);
+    run_free(&r);
+
+    sql_exec(db, "UPDATE runs SET machine = NULL WHERE id = 1");
+    r = show("1", 0);
+    cr_assert_not_null(strstr(r.out, "\n  cpu        unknown\n  vector     unknown\n"
+                                     "  blas       unknown\n"),
+                       "%s", r.out);
+    run_free(&r);
+    r = show("1", 1);
+    cr_assert_not_null(strstr(r.out, "\"machine\":{\"cpu\":\"unknown\",\"features\":\"unknown\""),
+                       "%s", r.out);
     run_free(&r);
 }

@@ -306,6 +306,8 @@ Test(tui, warm_starts_from_a_run_of_the_runs_screen) {
     tui_keys(&t, "5");
     SEE("parent");
     SEE("run 1 trained from scratch");
+    /* Under it, the machine the run ran on (runs show prints the same, test_kernels.c). */
+    SEE("ran on ");
     tui_keys(&t, "f");
     SEE("Config of the next run");
     SEE("config of run 1 loaded, starting from its weights at step 12");

@@ -129,6 +129,15 @@ Test(store, create_get_list_run) {
     cr_assert_eq(r.sweep, 0);
     cr_assert_str_eq(r.tags, "");
     cr_assert(r.created > 1e9 && r.heartbeat >= r.created && r.finished == 0);
+    /* This process's machine, as kernels.h describes it. */
+    RunMachine m;
+    run_row_machine(&r, &m);
+    const KernelsInfo *k = kernels_info();
+    cr_assert_str_eq(m.cpu, k->cpu.brand);
+    cr_assert_str_eq(m.blas_core, k->core);
+    char features[160];
+    cpu_features_text(k->cpu.features, features, sizeof features);
+    cr_assert_str_eq(m.features, features);
     run_row_free(&r);
 
     cr_assert_eq(store_get_run(s, 999, &r), -1);
@@ -792,6 +801,14 @@ Test(store, migrates_version_1) {
     cr_assert_str_eq(r.tags, "");
     cr_assert_str_eq(r.parent_checkpoint, "", "an old run trained from scratch");
     cr_assert_eq(r.parent_step, -1);
+    /* Its machine was not recorded before schema 5. */
+    RunMachine m;
+    run_row_machine(&r, &m);
+    cr_assert_str_eq(m.cpu, "unknown");
+    cr_assert_str_eq(m.features, "unknown");
+    char core[128];
+    run_machine_core_text(&m, core, sizeof core);
+    cr_assert_str_eq(core, "unknown");
     run_row_free(&r);
     double v;
     cr_assert_eq(store_metric_last(s, 1, "loss", NULL, &v), 0);
