@@ -17,6 +17,12 @@ int kvcache_init(KVCache *kv, int layers, int batch, int context, int dim) {
     return -1;
 }
 
+size_t kvcache_bytes(const KVCache *kv) {
+    size_t seqs = (size_t)kv->layers * (size_t)kv->batch, C = (size_t)kv->dim;
+    size_t values = seqs * (size_t)kv->context * C;
+    return (seqs * tiles(kv) * KV_TILE * C + (values ? values : 1)) * sizeof(float);
+}
+
 void kvcache_free(KVCache *kv) {
     free(kv->keys);
     free(kv->values);

@@ -19,6 +19,8 @@ typedef struct {
 /* Allocates the cache; returns 0, or -1 when memory is short (kvcache_free is then harmless). */
 int kvcache_init(KVCache *kv, int layers, int batch, int context, int dim);
 void kvcache_free(KVCache *kv);
+/* The bytes kvcache_init allocated: the keys padded to whole tiles, and the values. */
+size_t kvcache_bytes(const KVCache *kv);
 
 /* Stores channels [c0, c1) of the key and value rows of sequence b at position pos. */
 void kvcache_store(const KVCache *kv, int layer, int b, int pos, const float *k, const float *v,

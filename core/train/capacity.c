@@ -19,13 +19,13 @@ static size_t batch_bytes(size_t rows, size_t context) {
 }
 
 MemoryNeed capacity_memory_need(const ModelConfig *cfg, int max_batch, int n_batches,
-                                int decode_batch) {
+                                int decode_batch, int threads) {
     MemoryNeed n = {0};
     size_t rows = max_batch > 0 ? (size_t)max_batch : 0;
     n.model = model_state_bytes(cfg);
     n.activations = model_activation_bytes(cfg, max_batch);
     n.batches = mul(batch_bytes(rows, (size_t)cfg->context), n_batches > 0 ? (size_t)n_batches : 0);
-    n.decoder = decoder_cache_bytes(cfg, decode_batch);
+    n.decoder = decode_batch > 0 ? decoder_bytes_needed(cfg, decode_batch, threads) : 0;
     n.total = add(add(n.model, n.activations), add(n.batches, n.decoder));
     return n;
 }
@@ -97,14 +97,14 @@ static int within_config_bounds(const ModelConfig *cfg, int max_batch, char *err
 }
 
 int capacity_check_memory(const ModelConfig *cfg, int max_batch, int n_batches, int decode_batch,
-                          const MemoryAvailable *avail, char *err, size_t cap) {
+                          int threads, const MemoryAvailable *avail, char *err, size_t cap) {
     char why[128];
     if (model_config_check(cfg, why, sizeof why)) {
         snprintf(err, cap, "model.%s", why);
         return -1;
     }
     if (within_config_bounds(cfg, max_batch, err, cap)) return -1;
-    MemoryNeed need = capacity_memory_need(cfg, max_batch, n_batches, decode_batch);
+    MemoryNeed need = capacity_memory_need(cfg, max_batch, n_batches, decode_batch, threads);
     if (add(need.total, CAPACITY_RESERVE_BYTES) <= avail->bytes) return 0;
     char needs[32], has[32];
     format_bytes(need.total, needs, sizeof needs);

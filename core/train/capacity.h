@@ -20,14 +20,15 @@ typedef struct {
     size_t model;       /* parameters, gradients and the AdamW moments */
     size_t activations; /* the activation arena and the backward scratch */
     size_t batches;     /* n_batches batch buffers of batch rows of the full context */
-    size_t decoder;     /* the decoder's key/value cache */
+    size_t decoder;     /* the decoder: its key/value cache and scratch (decoder_bytes_needed) */
     size_t total;
 } MemoryNeed;
 
 /* What a model of cfg with max_batch rows needs, with n_batches batch buffers (training keeps
- * two, evaluation one) and a decoder of decode_batch sequences. Saturates at SIZE_MAX. */
+ * two, evaluation one) and a decoder of decode_batch sequences (none when 0) run by threads
+ * workers. Saturates at SIZE_MAX. */
 MemoryNeed capacity_memory_need(const ModelConfig *cfg, int max_batch, int n_batches,
-                                int decode_batch);
+                                int decode_batch, int threads);
 
 typedef struct {
     size_t bytes;      /* SIZE_MAX when nothing limits it */
@@ -44,6 +45,6 @@ MemoryAvailable capacity_memory_available(void);
  * machine has 22.9 GiB available", naming train.batch instead when the batch-sized memory is
  * the larger part. */
 int capacity_check_memory(const ModelConfig *cfg, int max_batch, int n_batches, int decode_batch,
-                          const MemoryAvailable *avail, char *err, size_t cap);
+                          int threads, const MemoryAvailable *avail, char *err, size_t cap);
 
 #endif

@@ -1,6 +1,7 @@
 #include "decode.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,22 +47,33 @@ struct Decoder {
     token_t *raw, *out;
     Correction *corr;
     SeqState *seq;
-    float *kept; /* keep_logits: (max_batch, context, Vp), allocated on first use */
+    float *kept;  /* keep_logits: (max_batch, context, Vp), allocated on first use */
+    size_t bytes; /* what decoder_new allocated (decoder_bytes) */
 };
 
-static float *floats(size_t n) { return malloc((n ? n : 1) * sizeof(float)); }
+/* decoder_new's allocations, counted in d->bytes so that decoder_bytes_needed can be held to
+ * what is really allocated. */
+static void *counted(Decoder *d, size_t n, size_t size) {
+    if (!n) n = 1;
+    void *p = malloc(n * size);
+    if (p) d->bytes += n * size;
+    return p;
+}
 
-static int work_alloc(Work *w, size_t rows, size_t C, size_t context, size_t Vp, size_t batch) {
-    w->x = floats(rows * C);
-    w->ln = floats(rows * C);
-    w->mean = floats(rows);
-    w->rstd = floats(rows);
-    w->qkv = floats(rows * 3 * C);
-    w->atty = floats(rows * C);
-    w->fch = floats(rows * 4 * C);
-    w->scores = floats(context);
-    w->gathered = floats(batch * Vp);
-    w->gathered_row = malloc(rows * sizeof(int));
+static float *floats(Decoder *d, size_t n) { return counted(d, n, sizeof(float)); }
+
+static int work_alloc(Decoder *d, Work *w, size_t rows, size_t C, size_t context, size_t Vp,
+                      size_t batch) {
+    w->x = floats(d, rows * C);
+    w->ln = floats(d, rows * C);
+    w->mean = floats(d, rows);
+    w->rstd = floats(d, rows);
+    w->qkv = floats(d, rows * 3 * C);
+    w->atty = floats(d, rows * C);
+    w->fch = floats(d, rows * 4 * C);
+    w->scores = floats(d, context);
+    w->gathered = floats(d, batch * Vp);
+    w->gathered_row = counted(d, rows, sizeof(int));
     w->acts = (BlockActs){w->ln, w->mean, w->rstd, w->qkv, w->atty, w->scores, w->x,
                           w->ln, w->mean, w->rstd, w->fch, w->fch,  w->x};
     return w->x && w->ln && w->mean && w->rstd && w->qkv && w->atty && w->fch && w->scores &&
@@ -78,6 +90,7 @@ static void work_free(Work *w) {
 Decoder *decoder_new(const Model *m, int max_batch) {
     Decoder *d = calloc(1, sizeof *d);
     if (!d) return NULL;
+    d->bytes = sizeof *d;
     const ModelConfig *c = &m->cfg;
     d->max_batch = max_batch;
     d->context = c->context;
@@ -88,22 +101,25 @@ Decoder *decoder_new(const Model *m, int max_batch) {
     d->workers = m->threads;
     size_t C = (size_t)c->dim, R = MAX_ROWS, seqs = (size_t)max_batch * (size_t)c->context;
     int cache_ok = !kvcache_init(&d->cache, c->layers, max_batch, c->context, c->dim);
+    if (cache_ok) d->bytes += kvcache_bytes(&d->cache);
     d->work = calloc((size_t)d->workers, sizeof *d->work);
-    d->logits = floats((size_t)max_batch * (size_t)d->Vp);
-    d->pick = floats((size_t)d->Vp);
-    d->tpart = floats(2 * (size_t)d->workers * C);
-    d->row_seq = malloc(R * sizeof(int));
-    d->row_pos = malloc(R * sizeof(int));
-    d->logit_row = malloc(R * sizeof(int));
-    d->row_tok = malloc(R * sizeof(token_t));
-    d->raw = malloc(seqs * sizeof(token_t));
-    d->out = malloc(seqs * sizeof(token_t));
-    d->corr = malloc(seqs * sizeof(Correction));
-    d->seq = malloc((size_t)max_batch * sizeof(SeqState));
+    if (d->work) d->bytes += (size_t)d->workers * sizeof *d->work;
+    d->logits = floats(d, (size_t)max_batch * (size_t)d->Vp);
+    d->pick = floats(d, (size_t)d->Vp);
+    d->tpart = floats(d, 2 * (size_t)d->workers * C);
+    d->row_seq = counted(d, R, sizeof(int));
+    d->row_pos = counted(d, R, sizeof(int));
+    d->logit_row = counted(d, R, sizeof(int));
+    d->row_tok = counted(d, R, sizeof(token_t));
+    d->raw = counted(d, seqs, sizeof(token_t));
+    d->out = counted(d, seqs, sizeof(token_t));
+    d->corr = counted(d, seqs, sizeof(Correction));
+    d->seq = counted(d, (size_t)max_batch, sizeof(SeqState));
     int ok = cache_ok && d->work && d->logits && d->pick && d->tpart && d->row_seq && d->row_pos &&
              d->logit_row && d->row_tok && d->raw && d->out && d->corr && d->seq;
     for (int w = 0; ok && w < d->workers; w++)
-        ok = !work_alloc(&d->work[w], R, C, (size_t)c->context, (size_t)d->Vp, (size_t)max_batch);
+        ok =
+            !work_alloc(d, &d->work[w], R, C, (size_t)c->context, (size_t)d->Vp, (size_t)max_batch);
     if (!ok) {
         decoder_free(d);
         return NULL;
@@ -112,6 +128,30 @@ Decoder *decoder_new(const Model *m, int max_batch) {
 }
 
 int decoder_max_batch(const Decoder *d) { return d->max_batch; }
+
+size_t decoder_bytes(const Decoder *d) { return d->bytes; }
+
+static size_t add(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
+
+static size_t mul(size_t a, size_t b) { return b && a > SIZE_MAX / b ? SIZE_MAX : a * b; }
+
+/* The sizes decoder_new allocates, written out again (the test holds the two together): the
+ * key cache padded to whole tiles of 16 positions, the padded vocabulary of the logits, and
+ * every worker's rows of MAX_ROWS. */
+size_t decoder_bytes_needed(const ModelConfig *c, int max_batch, int workers) {
+    size_t L = (size_t)c->layers, C = (size_t)c->dim, T = (size_t)c->context;
+    size_t B = max_batch > 0 ? (size_t)max_batch : 1, W = workers > 0 ? (size_t)workers : 1;
+    size_t Vp = ((size_t)c->vocab + 7) / 8 * 8, R = MAX_ROWS, tiled = (T + 15) / 16 * 16;
+    size_t floats = add(mul(mul(mul(L, B), C), tiled), mul(mul(mul(L, B), T), C)); /* k, v */
+    floats = add(floats, add(mul(B, Vp), add(Vp, mul(2 * W, C)))); /* logits, pick, tpart */
+    size_t work_floats = add(mul(mul(R, C), 10), add(2 * R, add(T, mul(B, Vp))));
+    floats = add(floats, mul(W, work_floats));
+    size_t bytes = mul(floats, sizeof(float));
+    bytes = add(bytes, sizeof(Decoder) + W * sizeof(Work));
+    bytes = add(bytes, mul(3 * R + W * R, sizeof(int)) + R * sizeof(token_t)); /* rows */
+    bytes = add(bytes, mul(mul(B, T), 2 * sizeof(token_t) + sizeof(Correction)));
+    return add(bytes, mul(B, sizeof(SeqState)));
+}
 
 void decoder_free(Decoder *d) {
     if (!d) return;
@@ -301,7 +341,8 @@ int decode_batch(Decoder *d, const Model *m, const token_t *const *prompts, cons
     for (int b = 0; b < B; b++)
         if (prompt_len[b] < 1 || prompt_len[b] >= d->context) return -1;
     if (opt->keep_logits && !d->kept &&
-        !(d->kept = floats((size_t)d->max_batch * (size_t)d->context * (size_t)d->Vp)))
+        !(d->kept =
+              malloc((size_t)d->max_batch * (size_t)d->context * (size_t)d->Vp * sizeof(float))))
         return -1;
 
     for (int b = 0; b < B; b++) {

@@ -58,12 +58,14 @@ typedef struct Decoder Decoder;
 /* A decoder for up to max_batch sequences of the model's context. Returns NULL when out of
  * memory. It reads the model's parameters at each call, so it follows training. */
 Decoder *decoder_new(const Model *m, int max_batch);
-/* Bytes of the key/value cache a decoder for max_batch sequences of model c holds: the bulk of
- * its memory, so that a model can be checked against the memory available before it is built. */
-static inline size_t decoder_cache_bytes(const ModelConfig *c, int max_batch) {
-    return 2 * (size_t)c->layers * (size_t)max_batch * (size_t)c->context * (size_t)c->dim *
-           sizeof(float);
-}
+/* Bytes decoder_new allocates for max_batch sequences of model c run by workers threads (the
+ * model's, model_set_threads): the key/value cache (keys padded to whole tiles of 16
+ * positions), the logits over the padded vocabulary, and each worker's scratch for a pass of
+ * up to 1024 rows; so that a model can be checked against the memory available before it is
+ * built. Saturates at SIZE_MAX. The logits keep_logits allocates on first use are not in it. */
+size_t decoder_bytes_needed(const ModelConfig *c, int max_batch, int workers);
+/* What decoder_new allocated for d: decoder_bytes_needed of its model, batch and workers. */
+size_t decoder_bytes(const Decoder *d);
 void decoder_free(Decoder *d);
 int decoder_max_batch(const Decoder *d);
 

@@ -67,13 +67,15 @@ static int load_model(Job *j, char *err, size_t cap) {
                  path, mc.vocab, j->cfg.model.tokenizer, vocab_ids(j->vocab)->count);
         return RUN_EVAL_EINPUT;
     }
+    int threads = j->opt->threads > 0 ? j->opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     j->avail = capacity_memory_available();
-    if (capacity_check_memory(&mc, j->cfg.train.batch, 1, EVAL_DECODE_BATCH, &j->avail, err, cap))
+    if (capacity_check_memory(&mc, j->cfg.train.batch, 1, EVAL_DECODE_BATCH, threads, &j->avail,
+                              err, cap))
         return RUN_EVAL_EINPUT;
-    size_t need = capacity_memory_need(&mc, j->cfg.train.batch, 1, EVAL_DECODE_BATCH).total;
+    size_t need =
+        capacity_memory_need(&mc, j->cfg.train.batch, 1, EVAL_DECODE_BATCH, threads).total;
     if (j->avail.bytes != SIZE_MAX)
         j->avail.bytes = j->avail.bytes > need ? j->avail.bytes - need : 0;
-    int threads = j->opt->threads > 0 ? j->opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (model_init(&j->model, &mc, j->cfg.train.batch) || model_set_threads(&j->model, threads) ||
         batch_alloc(&j->scratch, j->cfg.train.batch, mc.context) ||
         !(j->dec = decoder_new(&j->model, EVAL_DECODE_BATCH))) {
@@ -147,7 +149,7 @@ static int load_oracle(Job *j, char *err, size_t cap) {
                  id, mc.context, run_id, own->context);
         return RUN_EVAL_EINPUT;
     }
-    if (capacity_check_memory(&mc, j->cfg.train.batch, 0, 0, &j->avail, err, cap))
+    if (capacity_check_memory(&mc, j->cfg.train.batch, 0, 0, j->model.threads, &j->avail, err, cap))
         return RUN_EVAL_EINPUT;
     if (model_init(&j->oracle, &mc, j->cfg.train.batch) ||
         model_set_threads(&j->oracle, j->model.threads)) {

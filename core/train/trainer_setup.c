@@ -110,22 +110,23 @@ static int fits_ranks(const Trainer *t, char *err, size_t cap) {
     return TRAINER_EINPUT;
 }
 
+/* One thread per core by default, the cores shared by the ranks on this host. */
+static int thread_count(const Config *c) {
+    if (c->train.threads > 0) return c->train.threads;
+    int n = (int)sysconf(_SC_NPROCESSORS_ONLN) / dist_local_size();
+    return n > 1 ? n : 1;
+}
+
 /* Refuses a model the machine cannot hold before anything is allocated for it: once before the
  * data is loaded, so that the answer is immediate, and again after, when the memory the data
  * took is no longer available. */
 static int check_memory(const Trainer *t, char *err, size_t cap) {
     ModelConfig mc = model_config(t);
     MemoryAvailable avail = capacity_memory_available();
-    if (capacity_check_memory(&mc, local_rows(&t->cfg), 2, DECODE_BATCH, &avail, err, cap))
+    if (capacity_check_memory(&mc, local_rows(&t->cfg), 2, DECODE_BATCH, thread_count(&t->cfg),
+                              &avail, err, cap))
         return TRAINER_EINPUT;
     return 0;
-}
-
-/* One thread per core by default, the cores shared by the ranks on this host. */
-static int thread_count(const Config *c) {
-    if (c->train.threads > 0) return c->train.threads;
-    int n = (int)sysconf(_SC_NPROCESSORS_ONLN) / dist_local_size();
-    return n > 1 ? n : 1;
 }
 
 static int alloc_compute(Trainer *t, char *err, size_t cap) {
