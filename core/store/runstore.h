@@ -39,6 +39,34 @@ int store_open_existing(const char *path, Store **out, char *err, size_t errcap)
 /* How long a write waits for another process's transaction before failing with a message
  * (default 10 s). */
 void store_set_busy_timeout(Store *s, int ms);
+
+/* Buffered rows beside another process that holds the database (docs/reliability.md). A
+ * periodic commit (store_maybe_commit, store_try_commit) waits at most STORE_TRY_BUSY_MS for
+ * the lock. When it fails (the lock, or any other error), the rows stay buffered and the next
+ * try comes after an interval that doubles from STORE_RETRY_MIN_SECONDS to
+ * STORE_RETRY_MAX_SECONDS; calls before it return STORE_KEPT at once. When rows have waited
+ * for the lock limit (STORE_LOCK_LIMIT_SECONDS, or $EXPOSURE_STORE_LOCK_LIMIT seconds) or
+ * STORE_BACKLOG_ROWS rows are waiting, the call fails (-1) with a message saying so; what was
+ * committed before stays, and from then on the handle's writes wait no longer than a try. */
+#define STORE_TRY_BUSY_MS 5
+#define STORE_RETRY_MIN_SECONDS 0.05
+#define STORE_RETRY_MAX_SECONDS 2.0
+#define STORE_LOCK_LIMIT_SECONDS 300.0
+#define STORE_BACKLOG_ROWS 1000000
+#define STORE_LOCK_LIMIT_ENV "EXPOSURE_STORE_LOCK_LIMIT"
+#define STORE_KEPT 1
+/* The limits of a handle, for tests and tools; seconds > 0, rows > 0. */
+void store_set_backlog_limit(Store *s, double seconds, int rows);
+/* The last spell of failed commits that ended with a commit: how many tries failed, for how
+ * long, and how many rows waited. All 0 when there was none. */
+typedef struct {
+    int tries;
+    double seconds;
+    int rows;
+} StoreRetries;
+StoreRetries store_last_retries(const Store *s);
+/* The rows waiting to be committed. */
+int store_pending_rows(const Store *s);
 /* Commits what is buffered, then closes. NULL is harmless. */
 void store_close(Store *s);
 /* The message of the last failed call on this handle. */
@@ -156,9 +184,17 @@ void sample_row_free(SampleRow *r);
 
 /* Records a checkpoint file written for the run at step. Commits at once. */
 int store_checkpoint(Store *s, int64_t run, int64_t step, const char *path);
+/* The same, buffered with the other rows (committed by the next commit). */
+int store_checkpoint_later(Store *s, int64_t run, int64_t step, const char *path);
 
-/* Commits buffered writes now / when the row or time threshold is reached. */
+/* store_commit: commits buffered writes now, waiting for the lock as long as any write.
+ * store_try_commit: now, but waiting for the lock no longer than a try, and not before the
+ * next try is due (see STORE_TRY_BUSY_MS above); store_maybe_commit: the same when the row or
+ * time threshold is reached. Those two return 0 (committed, or nothing due), STORE_KEPT
+ * (not committed; the rows are kept and retried; store_error says why) or -1 (the lock or
+ * backlog limit passed). */
 int store_commit(Store *s);
+int store_try_commit(Store *s);
 int store_maybe_commit(Store *s);
 
 /* Queries. Arrays are malloc'd; free rows with run_row_free / sample_row_free, then free().

@@ -103,7 +103,23 @@ static Store *store_new(const char *path) {
     if (gethostname(s->host, sizeof s->host) != 0) snprintf(s->host, sizeof s->host, "unknown");
     s->host[sizeof s->host - 1] = '\0';
     s->last_commit = clock_monotonic();
+    s->busy_ms = STORE_BUSY_MS;
+    s->lock_limit = STORE_LOCK_LIMIT_SECONDS;
+    s->backlog_limit = STORE_BACKLOG_ROWS;
     return s;
+}
+
+/* $EXPOSURE_STORE_LOCK_LIMIT: seconds rows may wait for the lock; anything else is refused. */
+static int lock_limit_from_env(Store *s) {
+    const char *text = getenv(STORE_LOCK_LIMIT_ENV);
+    if (!text || !*text) return 0;
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || *end || !(v > 0) || v > 1e9)
+        return store_fail(s, "%s: '%s' is not a number of seconds > 0", STORE_LOCK_LIMIT_ENV, text);
+    s->lock_limit = v;
+    return 0;
 }
 
 static int open_connection(Store *s, int create, int is_new) {
@@ -121,6 +137,7 @@ static int open_connection(Store *s, int create, int is_new) {
                           "left unchanged",
                           s->path);
     sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+    if (lock_limit_from_env(s)) return -1;
     return store_exec(s, "PRAGMA foreign_keys=ON", "enabling foreign keys");
 }
 
@@ -171,11 +188,23 @@ int store_open_existing(const char *path, Store **out, char *err, size_t errcap)
     return open_store(path, 0, out, err, errcap);
 }
 
-void store_set_busy_timeout(Store *s, int ms) { sqlite3_busy_timeout(s->db, ms); }
+void store_set_busy_timeout(Store *s, int ms) {
+    s->busy_ms = ms;
+    sqlite3_busy_timeout(s->db, ms);
+}
+
+void store_set_backlog_limit(Store *s, double seconds, int rows) {
+    if (seconds > 0) s->lock_limit = seconds;
+    if (rows > 0) s->backlog_limit = rows;
+}
+
+StoreRetries store_last_retries(const Store *s) { return s->last; }
 
 static int pending_rows(const Store *s) {
-    return s->n_metrics + s->n_events + s->n_samples + s->n_progress;
+    return s->n_metrics + s->n_events + s->n_samples + s->n_progress + s->n_checkpoints;
 }
+
+int store_pending_rows(const Store *s) { return pending_rows(s); }
 
 static void clear_buffer(Store *s) {
     for (int i = 0; i < s->n_metrics; i++) free(s->metrics[i].key);
@@ -184,7 +213,8 @@ static void clear_buffer(Store *s) {
         free(s->events[i].detail);
     }
     for (int i = 0; i < s->n_samples; i++) sample_row_free(&s->samples[i].row);
-    s->n_metrics = s->n_events = s->n_samples = s->n_progress = 0;
+    for (int i = 0; i < s->n_checkpoints; i++) free(s->checkpoints[i].path);
+    s->n_metrics = s->n_events = s->n_samples = s->n_progress = s->n_checkpoints = 0;
 }
 
 static void release(Store *s) {
@@ -193,6 +223,8 @@ static void release(Store *s) {
     free(s->events);
     free(s->samples);
     free(s->progress);
+    free(s->checkpoints);
+    sqlite3_finalize(s->put_checkpoint);
     sqlite3_finalize(s->put_metric);
     sqlite3_finalize(s->put_event);
     sqlite3_finalize(s->put_sample);
@@ -333,6 +365,20 @@ int store_progress(Store *s, int64_t run, int64_t step) {
     return 0;
 }
 
+int store_checkpoint_later(Store *s, int64_t run, int64_t step, const char *path) {
+    if (writable(s)) return -1;
+    if (!path || !*path) return store_fail(s, "%s: a checkpoint needs a path", s->path);
+    PendingCheckpoint *grown =
+        room_for_one_more(s->checkpoints, &s->cap_checkpoints, s->n_checkpoints, sizeof *grown);
+    if (!grown) return buffer_full(s);
+    s->checkpoints = grown;
+    char *copy = strdup(path);
+    if (!copy) return buffer_full(s);
+    s->checkpoints[s->n_checkpoints++] =
+        (PendingCheckpoint){.run = run, .step = step, .wall = store_wall_now(), .path = copy};
+    return 0;
+}
+
 /* ---- commits ----------------------------------------------------------------------------- */
 
 /* Steps a bound insert or update and resets it. A row whose run no longer exists (deleted by
@@ -457,6 +503,23 @@ static int flush_progress(Store *s) {
     return 0;
 }
 
+static int flush_checkpoints(Store *s) {
+    if (prepare_once(s, &s->put_checkpoint,
+                     "INSERT OR REPLACE INTO checkpoints (run, step, path, wall) "
+                     "VALUES (?1, ?2, ?3, ?4)"))
+        return -1;
+    sqlite3_stmt *st = s->put_checkpoint;
+    for (int i = 0; i < s->n_checkpoints; i++) {
+        const PendingCheckpoint *c = &s->checkpoints[i];
+        sqlite3_bind_int64(st, 1, c->run);
+        sqlite3_bind_int64(st, 2, c->step);
+        sqlite3_bind_text(st, 3, c->path, -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 4, c->wall);
+        if (run_bound(s, st, "recording a checkpoint")) return -1;
+    }
+    return 0;
+}
+
 typedef int (*WriteOp)(Store *s, void *arg);
 
 /* One short write transaction: everything buffered, then op. The buffer is emptied only
@@ -465,12 +528,17 @@ static int write_transaction(Store *s, WriteOp op, void *arg) {
     if (writable(s)) return -1;
     if (store_exec(s, "BEGIN IMMEDIATE", "starting a write")) return -1;
     if (flush_metrics(s) || flush_events(s) || flush_samples(s) || flush_progress(s) ||
-        (op && op(s, arg)) || store_exec(s, "COMMIT", "committing")) {
+        flush_checkpoints(s) || (op && op(s, arg)) || store_exec(s, "COMMIT", "committing")) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
+    int rows = pending_rows(s);
     clear_buffer(s);
     s->last_commit = clock_monotonic();
+    if (s->failing_since > 0)
+        s->last = (StoreRetries){s->retries, s->last_commit - s->failing_since, rows};
+    s->failing_since = 0;
+    s->retries = 0;
     return 0;
 }
 
@@ -479,12 +547,54 @@ int store_commit(Store *s) {
     return write_transaction(s, NULL, NULL);
 }
 
+/* Rows have waited past the limits: the caller gives up. */
+static int backlog_exceeded(Store *s, double now, const char *why) {
+    int rows = pending_rows(s);
+    if (now - s->failing_since < s->lock_limit && rows < s->backlog_limit) return 0;
+    s->gave_up = 1;
+    /* Whatever this handle writes from now on would only wait for the same lock. */
+    sqlite3_busy_timeout(s->db, STORE_TRY_BUSY_MS);
+    return store_fail(s,
+                      "%s: gave up after %.1f s and %d tries: %d rows could not be committed "
+                      "(the limit is %g s or %d rows; %s sets the time); the last try: %s",
+                      s->path, now - s->failing_since, s->retries, rows, s->lock_limit,
+                      s->backlog_limit, STORE_LOCK_LIMIT_ENV, why);
+}
+
+int store_try_commit(Store *s) {
+    if (pending_rows(s) == 0) return 0;
+    double now = clock_monotonic();
+    char why[sizeof s->err];
+    if (s->failing_since > 0 && now < s->next_try) {
+        snprintf(why, sizeof why, "%s", s->err);
+        return backlog_exceeded(s, now, why) ? -1 : STORE_KEPT;
+    }
+    sqlite3_busy_timeout(s->db, STORE_TRY_BUSY_MS);
+    int rc = write_transaction(s, NULL, NULL);
+    sqlite3_busy_timeout(s->db, s->gave_up ? STORE_TRY_BUSY_MS : s->busy_ms);
+    if (rc == 0) return 0;
+    now = clock_monotonic();
+    if (s->failing_since > 0) {
+        s->retry_interval *= 2;
+        if (s->retry_interval > STORE_RETRY_MAX_SECONDS)
+            s->retry_interval = STORE_RETRY_MAX_SECONDS;
+    } else {
+        s->failing_since = now;
+        s->retry_interval = STORE_RETRY_MIN_SECONDS;
+    }
+    s->retries++;
+    s->next_try = now + s->retry_interval;
+    snprintf(why, sizeof why, "%s", s->err);
+    return backlog_exceeded(s, now, why) ? -1 : STORE_KEPT;
+}
+
 int store_maybe_commit(Store *s) {
     int pending = pending_rows(s);
     if (pending == 0) return 0;
-    if (pending < STORE_COMMIT_ROWS && clock_monotonic() - s->last_commit < STORE_COMMIT_SECONDS)
+    if (s->failing_since == 0 && pending < STORE_COMMIT_ROWS &&
+        clock_monotonic() - s->last_commit < STORE_COMMIT_SECONDS)
         return 0;
-    return store_commit(s);
+    return store_try_commit(s);
 }
 
 /* ---- immediate writes -------------------------------------------------------------------- */

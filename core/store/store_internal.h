@@ -35,6 +35,12 @@ typedef struct {
     double heartbeat;
 } PendingProgress;
 
+typedef struct {
+    int64_t run, step;
+    double wall;
+    char *path;
+} PendingCheckpoint;
+
 struct Store {
     sqlite3 *db;
     char *path;
@@ -54,9 +60,22 @@ struct Store {
     int n_samples, cap_samples;
     PendingProgress *progress; /* at most one entry per run: only the latest matters */
     int n_progress, cap_progress;
+    PendingCheckpoint *checkpoints;
+    int n_checkpoints, cap_checkpoints;
 
     /* Prepared once, reused by every commit. */
-    sqlite3_stmt *put_metric, *put_event, *put_sample, *put_progress;
+    sqlite3_stmt *put_metric, *put_event, *put_sample, *put_progress, *put_checkpoint;
+
+    /* Retrying buffered rows that could not be committed (store_try_commit). */
+    int busy_ms;           /* the wait for the lock of every other write */
+    double failing_since;  /* clock_monotonic() of the first failed try; 0 while none */
+    double next_try;       /* no new try before this time */
+    double retry_interval; /* seconds, doubling from STORE_RETRY_MIN_SECONDS */
+    int retries;           /* failed tries since failing_since */
+    double lock_limit;     /* seconds (STORE_LOCK_LIMIT_SECONDS or $EXPOSURE_STORE_LOCK_LIMIT) */
+    int backlog_limit;     /* rows (STORE_BACKLOG_ROWS) */
+    int gave_up;           /* the limit was passed: later writes wait no longer than a try */
+    StoreRetries last;     /* the last time commits failed and then worked again */
 };
 
 /* Formats the handle's error message; returns -1. */

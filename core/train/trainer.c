@@ -165,6 +165,30 @@ static char *change_json(const char *key, const char *from, const char *to) {
     return text;
 }
 
+/* What commits went through while failing, in the run's events once they work again. */
+static void record_retries(Trainer *t) {
+    StoreRetries r = store_last_retries(t->store);
+    char detail[160];
+    snprintf(detail, sizeof detail, "{\"failed_tries\":%d,\"seconds\":%.3f,\"rows\":%d}", r.tries,
+             r.seconds, r.rows);
+    store_event(t->store, t->run_id, t->step, "store", detail);
+    trainer_note(t, "run store: writing again after %d failed tries over %.1f s (%d rows kept)",
+                 r.tries, r.seconds, r.rows);
+}
+
+/* Tells the user when writing the run store starts failing (the rows stay buffered and are
+ * retried with a growing interval, store_try_commit, without holding up training) and when it
+ * works again: once each, not at every step. When the rows have waited past the store's limit
+ * the run is to fail (store_gave_up). */
+static void note_store(Trainer *t, int commit_rc) {
+    if (commit_rc < 0 && !t->store_gave_up[0])
+        snprintf(t->store_gave_up, sizeof t->store_gave_up, "run store: %s", store_error(t->store));
+    else if (commit_rc && !t->store_failing)
+        trainer_note(t, "run store: %s (will retry)", store_error(t->store));
+    else if (!commit_rc && t->store_failing) record_retries(t);
+    t->store_failing = commit_rc != 0;
+}
+
 /* Applies the queued live changes, recording each as an event of the run. */
 static void apply_pending(Trainer *t) {
     char list[MAX_PENDING][256];
@@ -209,7 +233,7 @@ static int between_steps(Trainer *t) {
             t->snap.phase = PHASE_PAUSED;
             pthread_mutex_unlock(&t->mu);
             store_event(t->store, t->run_id, t->step, "pause", "{}");
-            store_commit(t->store);
+            note_store(t, store_try_commit(t->store));
             pthread_mutex_lock(&t->mu);
         }
         struct timespec until;
@@ -218,7 +242,7 @@ static int between_steps(Trainer *t) {
         pthread_cond_timedwait(&t->wake, &t->mu, &until);
         pthread_mutex_unlock(&t->mu);
         store_progress(t->store, t->run_id, t->step);
-        store_maybe_commit(t->store);
+        note_store(t, store_maybe_commit(t->store));
         apply_pending(t);
         pthread_mutex_lock(&t->mu);
     }
@@ -321,10 +345,12 @@ static int train_step(Trainer *t, int stop_asked, StepStats *st, int *stop_all, 
     trainer_share(B, &lo, &hi);
     int mixes = method_mixes(c->method.name);
     float omega = mixes ? mixing_omega(&c->method.schedule, t->step, c->train.steps) : 0.0f;
-    int failed = mixes && update_selfgen(t, idx, lo, hi, omega) != 0;
+    int failed = (mixes && update_selfgen(t, idx, lo, hi, omega) != 0) || t->store_gave_up[0];
     if (failed && !t->dist) {
-        snprintf(err, cap, "step %d: self-generation does not fit the model's context",
-                 t->step + 1);
+        if (t->store_gave_up[0]) snprintf(err, cap, "%.500s", t->store_gave_up);
+        else
+            snprintf(err, cap, "step %d: self-generation does not fit the model's context",
+                     t->step + 1);
         return -1;
     }
     MethodParams p = {.name = c->method.name,
@@ -341,8 +367,10 @@ static int train_step(Trainer *t, int stop_asked, StepStats *st, int *stop_all, 
         StepTotals tot;
         reduce_step(t, &ms, stop_asked, failed, &tot);
         if (tot.failed > 0) {
-            snprintf(err, cap, "step %d: self-generation does not fit the model's context",
-                     t->step + 1);
+            if (t->store_gave_up[0]) snprintf(err, cap, "%.500s", t->store_gave_up);
+            else
+                snprintf(err, cap, "step %d: self-generation does not fit the model's context",
+                         t->step + 1);
             return -1;
         }
         *stop_all = tot.stop > 0;
@@ -386,15 +414,6 @@ static int train_step(Trainer *t, int stop_asked, StepStats *st, int *stop_all, 
                       .tok_s = dt > 0 ? (double)ms.tokens / dt : 0.0,
                       .tokens = ms.tokens};
     return 0;
-}
-
-/* Tells the user when writing the run store starts failing (the rows stay buffered and the
- * next commit tries again) and when it works again: once each, not at every step. */
-static void note_store(Trainer *t, int commit_rc) {
-    if (commit_rc && !t->store_failing)
-        trainer_note(t, "run store: %s (will retry)", store_error(t->store));
-    else if (!commit_rc && t->store_failing) trainer_note(t, "run store: writing again");
-    t->store_failing = commit_rc != 0;
 }
 
 double trainer_step_metric(const StepStats *st, MetricId id) {
@@ -477,7 +496,7 @@ static int evaluate_now(Trainer *t, char *err, size_t cap) {
     if (t->store) {
         eval_store_summary(t->store, t->run_id, t->step, "val", &sum,
                            method_corrects(t->cfg.method.name));
-        note_store(t, store_commit(t->store));
+        note_store(t, store_try_commit(t->store));
     }
     t->last_eval_step = t->step;
     TrainerEvent ev = {.kind = EV_EVAL, .step = t->step, .ev = sum, .split = "val"};
@@ -506,9 +525,11 @@ static int checkpoint(Trainer *t, char *err, size_t cap) {
     if (t->store) {
         if (trainer_save_checkpoint(t, ev.text, sizeof ev.text, err, cap)) {
             rc = -1;
-        } else if (store_checkpoint(t->store, t->run_id, t->step, ev.text)) {
+        } else if (store_checkpoint_later(t->store, t->run_id, t->step, ev.text)) {
             snprintf(err, cap, "%s", store_error(t->store));
             rc = -1;
+        } else {
+            note_store(t, store_try_commit(t->store));
         }
     }
     if (trainer_agree(rc, err, cap)) return -1;
@@ -573,6 +594,12 @@ static void *train_thread(void *arg) {
             break;
         }
         record_step(t, &st);
+        /* With several ranks, the next step's sums carry it to every rank (train_step). */
+        if (t->store_gave_up[0] && !t->dist) {
+            snprintf(err, sizeof err, "%.500s", t->store_gave_up);
+            status = "failed";
+            break;
+        }
         if (t->step == c->train.steps) break;
         if (stop_all) {
             status = "stopped";

@@ -41,7 +41,10 @@ struct Trainer {
     int gsm8k;
     Store *store;      /* rank 0's; NULL on the other ranks of a job (dist.h) */
     int store_failing; /* the last commit failed (the user has been told) */
-    int dist;          /* one rank of a job of several processes */
+    /* The run store gave up on rows the lock kept out too long (store_try_commit): the run
+     * fails with this message at the end of the step. "" while not. */
+    char store_gave_up[1024];
+    int dist; /* one rank of a job of several processes */
     int64_t run_id;
     char run_name[128]; /* for the start event (rank 0) */
     int step;           /* steps completed */

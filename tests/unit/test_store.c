@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -991,4 +992,125 @@ Test(store, second_store_keeps_the_first_ones_locks) {
     char check[64];
     sql_text(db, "PRAGMA integrity_check", check, sizeof check);
     cr_assert_str_eq(check, "ok");
+}
+
+/* ---- another process holding the lock: retried with a backoff, bounded -------------------- */
+
+static sqlite3 *hold_lock(void) {
+    sqlite3 *other;
+    cr_assert_eq(sqlite3_open(db, &other), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+    return other;
+}
+
+static void release_lock(sqlite3 *other) {
+    cr_assert_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+}
+
+static void sleep_ms(int ms) {
+    nanosleep(&(struct timespec){ms / 1000, ms % 1000 * 1000000L}, NULL);
+}
+
+/* A trainer's steps while another process holds the database: every commit comes back at once
+ * with the rows kept (the store's own wait is the default 10 s, which no try uses), only a few
+ * of the calls try at all, and once the lock is gone every row lands. */
+Test(store, a_locked_database_keeps_the_rows_and_retries_with_a_backoff) {
+    Store *s = open_ok(db);
+    int64_t id = new_run(s, "locked");
+    cr_assert_eq(store_metric(s, id, 0, "loss", 9.0), 0);
+    cr_assert_eq(store_commit(s), 0, "%s", store_error(s));
+    sqlite3 *other = hold_lock();
+    int calls = 200, kept = 0;
+    for (int step = 1; step <= calls; step++) {
+        cr_assert_eq(store_metric(s, id, step, "loss", 1.0 / step), 0);
+        cr_assert_eq(store_progress(s, id, step), 0);
+        /* The first call is due at once (the rows have waited since the commit above). */
+        int rc = step == 1 ? store_try_commit(s) : store_maybe_commit(s);
+        cr_assert_neq(rc, -1, "%s", store_error(s));
+        kept += rc == STORE_KEPT;
+        sleep_ms(2);
+    }
+    cr_assert_eq(kept, calls, "no commit can succeed while the lock is held");
+    cr_assert_not_null(strstr(store_error(s), "locked"), "%s", store_error(s));
+    cr_assert_eq(store_pending_rows(s), calls + 1);
+    release_lock(other);
+    cr_assert_eq(store_try_commit(s), STORE_KEPT, "the next try is not due yet");
+    sleep_ms(2100);
+    cr_assert_eq(store_maybe_commit(s), 0, "%s", store_error(s));
+    StoreRetries r = store_last_retries(s);
+    /* Several tries in 0.4 s or more (one that waited out the 10 s busy timeout would have
+     * been the only one), a handful rather than one per call: the interval grows. */
+    cr_assert_geq(r.tries, 2, "%d tries", r.tries);
+    cr_assert_leq(r.tries, 20, "%d tries", r.tries);
+    cr_assert_eq(r.rows, calls + 1);
+    cr_assert_eq(sql_int(db, "SELECT count(*) FROM metrics WHERE key = 'loss'"), calls + 1);
+    cr_assert_eq(sql_int(db, "SELECT step FROM runs WHERE id = 1"), calls);
+    store_close(s);
+}
+
+/* Held past the limit: the call fails with a message saying what was given up on; what was
+ * committed before is intact, and later writes on the handle wait no longer than a try. */
+Test(store, a_lock_held_past_the_limit_fails_cleanly) {
+    Store *s = open_ok(db);
+    int64_t id = new_run(s, "limit");
+    for (int step = 0; step < 10; step++) cr_assert_eq(store_metric(s, id, step, "loss", 1.0), 0);
+    cr_assert_eq(store_commit(s), 0, "%s", store_error(s));
+    store_set_backlog_limit(s, 0.3, 0);
+    sqlite3 *other = hold_lock();
+    int rc = 0, step = 10;
+    for (; step < 5000 && rc != -1; step++) {
+        cr_assert_eq(store_metric(s, id, step, "loss", 2.0), 0);
+        rc = store_try_commit(s);
+        sleep_ms(2);
+    }
+    cr_assert_eq(rc, -1, "still kept after %d steps", step);
+    const char *e = store_error(s);
+    cr_assert_not_null(strstr(e, "gave up after"), "%s", e);
+    cr_assert_not_null(strstr(e, "rows could not be committed (the limit is 0.3 s"), "%s", e);
+    cr_assert_not_null(strstr(e, STORE_LOCK_LIMIT_ENV), "%s", e);
+    cr_assert_not_null(strstr(e, "locked by another process"), "%s", e);
+    cr_assert_eq(store_set_status(s, id, "failed"), -1, "the lock is still held");
+    cr_assert_eq(sql_int(db, "SELECT count(*) FROM metrics"), 10);
+    release_lock(other);
+    char check[32];
+    sql_text(db, "PRAGMA integrity_check", check, sizeof check);
+    cr_assert_str_eq(check, "ok");
+    cr_assert_eq(sql_int(db, "SELECT count(*) FROM metrics"), 10);
+    store_close(s);
+}
+
+/* The backlog's other bound: rows. */
+Test(store, too_many_rows_waiting_fail_cleanly) {
+    Store *s = open_ok(db);
+    int64_t id = new_run(s, "rows");
+    store_set_backlog_limit(s, 1000, 50);
+    sqlite3 *other = hold_lock();
+    int rc = 0, step = 0;
+    for (; step < 200 && rc != -1; step++) {
+        cr_assert_eq(store_metric(s, id, step, "loss", 2.0), 0);
+        rc = store_try_commit(s);
+    }
+    cr_assert_eq(rc, -1);
+    cr_assert_eq(step, 50, "given up at the 50th row");
+    cr_assert_not_null(strstr(store_error(s), "50 rows could not be committed"), "%s",
+                       store_error(s));
+    release_lock(other);
+    store_close(s);
+}
+
+/* A checkpoint recorded with the buffered rows lands with them. */
+Test(store, a_buffered_checkpoint_lands_with_the_next_commit) {
+    Store *s = open_ok(db);
+    int64_t id = new_run(s, "ckpt");
+    cr_assert_eq(store_checkpoint_later(s, id, 5, "runs/1/step-5.ckpt"), 0);
+    int64_t step;
+    char path[64];
+    cr_assert_eq(store_last_checkpoint(s, id, &step, path, sizeof path), -1);
+    cr_assert_eq(store_pending_rows(s), 1);
+    cr_assert_eq(store_try_commit(s), 0, "%s", store_error(s));
+    cr_assert_eq(store_last_checkpoint(s, id, &step, path, sizeof path), 0);
+    cr_assert_eq(step, 5);
+    cr_assert_str_eq(path, "runs/1/step-5.ckpt");
+    store_close(s);
 }
