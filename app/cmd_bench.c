@@ -16,11 +16,14 @@
 #include "jsonl.h"
 #include "nn.h"
 
-enum { F_MODEL, F_STEPS, F_THREADS, F_JSON };
+enum { F_MODEL, F_STEPS, F_THREADS, F_QUICK, F_JSON };
 static const ArgFlag flags[] = {
     [F_MODEL] = {"--model", NULL, "S|M|all", 0, "the model sizes to measure (default all)"},
     [F_STEPS] = {"--steps", NULL, "N", 0, "timed training steps per measurement (default 20)"},
     [F_THREADS] = {"--threads", NULL, "N", 0, "threads (default: one per core)"},
+    [F_QUICK] = {"--quick", NULL, NULL, 0,
+                 "training and the sgemm peak only, no decoding or method costs (to compare "
+                 "BLAS kernels)"},
     [F_JSON] = {"--json", NULL, NULL, 0, "one JSON object on stdout instead of the table"},
     {0},
 };
@@ -326,6 +329,7 @@ typedef struct {
     double decode1, decode32;
     MethodCost cost;
     size_t params;
+    int quick; /* --quick: no decoding, no method costs */
 } BenchResult;
 
 static double peak_rss_bytes(void) {
@@ -334,11 +338,12 @@ static double peak_rss_bytes(void) {
     return (double)ru.ru_maxrss * 1024.0;
 }
 
-static int run_model(const BenchModel *bm, int threads, int steps, BenchResult *r) {
+static int run_model(const BenchModel *bm, int threads, int steps, int quick, BenchResult *r) {
     Model m;
     memset(r, 0, sizeof *r);
     r->bm = bm;
     r->threads = threads;
+    r->quick = quick;
     if (model_init(&m, &bm->cfg, bm->batch) || model_set_threads(&m, threads)) return -1;
     model_init_weights(&m, 1);
     const ModelConfig *c = &bm->cfg;
@@ -355,9 +360,14 @@ static int run_model(const BenchModel *bm, int threads, int steps, BenchResult *
     r->need = (double)model_state_bytes(c) + (double)model_activation_bytes(c, bm->batch) +
               (double)(threads - 1) * m.num_params * sizeof(float);
     r->gemm = measure_gemm(c, (bm->batch + threads - 1) / threads * T, threads);
-    r->decode1 = time_decode(&m, 1);
-    r->decode32 = time_decode(&m, 32);
-    r->cost = measure_methods(&m, bm->batch, steps);
+    if (quick) {
+        r->decode1 = r->decode32 = NAN;
+        r->cost = (MethodCost){.baseline = NAN};
+    } else {
+        r->decode1 = time_decode(&m, 1);
+        r->decode32 = time_decode(&m, 32);
+        r->cost = measure_methods(&m, bm->batch, steps);
+    }
     model_free(&m);
     return 0;
 }
@@ -377,6 +387,10 @@ static void print_table(const BenchResult *r) {
     printf("  peak RSS      %10.1f MiB      "
            "(parameters, gradients, AdamW and activations: %.1f MiB)\n",
            r->rss / 1048576.0, r->need / 1048576.0);
+    if (r->quick) {
+        printf("  decoding and the methods' costs not measured (--quick)\n");
+        return;
+    }
     printf("  decode b=1    %10.0f tokens/s\n", r->decode1);
     printf("  decode b=32   %10.0f tokens/s\n", r->decode32);
     const MethodCost *m = &r->cost;
@@ -421,7 +435,7 @@ static int run(const Args *a) {
     const char *which = args_value(a, F_MODEL) ? args_value(a, F_MODEL) : "all";
     const char *steps_text = args_value(a, F_STEPS), *threads_text = args_value(a, F_THREADS);
     long steps = 20, threads = sysconf(_SC_NPROCESSORS_ONLN);
-    int json = args_count(a, F_JSON) > 0;
+    int json = args_count(a, F_JSON) > 0, quick = args_count(a, F_QUICK) > 0;
     if (args_max_positional(a, 0)) return EXIT_USAGE;
     if (steps_text && cli_parse_long(steps_text, 3, 100000, &steps))
         return cli_usage_error("bench", "--steps must be an integer >= 3");
@@ -440,7 +454,7 @@ static int run(const Args *a) {
     for (size_t k = 0; k < sizeof models / sizeof *models; k++) {
         if (strcmp(which, "all") && strcmp(which, models[k].name)) continue;
         BenchResult r;
-        if (run_model(&models[k], (int)threads, (int)steps, &r)) {
+        if (run_model(&models[k], (int)threads, (int)steps, quick, &r)) {
             fprintf(stderr, "exposure bench: out of memory for model %s\n", models[k].name);
             cJSON_Delete(all);
             return EXIT_RUNTIME;
@@ -463,8 +477,8 @@ static int run(const Args *a) {
 
 const Command command_bench = {
     .name = "bench",
-    .summary = "bench [--model S|M|all] [--steps N] [--threads N] [--json]",
-    .usage = "exposure bench [--model S|M|all] [--steps N] [--threads N] [--json]",
+    .summary = "bench [--model S|M|all] [--steps N] [--threads N] [--quick] [--json]",
+    .usage = "exposure bench [--model S|M|all] [--steps N] [--threads N] [--quick] [--json]",
     .about =
         "Measures, for model S (layers 4, dim 128, heads 4, context 128, batch 16) and\n"
         "M (layers 6, dim 256, heads 8, context 256, batch 8), byte vocabulary:\n"

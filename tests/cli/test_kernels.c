@@ -120,3 +120,19 @@ Test(kernels, every_run_records_its_machine) {
                        "%s", r.out);
     run_free(&r);
 }
+
+/* exposure bench says first which machine and kernels its figures are of (the plain binary:
+ * the sanitized one would take long over the matrix products). */
+Test(kernels, bench_names_the_machine_first) {
+    cr_assert_eq(unsetenv("OPENBLAS_CORETYPE"), 0);
+    RunLimits plain = {.bin = exposure_plain_bin()};
+    RunResult r = run_exposure_limited(
+        (const char *[]){"bench", "--model", "S", "--steps", "3", "--quick", NULL}, &plain);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(strncmp(r.out, "cpu     ", 8), 0, "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "\nvector  "), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "\nblas    OpenBLAS"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "\nmodel S: "), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "not measured (--quick)"), "%s", r.out);
+    run_free(&r);
+}
