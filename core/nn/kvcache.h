@@ -9,6 +9,8 @@
 #ifndef EXPOSURE_KVCACHE_H
 #define EXPOSURE_KVCACHE_H
 
+#include <stddef.h>
+
 #define KV_TILE 16
 
 typedef struct {
