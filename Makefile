@@ -290,7 +290,7 @@ $(BUILD)/tsan/obj/%.o: %.c
 FUZZ_CC        := clang
 FUZZ_HARNESSES := dataset config checkpoint safetensors bpe
 FUZZ_SECONDS   ?= 600
-FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_CFLAGS    := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
                   -fno-omit-frame-pointer
 FUZZ_LDFLAGS   := -fsanitize=fuzzer,address,undefined
