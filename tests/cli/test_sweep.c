@@ -58,6 +58,20 @@ static int count(const char *sql) {
     return n;
 }
 
+/* Writes sweep 1's report to FILE in the scratch directory and returns its text (free it). */
+static char *report_of_sweep_1(const char *file) {
+    char md[400];
+    snprintf(md, sizeof md, "%s/%s", dir, file);
+    RunResult r =
+        run_exposure((const char *[]){"report", "--sweep", "1", "--db", db, "-o", md, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    size_t n;
+    char *text = file_bytes(md, &n);
+    cr_assert_not_null(text);
+    return text;
+}
+
 Test(sweep, grid_then_report) {
     /* A file brings no test split of its own: data.test names one (here the file itself). */
     char test_set[400];
@@ -278,14 +292,7 @@ Test(sweep, the_report_shows_what_warm_started_runs_started_from) {
     run_free(&r);
     cr_assert_eq(count("SELECT count(*) FROM runs WHERE sweep=1 AND parent=1 AND parent_step=12"),
                  2);
-    char md[400];
-    snprintf(md, sizeof md, "%s/warm.md", dir);
-    r = run_exposure((const char *[]){"report", "--sweep", "1", "--db", db, "-o", md, NULL}, NULL);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
-    size_t n;
-    char *text = file_bytes(md, &n);
-    cr_assert_not_null(text);
+    char *text = report_of_sweep_1("warm.md");
     cr_assert_not_null(strstr(text, "Warm starts (train.init_from)"), "%s", text);
     cr_assert_not_null(strstr(text, "- from `1:12` (fnv1a64:"), "%s", text);
     cr_assert_not_null(strstr(text, "run 2 (baseline, seed 1), run 3 (bash, seed 1)."), "%s", text);
@@ -321,14 +328,7 @@ Test(sweep, study_continues_each_parent_once_per_arm) {
                        "WHERE m.key='test/em'"),
                  8, "parents and continuations are evaluated on the test file");
 
-    char md[400];
-    snprintf(md, sizeof md, "%s/study.md", dir);
-    r = run_exposure((const char *[]){"report", "--sweep", "1", "--db", db, "-o", md, NULL}, NULL);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
-    size_t n;
-    char *text = file_bytes(md, &n);
-    cr_assert_not_null(text);
+    char *text = report_of_sweep_1("study.md");
     cr_assert_not_null(strstr(text, "fine-tuning trained models"), "%s", text);
     cr_assert_not_null(strstr(text, "## Is there exposure bias to remove?"), "%s", text);
     cr_assert_not_null(strstr(text, "| parent | 2 |"), "%s", text);
