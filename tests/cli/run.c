@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -172,4 +173,17 @@ int child_wait(Child *c) {
     close(c->out_fd);
     free(c);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void gen_arith_file(const char *dir, int n, int seed, char *set, size_t cap) {
+    char path[300], count[16], seed_text[16];
+    snprintf(path, sizeof path, "%s/arith.jsonl", dir);
+    snprintf(set, cap, "data.train=%s", path);
+    snprintf(count, sizeof count, "%d", n);
+    snprintf(seed_text, sizeof seed_text, "%d", seed);
+    RunResult r = run_exposure((const char *[]){"data", "gen", "arith", "--n", count, "--seed",
+                                                seed_text, "-o", path, NULL},
+                               NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
 }

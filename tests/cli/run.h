@@ -24,6 +24,10 @@ RunResult run_exposure_limited(const char *const *args, const RunLimits *lim);
 /* The binary without sanitizers: $EXPOSURE_PLAIN_BIN, else build/exposure. */
 const char *exposure_plain_bin(void);
 void run_free(RunResult *r);
+
+/* Writes N arith problems of the given seed to DIR/arith.jsonl (exposure data gen) and puts
+ * "data.train=<that file>" in set, for --set; asserts that the generation succeeded. */
+void gen_arith_file(const char *dir, int n, int seed, char *set, size_t cap);
 const char *exposure_bin(void);
 
 /* A child running in the background with its stdout readable line by line. */

@@ -18,14 +18,7 @@ static char db[300], data[400];
  * Their sequences need about 220 bytes but fewer than 96 GPT-2 tokens. */
 static void setup(void) {
     scratch_create(dir, db, sizeof db, "runs.db");
-    char path[300];
-    snprintf(path, sizeof path, "%s/arith.jsonl", dir);
-    snprintf(data, sizeof data, "data.train=%s", path);
-    RunResult r = run_exposure(
-        (const char *[]){"data", "gen", "arith", "--n", "40", "--seed", "3", "-o", path, NULL},
-        NULL);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
+    gen_arith_file(dir, 40, 3, data, sizeof data);
 }
 static void teardown(void) { scratch_remove(dir); }
 TestSuite(tokenizer, .init = setup, .fini = teardown, .timeout = 240);

@@ -17,14 +17,7 @@ static char db[300], data[400];
 /* 120 arith problems, so that refreshing every example's self-generated tokens is quick. */
 static void setup(void) {
     scratch_create(dir, db, sizeof db, "runs.db");
-    char path[300];
-    snprintf(path, sizeof path, "%s/arith.jsonl", dir);
-    snprintf(data, sizeof data, "data.train=%s", path);
-    RunResult r = run_exposure(
-        (const char *[]){"data", "gen", "arith", "--n", "120", "--seed", "5", "-o", path, NULL},
-        NULL);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
+    gen_arith_file(dir, 120, 5, data, sizeof data);
 }
 static void teardown(void) { scratch_remove(dir); }
 TestSuite(warmstart, .init = setup, .fini = teardown, .timeout = 240);
